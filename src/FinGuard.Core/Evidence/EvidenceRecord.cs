@@ -1,0 +1,177 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FinGuard.Core.Evidence;
+
+/// <summary>
+/// One decision, as an auditor receives it. Serialised as canonical JSON (<see cref="CanonicalJson"/>);
+/// the SHA-256 of those bytes is the record's hash, which the next record of the same repository names in
+/// <see cref="PreviousSha256"/>. The hash is not stored inside the record itself.
+/// </summary>
+public sealed record EvidenceRecord
+{
+    public const string CurrentSchema = "finguard.evidence/v1";
+
+    [JsonPropertyName("schema")]
+    public string Schema { get; init; } = CurrentSchema;
+
+    /// <summary>Unique id of this decision (also the audit "event id").</summary>
+    [JsonPropertyName("eventId")]
+    public required string EventId { get; init; }
+
+    /// <summary>Position in the repository's chain, starting at 1. Assigned by the evidence store.</summary>
+    [JsonPropertyName("sequence")]
+    public long Sequence { get; init; }
+
+    /// <summary>SHA-256 (lower-case hex) of the previous record of the same chain; null for the first record.</summary>
+    [JsonPropertyName("previousSha256")]
+    public string? PreviousSha256 { get; init; }
+
+    /// <summary>The chain this record belongs to: <c>owner/repo</c>, lower-cased.</summary>
+    [JsonPropertyName("chain")]
+    public required string Chain { get; init; }
+
+    /// <summary>UTC time the decision was made (the evaluation time).</summary>
+    [JsonPropertyName("timestamp")]
+    public required DateTimeOffset Timestamp { get; init; }
+
+    [JsonPropertyName("finguardVersion")]
+    public required string FinGuardVersion { get; init; }
+
+    /// <summary><c>production</c> only against Azure storage with verified immutability; otherwise <c>development</c>.</summary>
+    [JsonPropertyName("mode")]
+    public required string Mode { get; init; }
+
+    /// <summary>What was decided, e.g. <c>pull_request.evaluate</c>.</summary>
+    [JsonPropertyName("action")]
+    public required string Action { get; init; }
+
+    /// <summary>Where the trigger came from, e.g. <c>github-webhook</c>.</summary>
+    [JsonPropertyName("source")]
+    public required string Source { get; init; }
+
+    /// <summary>The <c>X-GitHub-Delivery</c> that caused the decision (correlation id).</summary>
+    [JsonPropertyName("deliveryId")]
+    public required string DeliveryId { get; init; }
+
+    [JsonPropertyName("actor")]
+    public required EvidenceActor Actor { get; init; }
+
+    [JsonPropertyName("subject")]
+    public required EvidenceSubject Subject { get; init; }
+
+    /// <summary>The GitHub responses the decision was computed from, each with its SHA-256.</summary>
+    [JsonPropertyName("facts")]
+    public required IReadOnlyList<EvidenceFact> Facts { get; init; }
+
+    [JsonPropertyName("policy")]
+    public required EvidencePolicy Policy { get; init; }
+
+    [JsonPropertyName("result")]
+    public required EvidenceResult Result { get; init; }
+}
+
+/// <summary>Who caused the decision (the webhook sender).</summary>
+public sealed record EvidenceActor(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("id")] long? Id,
+    [property: JsonPropertyName("login")] string? Login);
+
+/// <summary>What was decided about.</summary>
+public sealed record EvidenceSubject
+{
+    /// <summary><c>pull_request</c> or <c>deployment</c>.</summary>
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    /// <summary>Resource id, e.g. <c>octo/repo#42</c>.</summary>
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("repository")]
+    public required string Repository { get; init; }
+
+    [JsonPropertyName("repositoryId")]
+    public long? RepositoryId { get; init; }
+
+    [JsonPropertyName("installationId")]
+    public long? InstallationId { get; init; }
+
+    [JsonPropertyName("pullRequest")]
+    public int? PullRequest { get; init; }
+
+    [JsonPropertyName("headSha")]
+    public required string HeadSha { get; init; }
+
+    [JsonPropertyName("baseRef")]
+    public string? BaseRef { get; init; }
+}
+
+/// <summary>One GitHub response used by the decision: the request, the body exactly as parsed, and the SHA-256 of its canonical JSON.</summary>
+public sealed record EvidenceFact(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("request")] string Request,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("body")] JsonElement Body);
+
+/// <summary>The policy the decision applied, and where it came from.</summary>
+public sealed record EvidencePolicy(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("blobShas")] IReadOnlyList<string> BlobShas,
+    [property: JsonPropertyName("resolved")] JsonElement Resolved);
+
+/// <summary>The verdict and every control's result.</summary>
+public sealed record EvidenceResult(
+    [property: JsonPropertyName("verdict")] string Verdict,
+    [property: JsonPropertyName("conclusion")] string Conclusion,
+    [property: JsonPropertyName("reasonCode")] string ReasonCode,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("controls")] IReadOnlyList<EvidenceControl> Controls);
+
+public sealed record EvidenceControl(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("summary")] string Summary,
+    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons);
+
+/// <summary>What the evidence store returns once a record is durably written and indexed.</summary>
+/// <param name="Chain">The chain (<c>owner/repo</c>, lower-cased).</param>
+/// <param name="Sequence">The record's position in the chain.</param>
+/// <param name="BlobName">Name of the immutable blob (or local file) holding the canonical bytes.</param>
+/// <param name="Sha256">SHA-256 of the canonical bytes, lower-case hex.</param>
+/// <param name="PreviousSha256">The hash of the previous record in the chain, null for the first.</param>
+public sealed record EvidenceReceipt(string Chain, long Sequence, string BlobName, string Sha256, string? PreviousSha256);
+
+/// <summary>An index row: enough to find a decision without reading every record.</summary>
+public sealed record EvidenceIndexEntry(
+    string Chain,
+    long Sequence,
+    string EventId,
+    string SubjectType,
+    int? PullRequest,
+    string HeadSha,
+    DateTimeOffset Timestamp,
+    string Verdict,
+    string DeliveryId,
+    string BlobName,
+    string Sha256);
+
+/// <summary>
+/// Durable, append-only evidence. <see cref="AppendAsync"/> assigns the record's sequence and previous hash,
+/// writes the canonical bytes as a new immutable object (never overwriting: an existing name is a conflict,
+/// resolved by moving to the next sequence), and only then indexes it. When it returns, the record is durable.
+/// Appends to the same chain are serialised with optimistic concurrency, so concurrent writers never fork a chain.
+/// </summary>
+public interface IEvidenceStore
+{
+    Task<EvidenceReceipt> AppendAsync(EvidenceRecord record, CancellationToken cancellationToken);
+
+    /// <summary>The exact stored bytes of a record, or null when absent.</summary>
+    Task<byte[]?> ReadAsync(string blobName, CancellationToken cancellationToken);
+
+    /// <summary>Index rows of one chain in sequence order.</summary>
+    IAsyncEnumerable<EvidenceIndexEntry> ListAsync(string chain, CancellationToken cancellationToken);
+
+    /// <summary>Index rows for decisions about one head SHA in a chain, newest first.</summary>
+    Task<IReadOnlyList<EvidenceIndexEntry>> FindByShaAsync(string chain, string headSha, CancellationToken cancellationToken);
+}

@@ -1,0 +1,1 @@
+namespace FinGuard.GitHub; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace FinGuard.Testing; internal static class Placeholder { }
