@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,13 +17,9 @@ public static class CanonicalJson
 {
     public static byte[] Canonicalize(JsonElement element)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true }))
-        {
-            Write(element, writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var builder = new StringBuilder();
+        Write(element, builder);
+        return Encoding.UTF8.GetBytes(builder.ToString());
     }
 
     public static byte[] Canonicalize(ReadOnlySpan<byte> json)
@@ -39,57 +34,58 @@ public static class CanonicalJson
 
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static void Write(JsonElement element, Utf8JsonWriter writer)
+    private static void Write(JsonElement element, StringBuilder output)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                writer.WriteRawValue("{", skipInputValidation: true);
+                output.Append('{');
                 var first = true;
                 foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
                 {
                     if (!first)
                     {
-                        writer.WriteRawValue(",", skipInputValidation: true);
+                        output.Append(',');
                     }
 
                     first = false;
-                    writer.WriteRawValue(EscapeString(property.Name) + ":", skipInputValidation: true);
-                    Write(property.Value, writer);
+                    AppendString(property.Name, output);
+                    output.Append(':');
+                    Write(property.Value, output);
                 }
 
-                writer.WriteRawValue("}", skipInputValidation: true);
+                output.Append('}');
                 break;
             case JsonValueKind.Array:
-                writer.WriteRawValue("[", skipInputValidation: true);
+                output.Append('[');
                 var firstItem = true;
                 foreach (var item in element.EnumerateArray())
                 {
                     if (!firstItem)
                     {
-                        writer.WriteRawValue(",", skipInputValidation: true);
+                        output.Append(',');
                     }
 
                     firstItem = false;
-                    Write(item, writer);
+                    Write(item, output);
                 }
 
-                writer.WriteRawValue("]", skipInputValidation: true);
+                output.Append(']');
                 break;
             case JsonValueKind.String:
-                writer.WriteRawValue(EscapeString(element.GetString()!), skipInputValidation: true);
+                AppendString(element.GetString()!, output);
                 break;
             case JsonValueKind.Number:
-                writer.WriteRawValue(FormatNumber(element), skipInputValidation: true);
+                output.Append(FormatNumber(element));
                 break;
             case JsonValueKind.True:
-                writer.WriteRawValue("true", skipInputValidation: true);
+                output.Append("true");
                 break;
             case JsonValueKind.False:
-                writer.WriteRawValue("false", skipInputValidation: true);
+                output.Append("false");
                 break;
             case JsonValueKind.Null:
-                writer.WriteRawValue("null", skipInputValidation: true);
+                output.Append("null");
                 break;
             default:
                 throw new ArgumentException($"Cannot canonicalise a JSON value of kind {element.ValueKind}.", nameof(element));
@@ -117,9 +113,8 @@ public static class CanonicalJson
         return d.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    internal static string EscapeString(string value)
+    private static void AppendString(string value, StringBuilder builder)
     {
-        var builder = new StringBuilder(value.Length + 2);
         builder.Append('"');
         foreach (var c in value)
         {
@@ -147,6 +142,5 @@ public static class CanonicalJson
         }
 
         builder.Append('"');
-        return builder.ToString();
     }
 }

@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+
+namespace FinGuard.Core.Results;
+
+/// <summary>Outcome of one control.</summary>
+public enum ControlStatus
+{
+    /// <summary>The control's conditions hold.</summary>
+    Pass,
+
+    /// <summary>The conditions do not hold; the change must be fixed.</summary>
+    Fail,
+
+    /// <summary>Waiting for something that may still arrive (a scan, a review).</summary>
+    Pending,
+
+    /// <summary>The control could not be evaluated (missing or contradictory facts); treated as failing.</summary>
+    Error,
+
+    /// <summary>Not applicable here (disabled by policy).</summary>
+    Skipped,
+}
+
+/// <summary>The overall verdict, in GitHub check-run conclusion terms.</summary>
+public enum Conclusion
+{
+    Success,
+    Failure,
+    ActionRequired,
+    Neutral,
+}
+
+/// <summary>One thing a control looked at (a commit, a reviewer) and whether it counted.</summary>
+/// <param name="Subject">What was considered, e.g. a short commit SHA or a login.</param>
+/// <param name="Ok">Whether it satisfied the control.</param>
+/// <param name="Message">Why, in one line a developer understands.</param>
+public sealed record ResultDetail(string Subject, bool Ok, string Message);
+
+/// <summary>A self-explaining control result: status, one-line summary, the values that decided it, and how to fix a failure.</summary>
+public sealed record ControlResult
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required ControlStatus Status { get; init; }
+
+    public required string Summary { get; init; }
+
+    public ImmutableArray<ResultDetail> Details { get; init; } = [];
+
+    /// <summary>What the developer should do; null when nothing is needed.</summary>
+    public string? HowToFix { get; init; }
+
+    /// <summary>The reasons a control did not pass (failing details), or its summary when it has no details.</summary>
+    public ImmutableArray<string> Reasons =>
+        Status is ControlStatus.Pass or ControlStatus.Skipped
+            ? []
+            : Details.Where(d => !d.Ok).Select(d => $"{d.Subject}: {d.Message}").DefaultIfEmpty(Summary).ToImmutableArray();
+}
+
+/// <summary>The result tree of one evaluation.</summary>
+public sealed record EvaluationResult(Conclusion Conclusion, string Title, ImmutableArray<ControlResult> Controls)
+{
+    /// <summary>Stable machine-readable reason for the verdict, for the evidence index.</summary>
+    public string ReasonCode => Conclusion switch
+    {
+        Conclusion.Success => "all-controls-passed",
+        _ => string.Join('+', Controls.Where(c => c.Status is not (ControlStatus.Pass or ControlStatus.Skipped))
+            .Select(c => $"{c.Id}:{c.Status.ToString().ToLowerInvariant()}")),
+    };
+
+    public static EvaluationResult FromControls(ImmutableArray<ControlResult> controls)
+    {
+        var counted = controls.Where(c => c.Status != ControlStatus.Skipped).ToList();
+        var failing = counted.Count(c => c.Status is ControlStatus.Fail or ControlStatus.Error);
+        var pending = counted.Count(c => c.Status == ControlStatus.Pending);
+
+        var conclusion = failing > 0 ? Conclusion.Failure
+            : pending > 0 ? Conclusion.ActionRequired
+            : Conclusion.Success;
+
+        var title = conclusion switch
+        {
+            Conclusion.Success => counted.Count == 1 ? "1 control passing" : $"All {counted.Count} controls passing",
+            Conclusion.Failure => $"{failing} of {counted.Count} {(counted.Count == 1 ? "control" : "controls")} failing",
+            _ => $"{pending} of {counted.Count} {(counted.Count == 1 ? "control" : "controls")} pending",
+        };
+
+        return new EvaluationResult(conclusion, title, controls);
+    }
+}

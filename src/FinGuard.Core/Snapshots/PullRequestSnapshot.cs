@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+
+namespace FinGuard.Core.Snapshots;
+
+/// <summary>A GitHub account as seen in a fact (author, committer, reviewer, sender).</summary>
+/// <param name="Login">The account login.</param>
+/// <param name="Id">The numeric account id (stable across renames).</param>
+/// <param name="IsBot">True for bot accounts (type <c>Bot</c> or a <c>[bot]</c> login).</param>
+public sealed record GitHubUser(string Login, long Id, bool IsBot);
+
+/// <summary>GitHub's signature verification of one commit, as returned by the REST API.</summary>
+/// <param name="Verified">GitHub's <c>verification.verified</c>.</param>
+/// <param name="Reason">GitHub's <c>verification.reason</c>, e.g. <c>valid</c>, <c>unsigned</c>, <c>unknown_key</c>.</param>
+/// <param name="HasSignature">Whether the commit carries a signature at all.</param>
+public sealed record CommitVerification(bool Verified, string Reason, bool HasSignature);
+
+/// <summary>One commit of a pull request.</summary>
+public sealed record CommitFact
+{
+    public required string Sha { get; init; }
+
+    public required string Message { get; init; }
+
+    public string? AuthorName { get; init; }
+
+    public string? AuthorEmail { get; init; }
+
+    /// <summary>The GitHub account GitHub mapped the author email to; null when it could not.</summary>
+    public GitHubUser? Author { get; init; }
+
+    public string? CommitterName { get; init; }
+
+    public string? CommitterEmail { get; init; }
+
+    /// <summary>The GitHub account GitHub mapped the committer email to; null when it could not.</summary>
+    public GitHubUser? Committer { get; init; }
+
+    public required CommitVerification Verification { get; init; }
+
+    /// <summary>The first line of the message, for display.</summary>
+    public string Headline => Message.Split('\n', 2)[0].TrimEnd('\r');
+
+    public string ShortSha => Sha.Length > 7 ? Sha[..7] : Sha;
+}
+
+/// <summary>One pull request review.</summary>
+public sealed record ReviewFact(long Id, GitHubUser User, string State, string? CommitId, DateTimeOffset? SubmittedAt);
+
+/// <summary>
+/// Immutable facts about a pull request at one head SHA: everything the controls may look at. Built by the
+/// GitHub loader (or the offline evaluator) from GitHub's REST responses; controls never call out.
+/// </summary>
+public sealed record PullRequestSnapshot
+{
+    /// <summary><c>owner/repo</c>.</summary>
+    public required string Repository { get; init; }
+
+    public required int Number { get; init; }
+
+    public required string HeadSha { get; init; }
+
+    public required string BaseRef { get; init; }
+
+    public required GitHubUser Author { get; init; }
+
+    public bool Draft { get; init; }
+
+    /// <summary>The commit count GitHub reports on the pull request (may exceed what the commits API lists).</summary>
+    public required int ReportedCommitCount { get; init; }
+
+    public required ImmutableArray<CommitFact> Commits { get; init; }
+
+    public ImmutableArray<ReviewFact> Reviews { get; init; } = [];
+}
