@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FinGuard.GitHub.Auth;
+
+namespace FinGuard.GitHub.Api;
+
+/// <summary>One GitHub REST response, with the exact body bytes (kept as evidence).</summary>
+/// <param name="Request">Method and path, e.g. <c>GET /repos/o/r/pulls/1</c> (no host, no token).</param>
+/// <param name="Status">HTTP status code.</param>
+/// <param name="Body">The raw response body.</param>
+/// <param name="NextPage">The <c>rel="next"</c> link of a paginated response, if any.</param>
+public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[] Body, Uri? NextPage)
+{
+    public JsonElement Json()
+    {
+        using var document = JsonDocument.Parse(Body);
+        return document.RootElement.Clone();
+    }
+}
+
+/// <summary>A GitHub REST call that did not succeed. The message names the request and status, never a token.</summary>
+public sealed class GitHubApiException : Exception
+{
+    public GitHubApiException(string request, HttpStatusCode status, string? gitHubMessage)
+        : base($"GitHub answered {(int)status} {status} to {request}{(string.IsNullOrEmpty(gitHubMessage) ? "" : $": {gitHubMessage}")}")
+    {
+        Request = request;
+        Status = status;
+    }
+
+    public GitHubApiException()
+    {
+        Request = "";
+    }
+
+    public GitHubApiException(string message)
+        : base(message)
+    {
+        Request = "";
+    }
+
+    public GitHubApiException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Request = "";
+    }
+
+    public string Request { get; }
+
+    public HttpStatusCode Status { get; }
+
+    /// <summary>True for failures that may succeed later (5xx, rate limiting); false for 4xx answers that will not change.</summary>
+    public bool IsTransient => (int)Status >= 500 || Status is HttpStatusCode.TooManyRequests or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout;
+}
+
+/// <summary>
+/// A thin GitHub REST client authenticated as an installation. It returns raw bytes so that the exact
+/// responses a decision was based on can be stored as evidence and replayed; parsing happens in the
+/// snapshot parser, which the offline evaluator shares.
+/// </summary>
+public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens)
+{
+    private const int MaxPages = 10;
+
+    /// <summary>GET one resource; throws <see cref="GitHubApiException"/> unless 2xx.</summary>
+    public async Task<GitHubResponse> GetAsync(long installationId, string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, pathAndQuery, cancellationToken);
+        return await SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>GET every page of a list (following <c>Link: rel="next"</c>), at most <paramref name="maxPages"/> pages.</summary>
+    public async Task<IReadOnlyList<GitHubResponse>> GetPagesAsync(long installationId, string pathAndQuery, int maxPages, CancellationToken cancellationToken)
+    {
+        var pages = new List<GitHubResponse>();
+        var next = pathAndQuery;
+        while (next is not null && pages.Count < Math.Min(maxPages, MaxPages))
+        {
+            var page = await GetAsync(installationId, next, cancellationToken);
+            pages.Add(page);
+            next = page.NextPage is null ? null : RelativeTo(page.NextPage);
+        }
+
+        return pages;
+    }
+
+    /// <summary>POST or PATCH a JSON body; returns the response.</summary>
+    public async Task<GitHubResponse> SendJsonAsync(HttpMethod method, long installationId, string path, JsonNode body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        using var request = await CreateRequestAsync(method, installationId, path, cancellationToken);
+        request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        return await SendAsync(request, cancellationToken);
+    }
+
+    private string RelativeTo(Uri next)
+    {
+        var baseUri = http.BaseAddress ?? throw new InvalidOperationException("The GitHub HttpClient has no base address.");
+        if (!string.Equals(next.Host, baseUri.Host, StringComparison.OrdinalIgnoreCase) || next.Port != baseUri.Port)
+        {
+            throw new GitHubApiException($"GitHub returned a pagination link to another host ({next.Host}); refusing to follow it.");
+        }
+
+        var relative = baseUri.MakeRelativeUri(next).ToString();
+        return relative;
+    }
+
+    private async Task<HttpRequestMessage> CreateRequestAsync(HttpMethod method, long installationId, string pathAndQuery, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetTokenAsync(installationId, cancellationToken);
+        var request = new HttpRequestMessage(method, new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    private async Task<GitHubResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new GitHubApiException(description, response.StatusCode, TryReadMessage(body));
+        }
+
+        return new GitHubResponse(description, response.StatusCode, body, NextLink(response));
+    }
+
+    private static string? TryReadMessage(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var m)
+                ? m.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal static Uri? NextLink(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values))
+        {
+            return null;
+        }
+
+        foreach (var part in values.SelectMany(v => v.Split(',')))
+        {
+            var segments = part.Split(';');
+            if (segments.Length >= 2 && segments.Skip(1).Any(s => s.Trim() == "rel=\"next\""))
+            {
+                var url = segments[0].Trim().TrimStart('<').TrimEnd('>');
+                return Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri : null;
+            }
+        }
+
+        return null;
+    }
+}

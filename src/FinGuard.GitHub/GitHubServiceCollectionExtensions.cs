@@ -1,0 +1,46 @@
+using System.Net.Http.Headers;
+using FinGuard.GitHub.Api;
+using FinGuard.GitHub.Auth;
+using FinGuard.GitHub.Checks;
+using FinGuard.GitHub.Snapshots;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FinGuard.GitHub;
+
+public static class GitHubServiceCollectionExtensions
+{
+    public const string ApiVersion = "2022-11-28";
+
+    /// <summary>
+    /// GitHub App options, App JWT and installation tokens, the REST client (with retries that honour
+    /// <c>Retry-After</c>, exponential back-off with jitter and timeouts), the snapshot loader and the check-run publisher.
+    /// </summary>
+    public static IServiceCollection AddFinGuardGitHub(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GitHubAppOptions>()
+            .Bind(configuration.GetSection(GitHubAppOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton<AppJwtFactory>();
+        services.AddSingleton<InstallationTokenCache>();
+        services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient)
+            .AddStandardResilienceHandler();
+        services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient)
+            .AddStandardResilienceHandler();
+        services.AddTransient<PullRequestFactsLoader>();
+        services.AddTransient<CheckRunPublisher>();
+        return services;
+    }
+
+    private static void ConfigureGitHubClient(IServiceProvider services, HttpClient http)
+    {
+        var options = services.GetRequiredService<IOptions<GitHubAppOptions>>().Value;
+        http.BaseAddress = options.GetApiBaseAddress();
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("FinGuard", typeof(GitHubServiceCollectionExtensions).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
+        http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", ApiVersion);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using FinGuard.Core.Snapshots;
+
+namespace FinGuard.GitHub.Snapshots;
+
+/// <summary>GitHub's REST responses did not have the shape FinGuard needs. The message names the file or request and the field.</summary>
+public sealed class GitHubFactsException : Exception
+{
+    public GitHubFactsException(string message)
+        : base(message)
+    {
+    }
+
+    public GitHubFactsException()
+    {
+    }
+
+    public GitHubFactsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Builds a <see cref="PullRequestSnapshot"/> from GitHub REST responses exactly as GitHub returns them
+/// (GET pulls/{n}, GET pulls/{n}/commits pages, GET pulls/{n}/reviews pages). The server's loader and the
+/// offline evaluator both use this, so they evaluate the same facts the same way.
+/// </summary>
+public static class PullRequestSnapshotParser
+{
+    public static PullRequestSnapshot Parse(string repository, JsonElement pull, IEnumerable<JsonElement> commitPages, IEnumerable<JsonElement>? reviewPages = null)
+    {
+        ArgumentNullException.ThrowIfNull(commitPages);
+        RequireKind(pull, JsonValueKind.Object, "pull request");
+
+        var commits = ImmutableArray.CreateBuilder<CommitFact>();
+        foreach (var page in commitPages)
+        {
+            RequireKind(page, JsonValueKind.Array, "commits");
+            foreach (var item in page.EnumerateArray())
+            {
+                commits.Add(ParseCommit(item));
+            }
+        }
+
+        var reviews = ImmutableArray.CreateBuilder<ReviewFact>();
+        foreach (var page in reviewPages ?? [])
+        {
+            RequireKind(page, JsonValueKind.Array, "reviews");
+            foreach (var item in page.EnumerateArray())
+            {
+                var user = ParseUser(item, "user");
+                if (user is null)
+                {
+                    continue; // a review by a deleted account ("ghost") cannot count as an approval.
+                }
+
+                reviews.Add(new ReviewFact(
+                    GetInt64(item, "id", "review"),
+                    user,
+                    GetString(item, "state", "review"),
+                    OptionalString(item, "commit_id"),
+                    OptionalString(item, "submitted_at") is { } at ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : null));
+            }
+        }
+
+        var head = GetObject(pull, "head", "pull request");
+        var @base = GetObject(pull, "base", "pull request");
+        return new PullRequestSnapshot
+        {
+            Repository = repository,
+            Number = (int)GetInt64(pull, "number", "pull request"),
+            HeadSha = GetString(head, "sha", "pull request head"),
+            BaseRef = GetString(@base, "ref", "pull request base"),
+            Author = ParseUser(pull, "user") ?? throw new GitHubFactsException("The pull request has no `user` (author)."),
+            Draft = pull.TryGetProperty("draft", out var draft) && draft.ValueKind == JsonValueKind.True,
+            ReportedCommitCount = pull.TryGetProperty("commits", out var count) && count.ValueKind == JsonValueKind.Number
+                ? count.GetInt32()
+                : commits.Count,
+            Commits = commits.ToImmutable(),
+            Reviews = reviews.ToImmutable(),
+        };
+    }
+
+    private static CommitFact ParseCommit(JsonElement item)
+    {
+        RequireKind(item, JsonValueKind.Object, "commit");
+        var sha = GetString(item, "sha", "commit");
+        var commit = GetObject(item, "commit", $"commit {sha}");
+        var verification = commit.TryGetProperty("verification", out var v) && v.ValueKind == JsonValueKind.Object
+            ? new CommitVerification(
+                v.TryGetProperty("verified", out var verified) && verified.ValueKind == JsonValueKind.True,
+                OptionalString(v, "reason") ?? "unknown",
+                OptionalString(v, "signature") is { Length: > 0 })
+            : new CommitVerification(false, "unknown", false); // no verification block: fail closed.
+
+        commit.TryGetProperty("author", out var gitAuthor);
+        commit.TryGetProperty("committer", out var gitCommitter);
+        return new CommitFact
+        {
+            Sha = sha,
+            Message = OptionalString(commit, "message") ?? "",
+            AuthorName = gitAuthor.ValueKind == JsonValueKind.Object ? OptionalString(gitAuthor, "name") : null,
+            AuthorEmail = gitAuthor.ValueKind == JsonValueKind.Object ? OptionalString(gitAuthor, "email") : null,
+            Author = ParseUser(item, "author"),
+            CommitterName = gitCommitter.ValueKind == JsonValueKind.Object ? OptionalString(gitCommitter, "name") : null,
+            CommitterEmail = gitCommitter.ValueKind == JsonValueKind.Object ? OptionalString(gitCommitter, "email") : null,
+            Committer = ParseUser(item, "committer"),
+            Verification = verification,
+        };
+    }
+
+    private static GitHubUser? ParseUser(JsonElement parent, string property)
+    {
+        if (!parent.TryGetProperty(property, out var user) || user.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var login = OptionalString(user, "login");
+        if (login is null || !user.TryGetProperty("id", out var id) || !id.TryGetInt64(out var numericId))
+        {
+            return null;
+        }
+
+        var isBot = OptionalString(user, "type") == "Bot" || login.EndsWith("[bot]", StringComparison.Ordinal);
+        return new GitHubUser(login, numericId, isBot);
+    }
+
+    private static void RequireKind(JsonElement element, JsonValueKind kind, string what)
+    {
+        if (element.ValueKind != kind)
+        {
+            throw new GitHubFactsException($"Expected the {what} response to be a JSON {kind.ToString().ToLowerInvariant()}, got {element.ValueKind.ToString().ToLowerInvariant()}.");
+        }
+    }
+
+    private static JsonElement GetObject(JsonElement parent, string property, string what) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Object
+            ? value
+            : throw new GitHubFactsException($"The {what} has no `{property}` object.");
+
+    private static string GetString(JsonElement parent, string property, string what) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new GitHubFactsException($"The {what} has no `{property}` string.");
+
+    private static long GetInt64(JsonElement parent, string property, string what) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : throw new GitHubFactsException($"The {what} has no integer `{property}`.");
+
+    private static string? OptionalString(JsonElement parent, string property) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
