@@ -1,1 +1,0 @@
-namespace FinGuard.GitHub; internal static class Placeholder { }

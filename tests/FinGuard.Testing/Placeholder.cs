@@ -1,1 +1,0 @@
-namespace FinGuard.Testing; internal static class Placeholder { }
