@@ -1,0 +1,225 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage;
+using Azure.Storage.Blobs.Models;
+using FinGuard.Core.Deliveries;
+using FinGuard.Core.Evidence;
+using FinGuard.Storage.Deliveries;
+
+namespace FinGuard.Storage.Azure;
+
+/// <summary>
+/// The delivery inbox on Azure: one row per delivery in the <c>Deliveries</c> table (fixed partition, row key =
+/// lower-cased delivery id) with metadata, state and attempts; the raw body (up to 25 MiB, so never a table
+/// property) in the <c>deliveries</c> container as <c>{key}/{sha256}</c>. Accepting uploads the body first and then
+/// adds the row; the add is the atomic dedupe (409 = duplicate). Naming the body by its hash means concurrent
+/// accepts of one id never overwrite each other's body, and the row always names the body it was accepted with.
+/// Each accept also stores a random token, so that a retried add whose first response was lost (409 on our own
+/// row) is still reported as accepted. State changes replace the row with its ETag, retrying on a conflict.
+/// </summary>
+internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names) : IDeliveryInbox
+{
+    private const string Partition = "delivery";
+    private const int MaxUpdateAttempts = 8;
+
+    public async Task<InboxAcceptOutcome> AcceptAsync(InboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var key = DeliveryKeys.ToKey(delivery.DeliveryId);
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+
+        // Cheap check first, so a redelivery does not upload its body again.
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, select: ["RowKey"], cancellationToken: cancellationToken);
+        if (existing.HasValue)
+        {
+            return InboxAcceptOutcome.Duplicate;
+        }
+
+        var bodySha = CanonicalJson.Sha256Hex(delivery.Body.Span);
+        var bodyBlob = $"{key}/{bodySha}";
+        await UploadBodyAsync(bodyBlob, delivery.Body, cancellationToken);
+
+        var token = Guid.NewGuid().ToString("N");
+        var entity = new TableEntity(Partition, key)
+        {
+            ["DeliveryId"] = delivery.DeliveryId,
+            ["Event"] = delivery.Event,
+            ["ReceivedAt"] = Format(delivery.ReceivedAt),
+            ["BodyBlob"] = bodyBlob,
+            ["BodySha256"] = bodySha,
+            ["BodyLength"] = (long)delivery.Body.Length,
+            ["State"] = nameof(DeliveryState.Pending),
+            ["Attempts"] = 0,
+            ["AcceptToken"] = token,
+        };
+        SetIfNotNull(entity, "Action", delivery.Action);
+        SetIfNotNull(entity, "Repository", delivery.Repository);
+        if (delivery.InstallationId is { } installationId)
+        {
+            entity["InstallationId"] = installationId;
+        }
+
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return InboxAcceptOutcome.Accepted;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var winner = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, select: ["AcceptToken"], cancellationToken: cancellationToken);
+            return winner.HasValue && winner.Value?.GetString("AcceptToken") == token
+                ? InboxAcceptOutcome.Accepted
+                : InboxAcceptOutcome.Duplicate;
+        }
+    }
+
+    public async Task<StoredDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value is not null ? await ToStoredAsync(row.Value, cancellationToken) : null;
+    }
+
+    public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
+    {
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and State eq {nameof(DeliveryState.Pending)}");
+        var rows = new List<TableEntity>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        var result = new List<StoredDelivery>(rows.Count);
+        foreach (var entity in rows.OrderBy(ReceivedAt).ThenBy(e => e.RowKey, StringComparer.Ordinal))
+        {
+            result.Add(await ToStoredAsync(entity, cancellationToken));
+        }
+
+        return result;
+    }
+
+    public Task MarkCompletedAsync(string deliveryId, CancellationToken cancellationToken) =>
+        UpdateAsync(deliveryId, entity =>
+        {
+            if (entity.GetString("State") == nameof(DeliveryState.Completed))
+            {
+                return false;
+            }
+
+            entity["State"] = nameof(DeliveryState.Completed);
+            return true;
+        }, cancellationToken);
+
+    public Task MarkFailedAsync(string deliveryId, string failure, bool permanent, CancellationToken cancellationToken) =>
+        UpdateAsync(deliveryId, entity =>
+        {
+            if (entity.GetString("State") == nameof(DeliveryState.Completed))
+            {
+                return false;
+            }
+
+            entity["State"] = permanent ? nameof(DeliveryState.Failed) : nameof(DeliveryState.Pending);
+            entity["Attempts"] = (entity.GetInt32("Attempts") ?? 0) + 1;
+            entity["LastError"] = DeliveryKeys.TruncateError(failure) ?? string.Empty;
+            return true;
+        }, cancellationToken);
+
+    private async Task UpdateAsync(string deliveryId, Func<TableEntity, bool> change, CancellationToken cancellationToken)
+    {
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, cancellationToken: cancellationToken);
+            if (!row.HasValue || row.Value is null)
+            {
+                throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
+            }
+
+            var entity = row.Value;
+            if (!change(entity))
+            {
+                return;
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxUpdateAttempts)
+            {
+                // Changed by someone else since we read it: read again and reapply.
+            }
+        }
+    }
+
+    private async Task UploadBodyAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var container = await clients.ContainerAsync(names.DeliveriesContainer, cancellationToken);
+        var options = new BlobUploadOptions
+        {
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" },
+            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+        };
+
+        try
+        {
+            await container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(body), options, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (AzureEvidenceObjects.IsAlreadyExists(ex))
+        {
+            // Content-addressed: an existing blob of this name holds these very bytes.
+        }
+    }
+
+    private async Task<StoredDelivery> ToStoredAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        var deliveryId = entity.GetString("DeliveryId") ?? entity.RowKey;
+        var container = await clients.ContainerAsync(names.DeliveriesContainer, cancellationToken);
+        byte[] body;
+        try
+        {
+            var download = await container.GetBlobClient(entity.GetString("BodyBlob")).DownloadContentAsync(cancellationToken);
+            body = download.Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidDataException($"The body of delivery '{deliveryId}' is missing.", ex);
+        }
+
+        if (!string.Equals(CanonicalJson.Sha256Hex(body), entity.GetString("BodySha256"), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The body of delivery '{deliveryId}' does not match its recorded SHA-256.");
+        }
+
+        var delivery = new InboundDelivery(
+            deliveryId,
+            entity.GetString("Event"),
+            entity.GetString("Action"),
+            entity.GetInt64("InstallationId"),
+            entity.GetString("Repository"),
+            ReceivedAt(entity),
+            body);
+        var state = Enum.Parse<DeliveryState>(entity.GetString("State"));
+        var lastError = entity.GetString("LastError");
+        return new StoredDelivery(delivery, state, entity.GetInt32("Attempts") ?? 0, string.IsNullOrEmpty(lastError) ? null : lastError);
+    }
+
+    private static DateTimeOffset ReceivedAt(TableEntity entity) =>
+        DateTimeOffset.Parse(entity.GetString("ReceivedAt"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static void SetIfNotNull(TableEntity entity, string property, string? value)
+    {
+        if (value is not null)
+        {
+            entity[property] = value;
+        }
+    }
+}

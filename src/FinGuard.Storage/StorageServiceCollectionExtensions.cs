@@ -1,0 +1,38 @@
+using FinGuard.Core.Deliveries;
+using FinGuard.Core.Evidence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FinGuard.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IEvidenceStore"/>, <see cref="IDeliveryInbox"/> and <see cref="IStorageHealth"/> for the
+    /// backend configured in the <c>Storage</c> section: Azure when a connection string or service URIs are set,
+    /// otherwise the local folder. Options are validated on start.
+    /// </summary>
+    public static IServiceCollection AddFinGuardStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(
+                o => !string.IsNullOrWhiteSpace(o.ConnectionString) || (o.BlobServiceUri is null) == (o.TableServiceUri is null),
+                $"{StorageOptions.SectionName}:{nameof(StorageOptions.BlobServiceUri)} and {nameof(StorageOptions.TableServiceUri)} must be set together.")
+            .ValidateOnStart();
+
+        services.AddSingleton(sp => StorageBackend.Create(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<IEvidenceStore>(sp => sp.GetRequiredService<StorageBackend>().Evidence);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Inbox);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);
+        return services;
+    }
+}

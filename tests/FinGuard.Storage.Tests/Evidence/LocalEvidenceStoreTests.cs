@@ -1,0 +1,43 @@
+using FinGuard.Core.Evidence;
+
+namespace FinGuard.Storage.Tests.Evidence;
+
+public sealed class LocalEvidenceStoreTests : EvidenceStoreContract
+{
+    private readonly string _root = TestStorage.NewTempRoot();
+
+    internal override StorageBackend CreateBackend() => StorageBackend.CreateLocal(_root);
+
+    [Fact]
+    public async Task Records_are_files_under_evidence_owner_repo_sequence()
+    {
+        var chain = EvidenceRecords.NewChain();
+        var receipt = await Backend().Evidence.AppendAsync(EvidenceRecords.Create(chain), default);
+
+        var path = Path.Combine(_root, "evidence", chain.Split('/')[0], chain.Split('/')[1], "000000000001.json");
+        Assert.Equal(await File.ReadAllBytesAsync(path), await Backend().Evidence.ReadAsync(receipt.BlobName, default));
+    }
+
+    [Fact]
+    public async Task A_temp_file_left_by_a_crash_mid_write_breaks_neither_listing_nor_the_next_append()
+    {
+        var store = Backend().Evidence;
+        var chain = EvidenceRecords.NewChain();
+        await store.AppendAsync(EvidenceRecords.Create(chain, 1), default);
+        var second = await store.AppendAsync(EvidenceRecords.Create(chain, 2), default);
+        var (owner, repo) = (chain.Split('/')[0], chain.Split('/')[1]);
+        var torn = EvidenceSerializer.ToCanonicalBytes(EvidenceRecords.Create(chain, 3))[..40];
+        await File.WriteAllBytesAsync(Path.Combine(_root, "evidence", owner, repo, $"000000000003.json.{Guid.NewGuid():N}.tmp"), torn);
+        await File.WriteAllBytesAsync(Path.Combine(_root, "index", owner, repo, $"000000000003.json.{Guid.NewGuid():N}.tmp"), torn);
+
+        var restarted = Backend().Evidence;
+        Assert.Equal([1L, 2L], (await restarted.ListAsync(chain, default).ToListAsync()).Select(r => r.Sequence));
+        var third = await restarted.AppendAsync(EvidenceRecords.Create(chain, 3), default);
+
+        Assert.Equal(3, third.Sequence);
+        Assert.Equal(second.Sha256, third.PreviousSha256);
+        Assert.Equal([1L, 2L, 3L], (await restarted.ListAsync(chain, default).ToListAsync()).Select(r => r.Sequence));
+    }
+
+    protected override void DisposeStorage() => TestStorage.DeleteTempRoot(_root);
+}
