@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+echo "== chromium (headless browser for the /setup page test)"
+command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+  || echo "warning: could not install chromium; tests/FinGuard.Tests/Setup/SetupPageChromiumTests will fail" >&2
+
 echo "== npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 

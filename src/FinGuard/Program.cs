@@ -1,1 +1,3 @@
-return 0;
+using FinGuard.Cli;
+
+return await FinGuardCommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -1,21 +1,70 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
 namespace FinGuard.Core.Policy;
 
 /// <summary>
-/// The resolved policy for one evaluation. <see cref="Default"/> is what a repository without a policy file
-/// gets: safe by default (every commit signed).
+/// The resolved policy for one evaluation (organisation defaults merged with the repository's file, read from the
+/// base branch). <see cref="Default"/> is what a repository without any policy file gets, and it is safe:
+/// on the default branch every commit must be signed and two independent reviewers must approve.
+/// The YAML reference is docs/policy.md.
 /// </summary>
 public sealed record FinGuardPolicy
 {
     /// <summary>GitHub's pull request commits API lists at most this many commits.</summary>
     public const int GitHubCommitListLimit = 250;
 
+    /// <summary>The pattern that stands for the repository's default branch in <see cref="Branches"/>.</summary>
+    public const string DefaultBranchToken = "$default";
+
     public static FinGuardPolicy Default { get; } = new();
 
+    /// <summary>Base branches whose pull requests the controls apply to: exact names, <c>*</c> globs, or <see cref="DefaultBranchToken"/>.</summary>
+    public ImmutableArray<string> Branches { get; init; } = [DefaultBranchToken];
+
     public SignedCommitsPolicy SignedCommits { get; init; } = new();
+
+    public SeparationOfDutiesPolicy SeparationOfDuties { get; init; } = new();
+}
+
+/// <summary>Kinds of commit signature GitHub verifies.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SignatureKind>))]
+public enum SignatureKind
+{
+    Gpg,
+    Ssh,
+    Smime,
 }
 
 /// <summary>Settings of the <c>signed-commits</c> control.</summary>
 public sealed record SignedCommitsPolicy
 {
     public bool Enabled { get; init; } = true;
+
+    /// <summary>Signature kinds that count.</summary>
+    public ImmutableArray<SignatureKind> AllowedKinds { get; init; } = [SignatureKind.Gpg, SignatureKind.Ssh, SignatureKind.Smime];
+
+    /// <summary>Whether commits GitHub made and signed itself (web edits, squash merges; committer <c>web-flow</c>) count.</summary>
+    public bool AllowWebFlow { get; init; } = true;
+
+    /// <summary>When not empty, only signatures of these GitHub logins (the verified committer) count.</summary>
+    public ImmutableArray<string> AllowedSigners { get; init; } = [];
+}
+
+/// <summary>Settings of the <c>separation-of-duties</c> control.</summary>
+public sealed record SeparationOfDutiesPolicy
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Distinct eligible approvals required on the current head.</summary>
+    public int RequiredApprovals { get; init; } = 2;
+
+    /// <summary>Whether an outstanding "changes requested" review from an eligible reviewer blocks.</summary>
+    public bool BlockOnChangesRequested { get; init; } = true;
+
+    /// <summary>Logins that may never approve (in addition to authors, committers, co-authors and bots).</summary>
+    public ImmutableArray<string> ExcludedApprovers { get; init; } = [];
+
+    /// <summary>When not empty, approvers must be members of at least one of these teams (<c>org/team-slug</c>).</summary>
+    public ImmutableArray<string> ApproverTeams { get; init; } = [];
 }

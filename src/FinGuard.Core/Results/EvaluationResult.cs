@@ -82,6 +82,7 @@ public sealed record EvaluationResult(Conclusion Conclusion, string Title, Immut
 
         var title = conclusion switch
         {
+            Conclusion.Success when counted.Count == 0 => "No controls apply",
             Conclusion.Success => counted.Count == 1 ? "1 control passing" : $"All {counted.Count} controls passing",
             Conclusion.Failure => $"{failing} of {counted.Count} {(counted.Count == 1 ? "control" : "controls")} failing",
             _ => $"{pending} of {counted.Count} {(counted.Count == 1 ? "control" : "controls")} pending",

@@ -12,7 +12,8 @@ public sealed record GitHubUser(string Login, long Id, bool IsBot);
 /// <param name="Verified">GitHub's <c>verification.verified</c>.</param>
 /// <param name="Reason">GitHub's <c>verification.reason</c>, e.g. <c>valid</c>, <c>unsigned</c>, <c>unknown_key</c>.</param>
 /// <param name="HasSignature">Whether the commit carries a signature at all.</param>
-public sealed record CommitVerification(bool Verified, string Reason, bool HasSignature);
+/// <param name="Kind">The kind of signature, read from its armour; null when unsigned or unrecognised.</param>
+public sealed record CommitVerification(bool Verified, string Reason, bool HasSignature, Policy.SignatureKind? Kind = null);
 
 /// <summary>One commit of a pull request.</summary>
 public sealed record CommitFact
@@ -36,6 +37,9 @@ public sealed record CommitFact
     public GitHubUser? Committer { get; init; }
 
     public required CommitVerification Verification { get; init; }
+
+    /// <summary>True when GitHub itself made and signed the commit (committer <c>web-flow</c>: web edits, merges from the UI).</summary>
+    public bool IsWebFlow => Committer?.Login == "web-flow";
 
     /// <summary>The first line of the message, for display.</summary>
     public string Headline => Message.Split('\n', 2)[0].TrimEnd('\r');
@@ -61,6 +65,9 @@ public sealed record PullRequestSnapshot
 
     public required string BaseRef { get; init; }
 
+    /// <summary>The repository's default branch (for the <c>$default</c> branch pattern).</summary>
+    public string? DefaultBranch { get; init; }
+
     public required GitHubUser Author { get; init; }
 
     public bool Draft { get; init; }
@@ -71,4 +78,11 @@ public sealed record PullRequestSnapshot
     public required ImmutableArray<CommitFact> Commits { get; init; }
 
     public ImmutableArray<ReviewFact> Reviews { get; init; } = [];
+
+    /// <summary>Members of the teams the policy names (<c>org/team-slug</c> → logins); only loaded when the policy restricts approvers to teams.</summary>
+    public ImmutableDictionary<string, ImmutableHashSet<string>> TeamMembers { get; init; } =
+        ImmutableDictionary<string, ImmutableHashSet<string>>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Label names on the pull request.</summary>
+    public ImmutableArray<string> Labels { get; init; } = [];
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FinGuard.Core.Results;
 using FinGuard.GitHub.Api;
+using FinGuard.GitHub.Evaluation;
 
 namespace FinGuard.GitHub.Checks;
 
@@ -14,11 +15,26 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
 {
     public static string ExternalIdFor(string headSha) => $"finguard:{headSha}";
 
-    public async Task<long> PublishAsync(long installationId, string repository, string headSha, EvaluationResult result, string? evidenceReference, CancellationToken cancellationToken)
+    /// <summary>The identifier of the "Re-run FinGuard" button (<c>check_run.requested_action</c>).</summary>
+    public const string RerunActionIdentifier = "finguard-rerun";
+
+    /// <summary>GitHub accepts at most 50 annotations per request; more are sent in further updates.</summary>
+    public const int AnnotationBatchSize = 50;
+
+    public async Task<long> PublishAsync(
+        long installationId,
+        string repository,
+        string headSha,
+        EvaluationResult result,
+        string? evidenceReference,
+        CancellationToken cancellationToken,
+        IReadOnlyList<FileAnnotation>? annotations = null,
+        Uri? detailsUrl = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var output = CheckRunRenderer.Render(result, evidenceReference);
         var externalId = ExternalIdFor(headSha);
+        var batches = (annotations ?? []).Chunk(AnnotationBatchSize).ToList();
         var body = new JsonObject
         {
             ["name"] = CheckRunRenderer.CheckName,
@@ -26,24 +42,63 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
             ["external_id"] = externalId,
             ["status"] = "completed",
             ["conclusion"] = CheckRunRenderer.ConclusionName(result.Conclusion),
-            ["output"] = new JsonObject
+            ["output"] = Output(output, batches.FirstOrDefault()),
+            ["actions"] = new JsonArray(new JsonObject
             {
-                ["title"] = output.Title,
-                ["summary"] = output.Summary,
-                ["text"] = output.Text,
-            },
+                ["label"] = "Re-run FinGuard",
+                ["description"] = "Evaluate this pull request again",
+                ["identifier"] = RerunActionIdentifier,
+            }),
         };
-
-        var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
-        if (existing is { } id)
+        if (detailsUrl is not null)
         {
-            body.Remove("head_sha");
-            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", body, cancellationToken);
-            return id;
+            body["details_url"] = detailsUrl.AbsoluteUri;
         }
 
-        var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
-        return created.Json().GetProperty("id").GetInt64();
+        long id;
+        var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
+        if (existing is { } found)
+        {
+            id = found;
+            body.Remove("head_sha");
+            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", body, cancellationToken);
+        }
+        else
+        {
+            var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
+            id = created.Json().GetProperty("id").GetInt64();
+        }
+
+        foreach (var batch in batches.Skip(1))
+        {
+            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", new JsonObject { ["output"] = Output(output, batch) }, cancellationToken);
+        }
+
+        return id;
+    }
+
+    private static JsonObject Output(CheckRunOutput output, FileAnnotation[]? annotations)
+    {
+        var node = new JsonObject
+        {
+            ["title"] = output.Title,
+            ["summary"] = output.Summary,
+            ["text"] = output.Text,
+        };
+        if (annotations is { Length: > 0 })
+        {
+            node["annotations"] = new JsonArray([.. annotations.Select(a => (JsonNode)new JsonObject
+            {
+                ["path"] = a.Path,
+                ["start_line"] = a.Line,
+                ["end_line"] = a.Line,
+                ["annotation_level"] = a.Level,
+                ["title"] = "FinGuard policy",
+                ["message"] = a.Message,
+            })]);
+        }
+
+        return node;
     }
 
     private async Task<long?> FindExistingAsync(long installationId, string repository, string headSha, string externalId, CancellationToken cancellationToken)

@@ -20,9 +20,7 @@ public static class CheckRunRenderer
     {
         ArgumentNullException.ThrowIfNull(result);
         var summary = new StringBuilder();
-        summary.AppendLine(result.Conclusion == Conclusion.Success
-            ? "✅ This pull request meets the change-management policy."
-            : "❌ This pull request does not meet the change-management policy yet. Each failing control says what is wrong and how to fix it.");
+        summary.AppendLine(Headline(result));
         summary.AppendLine();
         summary.AppendLine("| Control | Status | Why | How to fix |");
         summary.AppendLine("|---|---|---|---|");
@@ -64,6 +62,15 @@ public static class CheckRunRenderer
 
         return new CheckRunOutput(result.Title, Truncate(summary.ToString()), Truncate(text.ToString()));
     }
+
+    private static string Headline(EvaluationResult result) => result.Conclusion switch
+    {
+        Conclusion.Success when result.Controls.All(c => c.Status == ControlStatus.Skipped) =>
+            "➖ No FinGuard control applies to this pull request's base branch.",
+        Conclusion.Success => "✅ This pull request meets the change-management policy.",
+        Conclusion.ActionRequired => "⏳ This pull request is waiting for something (approvals, scans). Nothing is wrong yet; the check updates when it arrives.",
+        _ => "❌ This pull request does not meet the change-management policy yet. Each failing control says what is wrong and how to fix it.",
+    };
 
     public static string StatusBadge(ControlStatus status) => status switch
     {

@@ -1,46 +1,170 @@
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using FinGuard.Core.Policy;
-using FinGuard.Core.Snapshots;
 using FinGuard.GitHub.Api;
+using FinGuard.GitHub.Evaluation;
 
 namespace FinGuard.GitHub.Snapshots;
 
-/// <summary>A GitHub response a decision used: which request, and the body exactly as received.</summary>
+/// <summary>A GitHub response a decision used: its name in the fact set, which request, and the body exactly as received.</summary>
 public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 
-/// <summary>The snapshot and the raw responses it was built from.</summary>
-public sealed record PullRequestFacts(PullRequestSnapshot Snapshot, IReadOnlyList<GitHubFact> Facts);
-
 /// <summary>
-/// Loads the facts the pull request controls need: the pull request, and its commits (paginated, 100 a page).
-/// When the pull request has more commits than GitHub lists, the commits are not fetched: the control fails
-/// closed on the reported count.
+/// Loads what the pull request controls need: the pull request, its commits and reviews (paginated, 100 a page),
+/// the policy files — the repository's <c>.github/finguard.yml</c> from the pull request's <b>base</b> branch
+/// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
+/// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
+/// teams, the team membership of each approving reviewer.
 /// </summary>
 public sealed class PullRequestFactsLoader(GitHubApiClient api)
 {
-    public async Task<PullRequestFacts> LoadAsync(long installationId, string repository, int number, CancellationToken cancellationToken)
+    public const string RepositoryPolicyPath = ".github/finguard.yml";
+    public const string OrganizationPolicyPath = "finguard.yml";
+    public const string OrganizationPolicyRepository = ".github";
+
+    public async Task<PullRequestFactSet> LoadAsync(long installationId, string repository, int number, CancellationToken cancellationToken)
     {
         var facts = new List<GitHubFact>();
         var pull = await api.GetAsync(installationId, $"repos/{repository}/pulls/{number}", cancellationToken);
         var pullJson = Parse(pull);
-        facts.Add(new GitHubFact("pull", pull.Request, pullJson));
+        facts.Add(new GitHubFact(PullRequestFactSet.PullFact, pull.Request, pullJson));
 
         var reported = pullJson.TryGetProperty("commits", out var c) && c.TryGetInt32(out var n) ? n : 0;
         var commitPages = new List<JsonElement>();
         if (reported <= FinGuardPolicy.GitHubCommitListLimit)
         {
-            var pages = await api.GetPagesAsync(installationId, $"repos/{repository}/pulls/{number}/commits?per_page=100", maxPages: 3, cancellationToken);
-            for (var i = 0; i < pages.Count; i++)
-            {
-                var json = Parse(pages[i]);
-                commitPages.Add(json);
-                facts.Add(new GitHubFact(i == 0 ? "commits" : $"commits.page{i + 1}", pages[i].Request, json));
-            }
+            commitPages = await LoadPagesAsync(installationId, $"repos/{repository}/pulls/{number}/commits?per_page=100", PullRequestFactSet.CommitsFact, 3, facts, cancellationToken);
         }
 
-        var snapshot = PullRequestSnapshotParser.Parse(repository, pullJson, commitPages);
-        return new PullRequestFacts(snapshot, facts);
+        var reviewPages = await LoadPagesAsync(installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
+
+        var baseRef = pullJson.TryGetProperty("base", out var b) && b.TryGetProperty("ref", out var r) ? r.GetString() : null;
+        var owner = repository.Split('/')[0];
+        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, RepositoryPolicyPath, baseRef, cancellationToken);
+        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
+        if (repositoryPolicy is not null)
+        {
+            facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{RepositoryPolicyPath}", repositoryPolicy.ToJson()));
+        }
+
+        if (organizationPolicy is not null)
+        {
+            facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{OrganizationPolicyRepository}/contents/{OrganizationPolicyPath}", organizationPolicy.ToJson()));
+        }
+
+        var set = new PullRequestFactSet
+        {
+            Repository = repository,
+            Pull = pullJson,
+            CommitPages = commitPages,
+            ReviewPages = reviewPages,
+            RepositoryPolicy = repositoryPolicy,
+            OrganizationPolicy = organizationPolicy,
+        };
+
+        var teams = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy.SeparationOfDuties.ApproverTeams;
+        if (teams.Length > 0)
+        {
+            var members = await LoadTeamMembersAsync(installationId, teams, ApprovingReviewers(reviewPages), cancellationToken);
+            facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(members)));
+            set = set with { TeamMembers = members };
+        }
+
+        return set with { Facts = facts };
     }
+
+    private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
+        var result = new List<JsonElement>();
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var json = Parse(pages[i]);
+            result.Add(json);
+            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
+        }
+
+        return result;
+    }
+
+    /// <summary>A policy file's content at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
+    private async Task<PolicyFile?> LoadPolicyAsync(long installationId, string repository, string path, string? reference, CancellationToken cancellationToken)
+    {
+        GitHubResponse response;
+        try
+        {
+            var query = reference is null ? "" : $"?ref={Uri.EscapeDataString(reference)}";
+            response = await api.GetAsync(installationId, $"repos/{repository}/contents/{path}{query}", cancellationToken);
+        }
+        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var json = Parse(response);
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("type", out var type) || type.GetString() != "file")
+        {
+            throw new GitHubFactsException($"{repository}:{path} is not a file.");
+        }
+
+        var encoding = json.TryGetProperty("encoding", out var e) ? e.GetString() : null;
+        var content = json.TryGetProperty("content", out var body) ? body.GetString() ?? "" : "";
+        string text;
+        try
+        {
+            text = encoding == "base64"
+                ? Encoding.UTF8.GetString(Convert.FromBase64String(content.Replace("\n", "", StringComparison.Ordinal)))
+                : content;
+        }
+        catch (FormatException ex)
+        {
+            throw new GitHubFactsException($"GitHub returned {repository}:{path} with invalid base64 content.", ex);
+        }
+
+        return new PolicyFile(repository, path, reference, json.TryGetProperty("sha", out var sha) ? sha.GetString() : null, text);
+    }
+
+    private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
+        long installationId, IEnumerable<string> teams, IReadOnlyCollection<string> candidates, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var team in teams)
+        {
+            var parts = team.Split('/', 2);
+            var members = new List<string>();
+            foreach (var login in candidates)
+            {
+                try
+                {
+                    var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
+                    var json = Parse(response);
+                    if (json.TryGetProperty("state", out var state) && state.GetString() == "active")
+                    {
+                        members.Add(login);
+                    }
+                }
+                catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+                {
+                    // Not a member.
+                }
+            }
+
+            result[team] = members;
+        }
+
+        return result;
+    }
+
+    private static List<string> ApprovingReviewers(IEnumerable<JsonElement> reviewPages) =>
+        reviewPages
+            .Where(p => p.ValueKind == JsonValueKind.Array)
+            .SelectMany(p => p.EnumerateArray())
+            .Where(r => r.TryGetProperty("state", out var s) && s.GetString() == "APPROVED"
+                && r.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.Object && u.TryGetProperty("login", out _))
+            .Select(r => r.GetProperty("user").GetProperty("login").GetString()!)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
 
     private static JsonElement Parse(GitHubResponse response)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using FinGuard.Core.Policy;
 using FinGuard.Core.Snapshots;
 
 namespace FinGuard.GitHub.Snapshots;
@@ -29,7 +30,12 @@ public sealed class GitHubFactsException : Exception
 /// </summary>
 public static class PullRequestSnapshotParser
 {
-    public static PullRequestSnapshot Parse(string repository, JsonElement pull, IEnumerable<JsonElement> commitPages, IEnumerable<JsonElement>? reviewPages = null)
+    public static PullRequestSnapshot Parse(
+        string repository,
+        JsonElement pull,
+        IEnumerable<JsonElement> commitPages,
+        IEnumerable<JsonElement>? reviewPages = null,
+        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? teamMembers = null)
     {
         ArgumentNullException.ThrowIfNull(commitPages);
         RequireKind(pull, JsonValueKind.Object, "pull request");
@@ -78,8 +84,19 @@ public static class PullRequestSnapshotParser
             ReportedCommitCount = pull.TryGetProperty("commits", out var count) && count.ValueKind == JsonValueKind.Number
                 ? count.GetInt32()
                 : commits.Count,
+            DefaultBranch = @base.TryGetProperty("repo", out var baseRepo) && baseRepo.ValueKind == JsonValueKind.Object
+                ? OptionalString(baseRepo, "default_branch")
+                : null,
             Commits = commits.ToImmutable(),
             Reviews = reviews.ToImmutable(),
+            Labels = pull.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Array
+                ? [.. labels.EnumerateArray().Select(l => l.ValueKind == JsonValueKind.Object ? OptionalString(l, "name") : null).OfType<string>()]
+                : [],
+            TeamMembers = (teamMembers ?? new Dictionary<string, IReadOnlyCollection<string>>())
+                .ToImmutableDictionary(
+                    t => t.Key,
+                    t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase),
+                    StringComparer.OrdinalIgnoreCase),
         };
     }
 
@@ -92,7 +109,8 @@ public static class PullRequestSnapshotParser
             ? new CommitVerification(
                 v.TryGetProperty("verified", out var verified) && verified.ValueKind == JsonValueKind.True,
                 OptionalString(v, "reason") ?? "unknown",
-                OptionalString(v, "signature") is { Length: > 0 })
+                OptionalString(v, "signature") is { Length: > 0 },
+                SignatureKindOf(OptionalString(v, "signature")))
             : new CommitVerification(false, "unknown", false); // no verification block: fail closed.
 
         commit.TryGetProperty("author", out var gitAuthor);
@@ -110,6 +128,16 @@ public static class PullRequestSnapshotParser
             Verification = verification,
         };
     }
+
+    /// <summary>The signature kind from its ASCII armour: PGP, SSH, or S/MIME (PKCS#7 "SIGNED MESSAGE").</summary>
+    internal static SignatureKind? SignatureKindOf(string? signature) => signature switch
+    {
+        null or "" => null,
+        _ when signature.Contains("BEGIN PGP SIGNATURE", StringComparison.Ordinal) => SignatureKind.Gpg,
+        _ when signature.Contains("BEGIN SSH SIGNATURE", StringComparison.Ordinal) => SignatureKind.Ssh,
+        _ when signature.Contains("BEGIN SIGNED MESSAGE", StringComparison.Ordinal) || signature.Contains("BEGIN PKCS7", StringComparison.Ordinal) => SignatureKind.Smime,
+        _ => null,
+    };
 
     private static GitHubUser? ParseUser(JsonElement parent, string property)
     {

@@ -1,6 +1,7 @@
 using FinGuard.Core.Controls;
 using FinGuard.Core.Policy;
 using FinGuard.Core.Results;
+using static FinGuard.Core.Tests.Controls.People;
 
 namespace FinGuard.Core.Tests.Controls;
 
@@ -18,8 +19,13 @@ public sealed class SignedCommitsControlTests
 
         Assert.Equal(ControlStatus.Pass, result.Status);
         Assert.Equal("All 3 commits have verified signatures.", result.Summary);
-        Assert.Equal(3, result.Details.Length);
-        Assert.All(result.Details, d => Assert.True(d.Ok));
+        Assert.Equal<ResultDetail>(
+            [
+                new ResultDetail("01aaaaa", true, "Verified gpg signature by `dev` — Change things"),
+                new ResultDetail("02aaaaa", true, "Verified gpg signature by `dev` — Change things"),
+                new ResultDetail("03aaaaa", true, "Verified gpg signature by `dev` — Change things"),
+            ],
+            result.Details);
         Assert.Null(result.HowToFix);
         Assert.Empty(result.Reasons);
     }
@@ -53,6 +59,7 @@ public sealed class SignedCommitsControlTests
         var result = Evaluate(builder);
 
         Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("Not verified: `valid` — GitHub did not verify the signature (Change things)", Assert.Single(result.Details).Message);
     }
 
     [Fact]
@@ -72,6 +79,7 @@ public sealed class SignedCommitsControlTests
         var result = Evaluate(new SnapshotBuilder().Commits(250, verified: true));
 
         Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal("All 250 commits have verified signatures.", result.Summary);
     }
 
     [Fact]
@@ -91,28 +99,169 @@ public sealed class SignedCommitsControlTests
         var result = Evaluate(new SnapshotBuilder().Commit(false, "unsigned"), policy);
 
         Assert.Equal(ControlStatus.Skipped, result.Status);
+        Assert.Equal("Disabled by policy.", result.Summary);
+    }
+
+    private static FinGuardPolicy Signing(SignedCommitsPolicy signing) => FinGuardPolicy.Default with { SignedCommits = signing };
+
+    [Theory]
+    [InlineData(SignatureKind.Ssh, new[] { SignatureKind.Gpg }, "Signed with ssh, but this repository allows only gpg — Add ledger export", "`ssh` signatures are not accepted: sign with a gpg key (`git config gpg.format openpgp`)")]
+    [InlineData(SignatureKind.Gpg, new[] { SignatureKind.Ssh }, "Signed with gpg, but this repository allows only ssh — Add ledger export", "`gpg` signatures are not accepted: sign with an ssh key (`git config gpg.format ssh`)")]
+    [InlineData(SignatureKind.Ssh, new[] { SignatureKind.Gpg, SignatureKind.Smime }, "Signed with ssh, but this repository allows only gpg or smime — Add ledger export", "sign with a gpg or smime key (`git config gpg.format openpgp`)")]
+    [InlineData(SignatureKind.Smime, new SignatureKind[0], "Signed with smime, but this repository allows no signature kind — Add ledger export", "This policy allows no signature kind")]
+    public void A_verified_signature_of_a_kind_not_allowed_fails(SignatureKind kind, SignatureKind[] allowed, string message, string fix)
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, message: "Add ledger export", kind: kind),
+            Signing(new SignedCommitsPolicy { AllowedKinds = [.. allowed] }));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("1 of 1 commits is signed in a way this policy does not accept.", result.Summary);
+        Assert.Equal(new ResultDetail("01aaaaa", false, message), Assert.Single(result.Details));
+        Assert.Contains(fix, result.HowToFix, StringComparison.Ordinal);
+        Assert.EndsWith("Then rewrite the failing commits so they are signed as required (for example `git rebase --exec 'git commit --amend --no-edit -S' <base>`) and force-push.", result.HowToFix, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Evaluator_concludes_failure_with_title_and_reason_code()
+    public void A_verified_signature_of_an_allowed_kind_passes_and_shows_its_kind()
     {
-        var snapshot = new SnapshotBuilder().Commit(false, "unsigned").Build();
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, kind: SignatureKind.Ssh).Commit(true, kind: SignatureKind.Smime),
+            Signing(new SignedCommitsPolicy { AllowedKinds = [SignatureKind.Ssh, SignatureKind.Smime] }));
 
-        var result = PolicyEvaluator.Evaluate(snapshot, FinGuardPolicy.Default, At);
-
-        Assert.Equal(Conclusion.Failure, result.Conclusion);
-        Assert.Equal("1 of 1 control failing", result.Title);
-        Assert.Equal("signed-commits:fail", result.ReasonCode);
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal<ResultDetail>(
+            [
+                new ResultDetail("01aaaaa", true, "Verified ssh signature by `dev` — Change things"),
+                new ResultDetail("02aaaaa", true, "Verified smime signature by `dev` — Change things"),
+            ],
+            result.Details);
     }
 
     [Fact]
-    public void Evaluator_concludes_success_when_all_pass()
+    public void A_verified_signature_of_unrecognised_kind_passes_only_when_every_kind_is_allowed()
     {
-        var snapshot = new SnapshotBuilder().Commits(2, verified: true).Build();
+        var builder = new SnapshotBuilder().Commit(true, customise: c => c with { Verification = c.Verification with { Kind = null } });
 
-        var result = PolicyEvaluator.Evaluate(snapshot, FinGuardPolicy.Default, At);
+        var open = Evaluate(builder);
+        var restricted = Evaluate(builder, Signing(new SignedCommitsPolicy { AllowedKinds = [SignatureKind.Gpg, SignatureKind.Ssh] }));
 
-        Assert.Equal(Conclusion.Success, result.Conclusion);
-        Assert.Equal("all-controls-passed", result.ReasonCode);
+        Assert.Equal(ControlStatus.Pass, open.Status);
+        Assert.Equal("Verified signature by `dev` — Change things", Assert.Single(open.Details).Message);
+        Assert.Equal(ControlStatus.Fail, restricted.Status);
+        Assert.Equal("Signed with a signature kind FinGuard does not recognise, but this repository allows only gpg or ssh — Change things", Assert.Single(restricted.Details).Message);
+    }
+
+    [Fact]
+    public void Web_flow_commit_counts_when_allowed()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true, message: "Update README.md", committer: WebFlow));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal("Verified signature by GitHub (`web-flow`, a commit made on github.com), allowed by this policy — Update README.md", Assert.Single(result.Details).Message);
+    }
+
+    [Fact]
+    public void Web_flow_commit_fails_when_not_allowed()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true).Commit(true, message: "Update README.md", committer: WebFlow),
+            Signing(new SignedCommitsPolicy { AllowWebFlow = false }));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("1 of 2 commits is signed in a way this policy does not accept.", result.Summary);
+        Assert.Equal(
+            new ResultDetail("02aaaaa", false, "Signed by GitHub (`web-flow`, a commit made on github.com), but this repository does not accept GitHub's signature — Update README.md"),
+            result.Details[1]);
+        Assert.StartsWith("Commits made on github.com (web edits, \"Update branch\", suggestions) are signed by GitHub", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allowed_web_flow_is_not_subject_to_kind_or_signer_restrictions()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, committer: WebFlow, kind: SignatureKind.Gpg),
+            Signing(new SignedCommitsPolicy { AllowedKinds = [SignatureKind.Ssh], AllowedSigners = ["alice"] }));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+    }
+
+    [Fact]
+    public void Unverified_web_flow_commit_is_unverified()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(false, "unknown_key", committer: WebFlow));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("1 of 1 commits is not signed with a verified signature.", result.Summary);
+        Assert.StartsWith("Not verified: `unknown_key`", Assert.Single(result.Details).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allowed_signers_accept_listed_committers_case_insensitively()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, committer: Alice).Commit(true, committer: Bob),
+            Signing(new SignedCommitsPolicy { AllowedSigners = ["ALICE", "bob"] }));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal("Verified gpg signature by `alice` — Change things", result.Details[0].Message);
+    }
+
+    [Fact]
+    public void Allowed_signers_reject_other_committers()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, committer: Alice).Commit(true, message: "Tweak limits", committer: Mallory),
+            Signing(new SignedCommitsPolicy { AllowedSigners = ["alice", "bob"] }));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("1 of 2 commits is signed in a way this policy does not accept.", result.Summary);
+        Assert.Equal(new ResultDetail("02aaaaa", false, "Signed by `mallory`, who is not an allowed signer (alice, bob) — Tweak limits"), result.Details[1]);
+        Assert.Contains("Only these accounts may sign commits here: alice, bob.", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allowed_signers_reject_a_committer_without_a_github_account()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true, customise: c => c with { Committer = null, CommitterEmail = "ci@corp.example" }),
+            Signing(new SignedCommitsPolicy { AllowedSigners = ["alice"] }));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("Signed by a committer without a GitHub account (ci@corp.example), who is not an allowed signer (alice) — Change things", Assert.Single(result.Details).Message);
+    }
+
+    [Fact]
+    public void Unverified_and_rejected_commits_are_counted_separately_and_each_shows_its_reason()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder()
+                .Commit(false, "unsigned", "First")
+                .Commit(true, message: "Second", kind: SignatureKind.Ssh)
+                .Commit(true, message: "Third"),
+            Signing(new SignedCommitsPolicy { AllowedKinds = [SignatureKind.Gpg] }));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("2 of 3 commits do not meet the signing policy: 1 not signed with a verified signature, 1 signed in a way this policy does not accept.", result.Summary);
+        Assert.Equal<ResultDetail>(
+            [
+                new ResultDetail("01aaaaa", false, "Not verified: `unsigned` — the commit has no signature (First)"),
+                new ResultDetail("02aaaaa", false, "Signed with ssh, but this repository allows only gpg — Second"),
+                new ResultDetail("03aaaaa", true, "Verified gpg signature by `dev` — Third"),
+            ],
+            result.Details);
+        Assert.Contains("commit.gpgsign", result.HowToFix, StringComparison.Ordinal);
+        Assert.Contains("`ssh` signatures are not accepted", result.HowToFix, StringComparison.Ordinal);
+        Assert.Equal(2, result.Reasons.Length);
+    }
+
+    [Fact]
+    public void Default_policy_arrays_do_not_crash()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true),
+            Signing(new SignedCommitsPolicy { AllowedKinds = default, AllowedSigners = default }));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Testing.Scenarios;
@@ -39,7 +40,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     private PullRequestFactsLoader Loader => services.GetRequiredService<PullRequestFactsLoader>();
 
     [Fact]
-    public async Task Loads_pull_and_three_pages_of_commits_with_one_token_request()
+    public async Task Loads_pull_three_pages_of_commits_reviews_and_both_policy_locations_with_one_token_request()
     {
         var scenario = new PullRequestScenario();
         for (var i = 0; i < 250; i++)
@@ -47,16 +48,23 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
             scenario.WithCommit(verified: true);
         }
 
-        github.RespondJson("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", scenario.PullJson().ToJsonString());
-        github.RespondPaged("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}/commits", scenario.CommitPages(perPage: 100));
+        scenario.WithTwoIndependentApprovals();
+        scenario.ServeOn(github);
 
         var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
 
-        Assert.Equal(250, facts.Snapshot.Commits.Length);
-        Assert.Equal(scenario.HeadSha, facts.Snapshot.HeadSha);
-        Assert.Equal(["pull", "commits", "commits.page2", "commits.page3"], facts.Facts.Select(f => f.Name));
+        Assert.Equal(250, decision.Snapshot.Commits.Length);
+        Assert.Equal(scenario.HeadSha, decision.Snapshot.HeadSha);
+        Assert.Equal(2, decision.Snapshot.Reviews.Length);
+        Assert.Equal("default", decision.Policy.Source);
+        Assert.Equal(["pull", "commits", "commits.page2", "commits.page3", "reviews"], facts.Facts.Select(f => f.Name));
         Assert.Single(github.FindRequests("POST", "/app/installations/{installation_id}/access_tokens"));
-        Assert.Equal(5, github.Requests.Count);
+        // token, pull, 3 commit pages, reviews, repository policy (404), organisation policy (404).
+        Assert.Equal(8, github.Requests.Count);
+        var policyRequest = Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.FullName}/contents/.github/finguard.yml");
+        Assert.Equal("main", policyRequest.Query["ref"]);
+        Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.Owner}/.github/contents/finguard.yml");
         Assert.All(github.Requests.Where(r => r.Path.StartsWith("/repos/", StringComparison.Ordinal)), r => Assert.StartsWith("Bearer ghs_", r.Header("Authorization"), StringComparison.Ordinal));
         github.AssertAllRequestsExistInOpenApi();
     }
@@ -65,13 +73,42 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     public async Task More_than_250_commits_are_not_fetched_and_the_count_is_kept_for_the_control()
     {
         var scenario = new PullRequestScenario { ReportedCommitCount = 300 }.WithCommit(verified: true);
-        github.RespondJson("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", scenario.PullJson().ToJsonString());
+        scenario.ServeOn(github);
 
         var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var snapshot = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch).Snapshot;
 
-        Assert.Equal(300, facts.Snapshot.ReportedCommitCount);
-        Assert.Empty(facts.Snapshot.Commits);
+        Assert.Equal(300, snapshot.ReportedCommitCount);
+        Assert.Empty(snapshot.Commits);
         Assert.Empty(github.FindRequests("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}/commits"));
+    }
+
+    [Fact]
+    public async Task Policy_is_read_from_the_base_branch_and_team_membership_is_checked_per_approver()
+    {
+        var scenario = new PullRequestScenario { BaseRef = "release/2026" }.WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.RepositoryPolicy = """
+            version: 1
+            branches: [release/*]
+            separation-of-duties:
+              approver-teams: [octo-org/payments-reviewers]
+            """;
+        scenario.ServeOn(github);
+        github.RespondJson("GET", "/orgs/octo-org/teams/payments-reviewers/memberships/reviewer-bob", """{"url":"https://api.github.com/teams/1/memberships/reviewer-bob","role":"member","state":"active"}""");
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
+
+        var policyRequest = Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.FullName}/contents/.github/finguard.yml");
+        Assert.Equal("release/2026", policyRequest.Query["ref"]);
+        Assert.NotNull(facts.RepositoryPolicy);
+        Assert.Equal(40, facts.RepositoryPolicy.BlobSha!.Length);
+        Assert.Equal([facts.RepositoryPolicy.BlobSha], decision.Policy.BlobShas.AsEnumerable());
+        Assert.Equal(["octo-org/payments-reviewers"], decision.Policy.Policy.SeparationOfDuties.ApproverTeams.AsEnumerable());
+        Assert.Equal(["reviewer-bob"], facts.TeamMembers["octo-org/payments-reviewers"]);
+        Assert.Contains(facts.Facts, f => f.Name == "team-members");
+        Assert.Equal(2, github.FindRequests("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}").Count);
+        github.AssertAllRequestsExistInOpenApi();
     }
 
     [Fact]

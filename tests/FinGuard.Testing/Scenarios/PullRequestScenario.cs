@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace FinGuard.Testing.Scenarios;
 
+/// <summary>One review of a scenario.</summary>
+public sealed record ScenarioReview(long Id, string Login, long UserId, string State, string CommitId, string SubmittedAt, string UserType = "User");
+
 /// <summary>One commit of a scenario: whether GitHub verified its signature, and why.</summary>
 public sealed record ScenarioCommit(string Sha, bool Verified, string Reason, string Message = "Change things", string AuthorLogin = "octocat", long AuthorId = 1);
 
@@ -33,7 +36,18 @@ public sealed class PullRequestScenario
 
     public string AuthorLogin { get; init; } = "dev-alice";
 
+    /// <summary>The repository's default branch (the <c>$default</c> branch of the policy).</summary>
+    public string DefaultBranch { get; init; } = "main";
+
     public List<ScenarioCommit> Commits { get; } = [];
+
+    public List<ScenarioReview> Reviews { get; } = [];
+
+    /// <summary>The repository's <c>.github/finguard.yml</c> on the base branch; null: no file (GitHub answers 404).</summary>
+    public string? RepositoryPolicy { get; set; }
+
+    /// <summary>The organisation's <c>finguard.yml</c> in <c>&lt;owner&gt;/.github</c>; null: no file.</summary>
+    public string? OrganizationPolicy { get; set; }
 
     /// <summary>Overrides the commit count GitHub reports on the pull request (e.g. to exceed 250).</summary>
     public int? ReportedCommitCount { get; init; }
@@ -46,6 +60,67 @@ public sealed class PullRequestScenario
     {
         Commits.Add(new ScenarioCommit(NewSha(), verified, verified ? "valid" : reason, message));
         return this;
+    }
+
+    /// <summary>Adds a review by <paramref name="login"/>, on the current head unless <paramref name="commitId"/> says otherwise.</summary>
+    public PullRequestScenario WithReview(string login, long userId, string state = "APPROVED", string? commitId = null)
+    {
+        var id = 80 + Reviews.Count;
+        Reviews.Add(new ScenarioReview(id, login, userId, state, commitId ?? HeadSha, $"2026-11-20T10:{Reviews.Count:D2}:00Z"));
+        return this;
+    }
+
+    /// <summary>Two approvals on the current head from reviewers who did not author anything.</summary>
+    public PullRequestScenario WithTwoIndependentApprovals() => WithReview("reviewer-bob", 9001).WithReview("reviewer-carol", 9002);
+
+    /// <summary>GET /repos/{owner}/{repo}/pulls/{number}/reviews, adapted from GitHub's documented example.</summary>
+    public string ReviewsJson()
+    {
+        var template = GitHubExamples.Get("pull-request-review-items").AsArray()[0]!;
+        return new JsonArray([.. Reviews.Select(r =>
+        {
+            var item = template.DeepClone().AsObject();
+            item["id"] = r.Id;
+            item["user"]!["login"] = r.Login;
+            item["user"]!["id"] = r.UserId;
+            item["user"]!["type"] = r.UserType;
+            item["state"] = r.State;
+            item["commit_id"] = r.CommitId;
+            item["submitted_at"] = r.SubmittedAt;
+            return (JsonNode)item;
+        })]).ToJsonString();
+    }
+
+    /// <summary>GET /repos/{owner}/{repo}/contents/{path} for a file, as GitHub returns it (base64 content, blob SHA).</summary>
+    public static string ContentsJson(string path, string text) => new JsonObject
+    {
+        ["type"] = "file",
+        ["encoding"] = "base64",
+        ["size"] = System.Text.Encoding.UTF8.GetByteCount(text),
+        ["name"] = System.IO.Path.GetFileName(path),
+        ["path"] = path,
+        ["content"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)),
+#pragma warning disable CA5350 // A git blob id is SHA-1 by definition; nothing here relies on it for security.
+        ["sha"] = Convert.ToHexStringLower(SHA1.HashData(System.Text.Encoding.UTF8.GetBytes($"blob {System.Text.Encoding.UTF8.GetByteCount(text)}\0{text}"))),
+#pragma warning restore CA5350
+    }.ToJsonString();
+
+    /// <summary>Registers this pull request's responses on the fake GitHub.</summary>
+    public void ServeOn(FakeGitHub.FakeGitHubServer github)
+    {
+        ArgumentNullException.ThrowIfNull(github);
+        github.RespondJson("GET", $"/repos/{FullName}/pulls/{Number}", PullJson().ToJsonString());
+        github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/commits", CommitPages());
+        github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/reviews", [ReviewsJson()]);
+        if (RepositoryPolicy is not null)
+        {
+            github.RespondJson("GET", $"/repos/{FullName}/contents/.github/finguard.yml", ContentsJson(".github/finguard.yml", RepositoryPolicy));
+        }
+
+        if (OrganizationPolicy is not null)
+        {
+            github.RespondJson("GET", $"/repos/{Owner}/.github/contents/finguard.yml", ContentsJson("finguard.yml", OrganizationPolicy));
+        }
     }
 
     /// <summary>GET /repos/{owner}/{repo}/pulls/{number}.</summary>
@@ -61,6 +136,7 @@ public sealed class PullRequestScenario
         pull["head"]!["ref"] = "feature/change";
         pull["base"]!["ref"] = BaseRef;
         pull["base"]!["repo"]!["full_name"] = FullName;
+        pull["base"]!["repo"]!["default_branch"] = DefaultBranch;
         pull["draft"] = false;
         pull["commits"] = ReportedCommitCount ?? Commits.Count;
         return pull;
@@ -96,6 +172,26 @@ public sealed class PullRequestScenario
         }
 
         return pages;
+    }
+
+    /// <summary>A <c>pull_request_review</c> webhook payload (from GitHub's recorded example) for the last review of this scenario.</summary>
+    public JsonObject ReviewWebhookPayload(string action = "submitted")
+    {
+        var payload = WebhookExamples.First("pull_request_review", action);
+        var review = Reviews[^1];
+        payload["review"]!["id"] = review.Id;
+        payload["review"]!["user"]!["login"] = review.Login;
+        payload["review"]!["user"]!["id"] = review.UserId;
+        payload["review"]!["state"] = review.State.ToLowerInvariant();
+        payload["review"]!["commit_id"] = review.CommitId;
+        payload["pull_request"]!["number"] = Number;
+        payload["pull_request"]!["head"]!["sha"] = HeadSha;
+        payload["repository"]!["full_name"] = FullName;
+        payload["repository"]!["name"] = Repo;
+        payload["installation"] = new JsonObject { ["id"] = InstallationId, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+        payload["sender"]!["login"] = review.Login;
+        payload["sender"]!["id"] = review.UserId;
+        return payload;
     }
 
     /// <summary>A <c>pull_request</c> webhook payload for this pull request, adapted from GitHub's recorded example for <paramref name="action"/>.</summary>

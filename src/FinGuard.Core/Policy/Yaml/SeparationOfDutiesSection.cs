@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+
+namespace FinGuard.Core.Policy.Yaml;
+
+/// <summary>
+/// The <c>separation-of-duties</c> section of a policy file (<see cref="SeparationOfDutiesPolicy"/> once resolved).
+/// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
+/// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
+/// only grows, <c>approver-teams</c> only narrows to a subset.
+/// </summary>
+public sealed record SeparationOfDutiesSection : PolicySection
+{
+    public const string Key = "separation-of-duties";
+
+    /// <summary>Bounds of <c>required-approvals</c>.</summary>
+    public const int MinApprovals = 1;
+
+    public const int MaxApprovals = 10;
+
+    public PolicySetting<bool>? Enabled { get; init; }
+
+    public PolicySetting<int>? RequiredApprovals { get; init; }
+
+    public PolicySetting<bool>? BlockOnChangesRequested { get; init; }
+
+    /// <summary><c>exclude-approvers</c>.</summary>
+    public PolicySetting<ImmutableArray<string>>? ExcludedApprovers { get; init; }
+
+    public PolicySetting<ImmutableArray<string>>? ApproverTeams { get; init; }
+
+    internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
+    {
+        Line = reader.Line,
+        Column = reader.Column,
+        Enabled = reader.Boolean("enabled"),
+        Enforced = ReadEnforced(reader, kind),
+        RequiredApprovals = reader.Integer(
+            "required-approvals",
+            MinApprovals,
+            MaxApprovals,
+            n => n < MinApprovals
+                ? $"must be at least {MinApprovals}, got {n}; to switch the control off write 'enabled: false'"
+                : $"must be at most {MaxApprovals}, got {n}"),
+        BlockOnChangesRequested = reader.Boolean("block-on-changes-requested"),
+        ExcludedApprovers = reader.List<string>("exclude-approvers", PolicyValueSyntax.Login, PolicyValueSyntax.NameComparer),
+        ApproverTeams = reader.List<string>("approver-teams", PolicyValueSyntax.Team, PolicyValueSyntax.NameComparer),
+    };
+
+    internal static SeparationOfDutiesPolicy Resolve(
+        SeparationOfDutiesPolicy defaults, SeparationOfDutiesSection? organisation, SeparationOfDutiesSection? repository, List<PolicyProblem> problems)
+    {
+        var policy = Apply(defaults, organisation);
+        if (organisation is not { IsEnforced: true })
+        {
+            return Apply(policy, repository);
+        }
+
+        if (repository is null)
+        {
+            return policy;
+        }
+
+        var merge = new EnforcedMerge(Key, problems);
+        return policy with
+        {
+            Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
+            RequiredApprovals = merge.AtLeast("required-approvals", policy.RequiredApprovals, repository.RequiredApprovals),
+            BlockOnChangesRequested = merge.Flag(
+                "block-on-changes-requested", policy.BlockOnChangesRequested, repository.BlockOnChangesRequested, stronger: true),
+            ExcludedApprovers = EnforcedMerge.Union(policy.ExcludedApprovers, repository.ExcludedApprovers, PolicyValueSyntax.NameComparer),
+            ApproverTeams = merge.Subset("approver-teams", policy.ApproverTeams, repository.ApproverTeams, anyone: "team"),
+        };
+    }
+
+    /// <summary>Every setting the section sets replaces the current value.</summary>
+    private static SeparationOfDutiesPolicy Apply(SeparationOfDutiesPolicy policy, SeparationOfDutiesSection? section) => section is null
+        ? policy
+        : policy with
+        {
+            Enabled = section.Enabled?.Value ?? policy.Enabled,
+            RequiredApprovals = section.RequiredApprovals?.Value ?? policy.RequiredApprovals,
+            BlockOnChangesRequested = section.BlockOnChangesRequested?.Value ?? policy.BlockOnChangesRequested,
+            ExcludedApprovers = section.ExcludedApprovers?.Value ?? policy.ExcludedApprovers,
+            ApproverTeams = section.ApproverTeams?.Value ?? policy.ApproverTeams,
+        };
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FinGuard.GitHub.Snapshots;
+
+namespace FinGuard.GitHub.Evaluation;
+
+/// <summary>A policy file as read from GitHub: where it came from, its blob SHA, and its text.</summary>
+/// <param name="Repository">The repository holding the file (<c>owner/repo</c>).</param>
+/// <param name="Path">Path in that repository, e.g. <c>.github/finguard.yml</c>.</param>
+/// <param name="Ref">The branch it was read from (the PR's base branch, or the org repository's default branch).</param>
+/// <param name="BlobSha">Git blob SHA of the file, recorded in evidence; null for a file given offline.</param>
+/// <param name="Text">The YAML text.</param>
+public sealed record PolicyFile(string Repository, string Path, string? Ref, string? BlobSha, string Text)
+{
+    public string DisplayName => $"{Repository}:{Path}{(Ref is null ? "" : "@" + Ref)}";
+
+    public JsonElement ToJson() => JsonSerializer.SerializeToElement(new JsonObject
+    {
+        ["repository"] = Repository,
+        ["path"] = Path,
+        ["ref"] = Ref,
+        ["sha"] = BlobSha,
+        ["content"] = Text,
+    });
+
+    public static PolicyFile FromJson(JsonElement element) => new(
+        element.GetProperty("repository").GetString()!,
+        element.GetProperty("path").GetString()!,
+        element.TryGetProperty("ref", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null,
+        element.TryGetProperty("sha", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null,
+        element.GetProperty("content").GetString()!);
+}
+
+/// <summary>
+/// Every GitHub response a pull request decision is computed from, as GitHub returned it. The server's loader,
+/// the offline evaluator (<c>finguard evaluate --offline DIR</c>) and evidence replay all build one of these and
+/// hand it to <see cref="PullRequestEvaluator"/>, so they evaluate the same way.
+/// </summary>
+public sealed record PullRequestFactSet
+{
+    public const string PullFact = "pull";
+    public const string CommitsFact = "commits";
+    public const string ReviewsFact = "reviews";
+    public const string TeamMembersFact = "team-members";
+    public const string RepositoryPolicyFact = "policy.repository";
+    public const string OrganizationPolicyFact = "policy.organization";
+
+    public required string Repository { get; init; }
+
+    public required JsonElement Pull { get; init; }
+
+    public required IReadOnlyList<JsonElement> CommitPages { get; init; }
+
+    public IReadOnlyList<JsonElement> ReviewPages { get; init; } = [];
+
+    /// <summary><c>org/team</c> → logins known to be members (only teams the policy names, only candidates checked).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
+
+    public PolicyFile? RepositoryPolicy { get; init; }
+
+    public PolicyFile? OrganizationPolicy { get; init; }
+
+    /// <summary>The facts as evidence: one entry per response, named as <see cref="FromFacts"/> reads them back.</summary>
+    public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
+
+    /// <summary>Rebuilds a fact set from recorded facts (evidence replay).</summary>
+    public static PullRequestFactSet FromFacts(string repository, IEnumerable<GitHubFact> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var list = facts.ToList();
+        var pull = list.FirstOrDefault(f => f.Name == PullFact)
+            ?? throw new GitHubFactsException("The recorded facts have no 'pull' response.");
+        var teams = list.FirstOrDefault(f => f.Name == TeamMembersFact);
+        return new PullRequestFactSet
+        {
+            Repository = repository,
+            Pull = pull.Body,
+            CommitPages = [.. list.Where(f => IsPage(f.Name, CommitsFact)).Select(f => f.Body)],
+            ReviewPages = [.. list.Where(f => IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
+            TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : ReadTeamMembers(teams.Body),
+            RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
+            OrganizationPolicy = list.FirstOrDefault(f => f.Name == OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org.Body) : null,
+            Facts = list,
+        };
+    }
+
+    /// <summary>Reads <c>{"org/team": ["login", …]}</c>.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyCollection<string>> ReadTeamMembers(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new GitHubFactsException("Team members must be a JSON object mapping \"org/team\" to an array of logins.");
+        }
+
+        var result = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var team in element.EnumerateObject())
+        {
+            if (team.Value.ValueKind != JsonValueKind.Array || team.Value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+            {
+                throw new GitHubFactsException($"Team members of \"{team.Name}\" must be an array of login strings.");
+            }
+
+            result[team.Name] = [.. team.Value.EnumerateArray().Select(v => v.GetString()!)];
+        }
+
+        return result;
+    }
+
+    public static JsonElement WriteTeamMembers(IReadOnlyDictionary<string, IReadOnlyCollection<string>> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var node = new JsonObject();
+        foreach (var (team, logins) in members.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            node[team] = new JsonArray([.. logins.Order(StringComparer.Ordinal).Select(l => (JsonNode)l)]);
+        }
+
+        return JsonSerializer.SerializeToElement(node);
+    }
+
+    private static bool IsPage(string name, string prefix) =>
+        name == prefix || name.StartsWith(prefix + ".page", StringComparison.Ordinal);
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FinGuard.Core.Results;
+using FinGuard.GitHub.Checks;
+using FinGuard.GitHub.Evaluation;
+using FinGuard.GitHub.Snapshots;
+
+namespace FinGuard.Cli;
+
+/// <summary>
+/// <c>finguard evaluate --offline DIR [--at TIME] [--json]</c>: evaluates a pull request from GitHub REST responses
+/// saved in a folder, through exactly the evaluator the server uses. Exit 0 when the conclusion is success, 1 when
+/// not, 2 for bad input (with a specific message).
+/// </summary>
+/// <remarks>
+/// DIR holds <c>pull.json</c> (GET /repos/{o}/{r}/pulls/{n}), <c>commits.json</c> (GET …/pulls/{n}/commits),
+/// <c>reviews.json</c> (GET …/pulls/{n}/reviews; absent = no reviews), optional <c>team-members.json</c>
+/// (<c>{"org/team": ["login", …]}</c>), optional <c>finguard.yml</c> (the repository policy; absent = the documented
+/// defaults) and optional <c>org-finguard.yml</c> (the organisation policy). <c>check-runs.json</c> and <c>scans/</c>
+/// are read by the scan-status control once it exists.
+/// </remarks>
+public static class EvaluateCommand
+{
+    public const string Usage = "usage: finguard evaluate --offline DIR [--at 2026-12-31T15:00:00Z] [--json]";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ArgumentNullException.ThrowIfNull(time);
+
+        string? directory = null;
+        DateTimeOffset? at = null;
+        var json = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--offline" when i + 1 < args.Length:
+                    directory = args[++i];
+                    break;
+                case "--at" when i + 1 < args.Length:
+                    if (!DateTimeOffset.TryParse(args[++i], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                    {
+                        await stderr.WriteLineAsync($"finguard evaluate: --at '{args[i]}' is not an ISO 8601 date-time (e.g. 2026-12-31T15:00:00Z).");
+                        return 2;
+                    }
+
+                    at = parsed.ToUniversalTime();
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    await stderr.WriteLineAsync($"finguard evaluate: unexpected argument '{args[i]}'. {Usage}");
+                    return 2;
+            }
+        }
+
+        if (directory is null)
+        {
+            await stderr.WriteLineAsync($"finguard evaluate: --offline DIR is required (online evaluation runs in 'finguard serve'). {Usage}");
+            return 2;
+        }
+
+        PullRequestDecision decision;
+        try
+        {
+            var facts = await ReadAsync(directory);
+            decision = PullRequestEvaluator.Evaluate(facts, at ?? time.GetUtcNow());
+        }
+        catch (OfflineInputException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evaluate: {ex.Message}");
+            return 2;
+        }
+        catch (GitHubFactsException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evaluate: {ex.Message}");
+            return 2;
+        }
+
+        if (json)
+        {
+            await stdout.WriteLineAsync(ToJson(decision.Result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            var output = CheckRunRenderer.Render(decision.Result, null);
+            await stdout.WriteLineAsync($"{CheckRunRenderer.ConclusionName(decision.Result.Conclusion)}: {output.Title}");
+            await stdout.WriteLineAsync();
+            await stdout.WriteLineAsync(output.Text.TrimEnd());
+        }
+
+        return decision.Result.Conclusion == Conclusion.Success ? 0 : 1;
+    }
+
+    /// <summary>The documented <c>--json</c> shape.</summary>
+    public static JsonObject ToJson(EvaluationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new JsonObject
+        {
+            ["conclusion"] = CheckRunRenderer.ConclusionName(result.Conclusion),
+            ["title"] = result.Title,
+            ["controls"] = new JsonArray([.. result.Controls.Select(c => (JsonNode)new JsonObject
+            {
+                ["id"] = c.Id,
+                ["status"] = c.Status.ToString().ToLowerInvariant(),
+                ["summary"] = c.Summary,
+                ["reasons"] = new JsonArray([.. c.Reasons.Select(r => (JsonNode)r)]),
+            })]),
+        };
+    }
+
+    private static async Task<PullRequestFactSet> ReadAsync(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new OfflineInputException($"'{directory}' is not a directory.");
+        }
+
+        var pull = await ReadJsonAsync(directory, "pull.json", required: true);
+        var commits = await ReadJsonAsync(directory, "commits.json", required: true);
+        var reviews = await ReadJsonAsync(directory, "reviews.json", required: false);
+        var teams = await ReadJsonAsync(directory, "team-members.json", required: false);
+        var repository = pull!.Value.TryGetProperty("base", out var b) && b.TryGetProperty("repo", out var r) && r.TryGetProperty("full_name", out var f) && f.GetString() is { } name
+            ? name
+            : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
+
+        return new PullRequestFactSet
+        {
+            Repository = repository,
+            Pull = pull.Value,
+            CommitPages = [commits!.Value],
+            ReviewPages = reviews is null ? [] : [reviews.Value],
+            TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : PullRequestFactSet.ReadTeamMembers(teams.Value),
+            RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
+            OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
+        };
+    }
+
+    private static async Task<JsonElement?> ReadJsonAsync(string directory, string file, bool required)
+    {
+        var path = Path.Combine(directory, file);
+        if (!File.Exists(path))
+        {
+            return required ? throw new OfflineInputException($"{path} is missing.") : null;
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            using var document = await JsonDocument.ParseAsync(stream);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new OfflineInputException($"{path} is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static async Task<PolicyFile?> ReadPolicyAsync(string directory, string file, string repository, string repositoryPath)
+    {
+        var path = Path.Combine(directory, file);
+        return File.Exists(path) ? new PolicyFile(repository, repositoryPath, null, null, await File.ReadAllTextAsync(path)) : null;
+    }
+
+    private sealed class OfflineInputException(string message) : Exception(message);
+}

@@ -1,0 +1,62 @@
+using FinGuard.Hosting;
+
+namespace FinGuard.Cli;
+
+/// <summary>
+/// <c>finguard</c> subcommands. Exit codes: 0 success, 1 the command ran and the answer is "no", 2 bad usage or input.
+/// </summary>
+public static class FinGuardCommandLine
+{
+    private const string Usage = """
+        finguard — change-management compliance for GitHub
+
+        Usage:
+          finguard serve [--urls URL] [ASP.NET Core configuration switches]
+              Run the webhook server (also the Azure Functions custom handler).
+              Storage: Azure when Storage:ConnectionString is set, else a local folder (Storage:LocalPath, default ./.finguard).
+          finguard config validate FILE [--org]
+              Check a policy file (.github/finguard.yml; --org for the organisation's .github repository finguard.yml).
+              Prints FILE:LINE:COL: message for each problem (exit 1), or a one-line summary when it is valid (exit 0).
+          finguard evaluate --offline DIR [--at 2026-12-31T15:00:00Z] [--json]
+              Evaluate a pull request from saved GitHub REST responses (pull.json, commits.json, reviews.json,
+              optional team-members.json, finguard.yml, org-finguard.yml) with the server's evaluator.
+              Exit 0 when the conclusion is success, 1 when not, 2 for bad input.
+          finguard version
+              Print the version.
+          finguard help
+              Print this help.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        var command = args.Length == 0 ? "help" : args[0];
+        var rest = args.Skip(1).ToArray();
+        switch (command)
+        {
+            case "serve":
+                await using (var app = FinGuardApp.Build(rest))
+                {
+                    await app.RunAsync();
+                }
+
+                return 0;
+            case "config":
+                return await ConfigCommand.RunAsync(rest, stdout, stderr);
+            case "evaluate":
+                return await EvaluateCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
+            case "version" or "--version":
+                await stdout.WriteLineAsync(FinGuardApp.Version);
+                return 0;
+            case "help" or "--help" or "-h":
+                await stdout.WriteLineAsync(Usage);
+                return 0;
+            default:
+                await stderr.WriteLineAsync($"finguard: unknown command '{command}'. Run 'finguard help' for the list of commands.");
+                return 2;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Reflection;
+using FinGuard.Functions;
+using FinGuard.GitHub;
+using FinGuard.Health;
+using FinGuard.Processing;
+using FinGuard.Setup;
+using FinGuard.Storage;
+using FinGuard.Webhooks;
+
+namespace FinGuard.Hosting;
+
+/// <summary>Builds the FinGuard web application: the same app serves Kestrel and the Azure Functions custom handler.</summary>
+public static class FinGuardApp
+{
+    public static string Version { get; } =
+        typeof(FinGuardApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    /// <param name="args">Command-line configuration switches.</param>
+    /// <param name="configure">Lets tests add configuration or replace services before the app is built.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddSetupSecretsFile();
+
+        // Azure Functions custom handler: the host tells us which port to listen on.
+        var functionsPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+        if (int.TryParse(functionsPort, out var port))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = WebhookEndpoints.MaxBodyBytes);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddFinGuardGitHub(builder.Configuration);
+        builder.Services.AddFinGuardStorage(builder.Configuration);
+        builder.Services.AddFinGuardProcessing();
+        builder.Services.AddFinGuardFunctions();
+        builder.Services.AddFinGuardSetup(builder.Configuration);
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapWebhookEndpoints();
+        app.MapHealthEndpoints();
+        app.MapFunctionEndpoints();
+        app.MapSetupEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using FinGuard.Core.Deliveries;
+using FinGuard.GitHub.Api;
+
+namespace FinGuard.Processing;
+
+/// <summary>Handles one kind of webhook event. Handlers must be idempotent per delivery id.</summary>
+public interface IDeliveryHandler
+{
+    /// <summary>The <c>X-GitHub-Event</c> names this handler takes.</summary>
+    IReadOnlyCollection<string> Events { get; }
+
+    Task HandleAsync(InboundDelivery delivery, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Processes stored deliveries in the background: at start it resumes every pending delivery left by a
+/// previous process, then takes new ones from the <see cref="DeliveryChannel"/>. A delivery is marked completed
+/// only after its handler finished (evidence written, check published); transient failures are retried with
+/// back-off, up to <see cref="MaxAttempts"/>.
+/// </summary>
+public sealed partial class DeliveryWorker(
+    IDeliveryInbox inbox,
+    DeliveryChannel queue,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    public const int MaxAttempts = 6;
+    private const int Concurrency = 4;
+
+    private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            foreach (var pending in await inbox.ListPendingAsync(stoppingToken))
+            {
+                LogResuming(pending.Delivery.DeliveryId, pending.Delivery.Event, pending.Attempts);
+                queue.Enqueue(pending.Delivery.DeliveryId);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResumeFailed(ex);
+        }
+
+        await Parallel.ForEachAsync(
+            queue.Reader.ReadAllAsync(stoppingToken),
+            new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = stoppingToken },
+            async (deliveryId, ct) => await ProcessAsync(deliveryId, ct));
+    }
+
+    /// <summary>Processes one delivery to completion or recorded failure; never throws except on shutdown.</summary>
+    public async Task ProcessAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        if (!inFlight.TryAdd(deliveryId, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            var stored = await inbox.GetAsync(deliveryId, cancellationToken);
+            if (stored is null || stored.State != DeliveryState.Pending)
+            {
+                return;
+            }
+
+            var delivery = stored.Delivery;
+            using var scope = logger.BeginScope(new Dictionary<string, object?>
+            {
+                ["DeliveryId"] = delivery.DeliveryId,
+                ["Event"] = delivery.Event,
+                ["Action"] = delivery.Action,
+                ["InstallationId"] = delivery.InstallationId,
+                ["Repository"] = delivery.Repository,
+            });
+
+            await using var services = scopes.CreateAsyncScope();
+            var handler = services.ServiceProvider.GetServices<IDeliveryHandler>().FirstOrDefault(h => h.Events.Contains(delivery.Event));
+            if (handler is null)
+            {
+                await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
+                return;
+            }
+
+            try
+            {
+                await handler.HandleAsync(delivery, cancellationToken);
+                await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
+                LogProcessed(delivery.Event, delivery.Action);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var attempt = stored.Attempts + 1;
+                var transient = IsTransient(ex);
+                var permanent = !transient || attempt >= MaxAttempts;
+                LogFailed(ex, attempt, permanent);
+                await inbox.MarkFailedAsync(deliveryId, $"{ex.GetType().Name}: {ex.Message}", permanent, cancellationToken);
+                if (!permanent)
+                {
+                    ScheduleRetry(deliveryId, attempt, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            inFlight.TryRemove(deliveryId, out _);
+        }
+    }
+
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        GitHubApiException api => api.IsTransient,
+        HttpRequestException or TimeoutException or IOException => true,
+        TaskCanceledException => true,
+        Azure.RequestFailedException storage => storage.Status is 0 or 408 or 429 or >= 500,
+        _ => false,
+    };
+
+    private void ScheduleRetry(string deliveryId, int attempt, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempt)));
+        _ = Task.Delay(delay, time, cancellationToken).ContinueWith(
+            _ => queue.Enqueue(deliveryId),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Resuming pending delivery {DeliveryId} ({Event}) after {Attempts} attempts")]
+    private partial void LogResuming(string deliveryId, string @event, int attempts);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Could not list pending deliveries at start; they will be retried on the next start")]
+    private partial void LogResumeFailed(Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Processed {Event}.{Action}")]
+    private partial void LogProcessed(string @event, string? action);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Processing failed (attempt {Attempt}, permanent: {Permanent})")]
+    private partial void LogFailed(Exception exception, int attempt, bool permanent);
+}

@@ -1,0 +1,68 @@
+using FinGuard.Core.Evidence;
+using FinGuard.Core.Policy;
+using FinGuard.Core.Results;
+using FinGuard.GitHub.Evaluation;
+
+namespace FinGuard.Processing;
+
+/// <summary>Who or what a decision is about, and why it was made; supplied by the trigger.</summary>
+public sealed record PullRequestTrigger(
+    long InstallationId,
+    string Repository,
+    long? RepositoryId,
+    int Number,
+    string DeliveryId,
+    string Event,
+    string? Action,
+    EvidenceActor Actor);
+
+/// <summary>Builds the evidence record of a pull request decision: the facts, the policy and the result tree.</summary>
+public static class EvidenceRecordFactory
+{
+    public const string PullRequestAction = "pull_request.evaluate";
+
+    public static EvidenceRecord ForPullRequest(
+        PullRequestTrigger trigger,
+        PullRequestFactSet facts,
+        PullRequestDecision decision,
+        DateTimeOffset evaluatedAt,
+        string mode)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(decision);
+        var snapshot = decision.Snapshot;
+        var result = decision.Result;
+        return new EvidenceRecord
+        {
+            EventId = Guid.CreateVersion7(evaluatedAt).ToString(),
+            Chain = trigger.Repository.ToLowerInvariant(),
+            Timestamp = evaluatedAt,
+            FinGuardVersion = Hosting.FinGuardApp.Version,
+            Mode = mode,
+            Action = PullRequestAction,
+            Source = $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
+            DeliveryId = trigger.DeliveryId,
+            Actor = trigger.Actor,
+            Subject = new EvidenceSubject
+            {
+                Type = "pull_request",
+                Id = $"{trigger.Repository}#{snapshot.Number}",
+                Repository = trigger.Repository,
+                RepositoryId = trigger.RepositoryId,
+                InstallationId = trigger.InstallationId,
+                PullRequest = snapshot.Number,
+                HeadSha = snapshot.HeadSha,
+                BaseRef = snapshot.BaseRef,
+            },
+            Facts = facts.Facts.Select(f => new EvidenceFact(f.Name, f.Request, CanonicalJson.Sha256(f.Body), f.Body)).ToList(),
+            Policy = new EvidencePolicy(decision.Policy.Source, decision.Policy.BlobShas, PolicyJsonContext.ToElement(decision.Policy.Policy)),
+            Result = new EvidenceResult(
+                result.Conclusion == Conclusion.Success ? "pass" : "fail",
+                GitHub.Checks.CheckRunRenderer.ConclusionName(result.Conclusion),
+                result.ReasonCode,
+                result.Title,
+                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons)).ToList()),
+        };
+    }
+}

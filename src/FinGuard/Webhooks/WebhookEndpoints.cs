@@ -1,0 +1,188 @@
+using System.Text.Json;
+using FinGuard.Core.Deliveries;
+using FinGuard.GitHub.Auth;
+using FinGuard.GitHub.Webhooks;
+using FinGuard.Processing;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FinGuard.Webhooks;
+
+/// <summary>
+/// <c>POST /api/github/webhooks</c>: verify the signature, persist the delivery (deduplicated on
+/// <c>X-GitHub-Delivery</c>), hand it to the worker and answer 202. Evaluation never happens on this path.
+/// Every rejection is a problem+json with a specific <c>type</c>; bad input never produces a 500.
+/// </summary>
+public static class WebhookEndpoints
+{
+    /// <summary>GitHub caps webhook payloads at 25 MB.</summary>
+    public const long MaxBodyBytes = 25L * 1024 * 1024;
+
+    public const string Path = "/api/github/webhooks";
+
+    private const string ProblemBase = "https://finguard.dev/problems/";
+
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost(Path, ReceiveAsync);
+        return endpoints;
+    }
+
+    internal static async Task<Results<Accepted<WebhookAck>, ProblemHttpResult>> ReceiveAsync(
+        HttpContext context,
+        IOptionsMonitor<GitHubAppOptions> options,
+        IDeliveryInbox inbox,
+        DeliveryChannel queue,
+        TimeProvider time,
+        ILogger<WebhookIngress> logger,
+        CancellationToken cancellationToken)
+    {
+        // Read per request so a rotated secret takes effect without a restart.
+        var secret = options.CurrentValue.WebhookSecret;
+        if (string.IsNullOrEmpty(secret))
+        {
+            logger.RejectedNoSecret();
+            return Problem(StatusCodes.Status503ServiceUnavailable, "webhook-secret-not-configured", "Webhook secret not configured",
+                "FinGuard has no webhook secret (GitHub:WebhookSecret), so it cannot verify deliveries and rejects them all. Configure the secret from the GitHub App settings; see /readyz.");
+        }
+
+        var eventName = context.Request.Headers["X-GitHub-Event"].ToString();
+        var deliveryId = context.Request.Headers["X-GitHub-Delivery"].ToString();
+        if (string.IsNullOrWhiteSpace(eventName) || string.IsNullOrWhiteSpace(deliveryId))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "missing-github-headers", "Missing GitHub headers",
+                $"A webhook delivery needs both X-GitHub-Event and X-GitHub-Delivery headers; missing: {string.Join(", ", new[] { string.IsNullOrWhiteSpace(eventName) ? "X-GitHub-Event" : null, string.IsNullOrWhiteSpace(deliveryId) ? "X-GitHub-Delivery" : null }.OfType<string>())}.");
+        }
+
+        if (deliveryId.Length > 100 || !deliveryId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid-delivery-id", "Invalid delivery id",
+                "X-GitHub-Delivery must be a GUID (letters, digits and dashes, at most 100 characters).");
+        }
+
+        var body = await ReadBodyAsync(context, cancellationToken);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",
+                $"The delivery exceeds GitHub's {MaxBodyBytes / (1024 * 1024)} MiB webhook payload limit.");
+        }
+
+        switch (WebhookSignature.Verify(body, context.Request.Headers["X-Hub-Signature-256"].ToString(), secret))
+        {
+            case WebhookSignatureResult.Valid:
+                break;
+            case WebhookSignatureResult.MissingSignature:
+                logger.RejectedSignature(deliveryId, "missing");
+                return Problem(StatusCodes.Status401Unauthorized, "missing-signature", "Missing signature",
+                    "The X-Hub-Signature-256 header is missing. GitHub sends it when the App has a webhook secret.");
+            case WebhookSignatureResult.MalformedSignature:
+                logger.RejectedSignature(deliveryId, "malformed");
+                return Problem(StatusCodes.Status401Unauthorized, "malformed-signature", "Malformed signature",
+                    "X-Hub-Signature-256 must be 'sha256=' followed by 64 hexadecimal characters.");
+            default:
+                logger.RejectedSignature(deliveryId, "mismatch");
+                return Problem(StatusCodes.Status401Unauthorized, "invalid-signature", "Invalid signature",
+                    "X-Hub-Signature-256 does not match the body for the configured webhook secret.");
+        }
+
+        if (!WebhookEvents.Supported.Contains(eventName))
+        {
+            logger.IgnoredEvent(deliveryId, eventName);
+            return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "ignored", $"FinGuard does not handle '{eventName}' events."));
+        }
+
+        WebhookEnvelope envelope;
+        try
+        {
+            envelope = WebhookEnvelope.Read(body);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
+                $"The delivery body is not a JSON object: {ex.Message}");
+        }
+
+        var delivery = new InboundDelivery(deliveryId, eventName, envelope.Action, envelope.InstallationId, envelope.Repository, time.GetUtcNow(), body);
+        var outcome = await inbox.AcceptAsync(delivery, cancellationToken);
+        if (outcome == InboxAcceptOutcome.Duplicate)
+        {
+            logger.DuplicateDelivery(deliveryId, eventName);
+            return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery was already received; it is not processed again."));
+        }
+
+        queue.Enqueue(deliveryId);
+        logger.AcceptedDelivery(deliveryId, eventName, envelope.Action, envelope.Repository);
+        return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "accepted", null));
+    }
+
+    /// <summary>Reads the raw body up to the limit; null when it is larger.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        try
+        {
+            using var buffer = new MemoryStream(context.Request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    private static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: ProblemBase + type);
+}
+
+/// <summary>The body of a 202 answer.</summary>
+/// <param name="DeliveryId">The acknowledged delivery.</param>
+/// <param name="Status"><c>accepted</c>, <c>duplicate</c> or <c>ignored</c>.</param>
+/// <param name="Detail">Why, for duplicates and ignored events.</param>
+public sealed record WebhookAck(string DeliveryId, string Status, string? Detail);
+
+/// <summary>Logger category for the ingress.</summary>
+public sealed class WebhookIngress;
+
+/// <summary>The few envelope fields the inbox indexes, read without materialising the payload.</summary>
+internal readonly record struct WebhookEnvelope(string? Action, long? InstallationId, string? Repository)
+{
+    public static WebhookEnvelope Read(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"expected a JSON object at the top level, found {root.ValueKind.ToString().ToLowerInvariant()}.");
+        }
+
+        string? action = root.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+        long? installation = root.TryGetProperty("installation", out var i) && i.ValueKind == JsonValueKind.Object
+            && i.TryGetProperty("id", out var id) && id.TryGetInt64(out var n) ? n : null;
+        string? repository = root.TryGetProperty("repository", out var r) && r.ValueKind == JsonValueKind.Object
+            && r.TryGetProperty("full_name", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        return new WebhookEnvelope(action, installation, repository);
+    }
+}

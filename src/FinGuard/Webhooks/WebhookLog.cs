@@ -1,0 +1,19 @@
+namespace FinGuard.Webhooks;
+
+internal static partial class WebhookLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Rejected a webhook delivery: no webhook secret is configured (GitHub:WebhookSecret)")]
+    public static partial void RejectedNoSecret(this ILogger logger);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Rejected webhook delivery {DeliveryId}: signature {Problem}")]
+    public static partial void RejectedSignature(this ILogger logger, string deliveryId, string problem);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Ignored webhook delivery {DeliveryId}: FinGuard does not handle '{Event}' events")]
+    public static partial void IgnoredEvent(this ILogger logger, string deliveryId, string @event);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Duplicate webhook delivery {DeliveryId} ({Event}) acknowledged, not processed again")]
+    public static partial void DuplicateDelivery(this ILogger logger, string deliveryId, string @event);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Accepted webhook delivery {DeliveryId}: {Event}.{Action} on {Repository}")]
+    public static partial void AcceptedDelivery(this ILogger logger, string deliveryId, string @event, string? action, string? repository);
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using FinGuard.Cli;
+using FinGuard.Testing.FakeGitHub;
+
+namespace FinGuard.Tests.Cli;
+
+public sealed class EvaluateOfflineTests
+{
+    private static string Example(string name) => Path.Combine(RepositoryRoot.Path, "docs", "examples", name);
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await FinGuardCommandLine.RunAsync(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task The_compliant_example_passes_with_exit_0_and_the_documented_json()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("compliant-pull-request"), "--at", "2026-11-23T12:00:00Z", "--json");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("success", json.RootElement.GetProperty("conclusion").GetString());
+        var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToList();
+        Assert.Equal(["signed-commits", "separation-of-duties"], controls.Select(c => c.GetProperty("id").GetString()));
+        Assert.All(controls, c => Assert.Equal("pass", c.GetProperty("status").GetString()));
+        Assert.All(controls, c => Assert.Empty(c.GetProperty("reasons").EnumerateArray()));
+    }
+
+    [Fact]
+    public async Task The_non_compliant_example_fails_with_exit_1_and_explains_each_problem()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("non-compliant-pull-request"), "--at", "2026-11-23T12:00:00Z", "--json");
+
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("failure", json.RootElement.GetProperty("conclusion").GetString());
+        var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!);
+        Assert.Equal("fail", controls["signed-commits"].GetProperty("status").GetString());
+        Assert.Contains(controls["signed-commits"].GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("deadbee: Not verified: `unsigned`", StringComparison.Ordinal));
+        Assert.Equal("pending", controls["separation-of-duties"].GetProperty("status").GetString());
+        var reasons = string.Join('\n', controls["separation-of-duties"].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("reviewer-bob: approved c0ffee1, not the current head deadbee", reasons, StringComparison.Ordinal);
+        Assert.Contains("dev-alice: approved deadbee, but does not count", reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Human_output_renders_the_check_run_text()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("non-compliant-pull-request"), "--at", "2026-11-23T12:00:00Z");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("failure: 1 of 2 controls failing", output, StringComparison.Ordinal);
+        Assert.Contains("### ❌ fail Signed commits", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_directory_is_exit_2_with_a_specific_message()
+    {
+        var (exit, _, error) = await RunAsync("evaluate", "--offline", "/no/such/folder");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("'/no/such/folder' is not a directory", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_exit_2_naming_the_file()
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Example("compliant-pull-request"), "pull.json"), Path.Combine(folder, "pull.json"));
+            await File.WriteAllTextAsync(Path.Combine(folder, "commits.json"), "[{\"sha\": ");
+
+            var (exit, _, error) = await RunAsync("evaluate", "--offline", folder);
+
+            Assert.Equal(2, exit);
+            Assert.Contains("commits.json is not valid JSON", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_time_is_exit_2()
+    {
+        var (exit, _, error) = await RunAsync("evaluate", "--offline", Example("compliant-pull-request"), "--at", "yesterday");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--at 'yesterday' is not an ISO 8601 date-time", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broken_policy_file_fails_and_names_the_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Example("compliant-pull-request"), "*.json"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(folder, "finguard.yml"), "version: 1\nseparation-of-duties:\n  required-approvals: two\n");
+
+            var (exit, output, _) = await RunAsync("evaluate", "--offline", folder, "--json");
+
+            Assert.Equal(1, exit);
+            using var json = JsonDocument.Parse(output);
+            var policy = json.RootElement.GetProperty("controls").EnumerateArray().First();
+            Assert.Equal("policy", policy.GetProperty("id").GetString());
+            Assert.Equal("error", policy.GetProperty("status").GetString());
+            Assert.Contains(policy.GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith(".github/finguard.yml:3:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

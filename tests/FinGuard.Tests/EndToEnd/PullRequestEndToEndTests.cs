@@ -1,0 +1,311 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using FinGuard.Core.Evidence;
+using FinGuard.Storage;
+using Microsoft.Extensions.Configuration;
+using FinGuard.Testing.Azurite;
+using FinGuard.Testing.FakeGitHub;
+using FinGuard.Testing.Scenarios;
+using FinGuard.Tests.Infrastructure;
+
+namespace FinGuard.Tests.EndToEnd;
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteTestGroup : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "azurite";
+}
+
+/// <summary>
+/// The real <c>finguard serve</c> host + Azurite + the loopback fake GitHub: a signed <c>pull_request</c>
+/// delivery goes in, evidence is written to Blob/Table storage, and a check run comes out.
+/// </summary>
+[Collection(AzuriteTestGroup.Name)]
+public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private FakeGitHubServer github = null!;
+    private FinGuardHost host = null!;
+
+    public async Task InitializeAsync()
+    {
+        github = await FakeGitHubServer.StartAsync();
+        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
+            ["GitHub:AppId"] = "123456",
+            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
+            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await github.DisposeAsync();
+    }
+
+    private void Serve(PullRequestScenario scenario) => scenario.ServeOn(github);
+
+    private static byte[] SynchronizeDelivery(PullRequestScenario scenario) =>
+        Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString());
+
+    private Task<JsonObject> WaitForCheckRunAsync(string headSha) =>
+        Eventually.GetAsync(
+            () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == headSha && (string?)r["status"] == "completed"),
+            () => $"no completed check run for {headSha}. Requests seen: {string.Join(", ", github.Requests.Select(r => $"{r.Method} {r.Path} -> {r.Route}"))}");
+
+    private BlobContainerClient EvidenceContainer => new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("evidence");
+
+    [Fact]
+    public async Task Synchronize_with_an_unsigned_commit_writes_evidence_then_publishes_a_failing_check_and_a_redelivery_changes_nothing()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"payments-{Guid.NewGuid():N}"[..24], number: 42)
+            .WithCommit(verified: true, message: "Add settlement report")
+            .WithCommit(verified: false, reason: "unsigned", message: "Fix rounding in fees")
+            .WithTwoIndependentApprovals();
+        Serve(scenario);
+        var deliveryId = Guid.NewGuid().ToString();
+        var body = SynchronizeDelivery(scenario);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body, deliveryId: deliveryId));
+        var ackTime = clock.Elapsed;
+        Assert.Equal(HttpStatusCode.Accepted, ack.StatusCode);
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+
+        // The check run a developer reads.
+        Assert.Equal("FinGuard", (string?)run["name"]);
+        Assert.Equal("failure", (string?)run["conclusion"]);
+        Assert.Equal($"finguard:{scenario.HeadSha}", (string?)run["external_id"]);
+        Assert.Equal("1 of 2 controls failing", (string?)run["output"]!["title"]);
+        var summary = (string)run["output"]!["summary"]!;
+        Assert.Contains("1 of 2 commits is not signed with a verified signature.", summary, StringComparison.Ordinal);
+        Assert.Contains("commit.gpgsign", summary, StringComparison.Ordinal);
+        var text = (string)run["output"]!["text"]!;
+        Assert.Contains(scenario.Commits[1].Sha[..7], text, StringComparison.Ordinal);
+        Assert.Contains("`unsigned`", text, StringComparison.Ordinal);
+        Assert.Contains("Fix rounding in fees", text, StringComparison.Ordinal);
+
+        // The evidence blob and its index row.
+        var chain = scenario.FullName.ToLowerInvariant();
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var index = await store.ListAsync(chain, CancellationToken.None).ToListAsync();
+        var entry = Assert.Single(index);
+        Assert.Equal(1, entry.Sequence);
+        Assert.Equal(scenario.HeadSha, entry.HeadSha);
+        Assert.Equal(42, entry.PullRequest);
+        Assert.Equal("fail", entry.Verdict);
+        Assert.Equal(deliveryId, entry.DeliveryId);
+        Assert.Contains(entry.BlobName, summary, StringComparison.Ordinal);
+
+        var blob = await EvidenceContainer.GetBlobClient(entry.BlobName).DownloadContentAsync();
+        var bytes = blob.Value.Content.ToArray();
+        Assert.Equal(entry.Sha256, CanonicalJson.Sha256Hex(bytes));
+        var record = EvidenceSerializer.FromBytes(bytes);
+        Assert.Equal(deliveryId, record.DeliveryId);
+        Assert.Null(record.PreviousSha256);
+        Assert.Equal("pull_request", record.Subject.Type);
+        Assert.Equal($"{scenario.FullName}#42", record.Subject.Id);
+        Assert.Equal("failure", record.Result.Conclusion);
+        Assert.Equal("signed-commits:fail", record.Result.ReasonCode);
+        Assert.Equal(["pull", "commits", "reviews"], record.Facts.Select(f => f.Name));
+        Assert.Equal(["signed-commits", "separation-of-duties"], record.Result.Controls.Select(c => c.Id));
+        Assert.Equal(["fail", "pass"], record.Result.Controls.Select(c => c.Status));
+        Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
+        Assert.Equal("development", record.Mode);
+
+        // Redelivery: acknowledged as duplicate, nothing else happens.
+        var requestsBefore = github.Requests.Count;
+        using var again = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body, deliveryId: deliveryId));
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        using (var againAck = JsonDocument.Parse(await again.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("duplicate", againAck.RootElement.GetProperty("status").GetString());
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(requestsBefore, github.Requests.Count);
+        Assert.Single(github.CheckRuns, r => (string?)r["head_sha"] == scenario.HeadSha);
+        Assert.Single(await store.ListAsync(chain, CancellationToken.None).ToListAsync());
+        Assert.Single(EvidenceContainer.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, chain + "/", CancellationToken.None));
+
+        github.AssertAllRequestsExistInOpenApi();
+        output.WriteLine($"webhook ack took {ackTime.TotalMilliseconds:F1} ms (first request on a fresh connection)");
+    }
+
+    [Fact]
+    public async Task A_fixed_push_passes_and_extends_the_hash_chain()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"ledger-{Guid.NewGuid():N}"[..22], number: 7)
+            .WithCommit(verified: false, reason: "unknown_key");
+        Serve(scenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        var failing = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.Equal("failure", (string?)failing["conclusion"]);
+
+        var fixedScenario = new PullRequestScenario(owner: scenario.Owner, repo: scenario.Repo, number: 7).WithCommit(verified: true).WithTwoIndependentApprovals();
+        Serve(fixedScenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(fixedScenario))))
+        {
+        }
+
+        var passing = await WaitForCheckRunAsync(fixedScenario.HeadSha);
+        Assert.Equal("success", (string?)passing["conclusion"]);
+
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var index = await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync();
+        Assert.Equal([1L, 2L], index.Select(e => e.Sequence));
+        var second = EvidenceSerializer.FromBytes((await store.ReadAsync(index[1].BlobName, CancellationToken.None))!);
+        Assert.Equal(index[0].Sha256, second.PreviousSha256);
+        Assert.Equal("pass", second.Result.Verdict);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_pull_request_goes_from_pending_to_passing_as_independent_approvals_arrive()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"fx-{Guid.NewGuid():N}"[..19], number: 5).WithCommit(verified: true);
+        Serve(scenario);
+        var opened = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", opened)))
+        {
+        }
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.Equal("action_required", (string?)run["conclusion"]);
+        Assert.Contains("0 of 2", (string)run["output"]!["summary"]!, StringComparison.Ordinal);
+
+        // The author approving their own change does not count.
+        scenario.WithReview(scenario.AuthorLogin, 5001);
+        Serve(scenario);
+        await DeliverReviewAndWaitAsync(scenario, expectedEvaluations: 2);
+        run = github.CheckRuns.Single(r => (string?)r["head_sha"] == scenario.HeadSha);
+        Assert.Equal("action_required", (string?)run["conclusion"]);
+        Assert.Contains("0 of 2", (string)run["output"]!["summary"]!, StringComparison.Ordinal);
+        Assert.Contains(scenario.AuthorLogin, (string)run["output"]!["text"]!, StringComparison.Ordinal);
+
+        scenario.WithReview("reviewer-bob", 9001);
+        Serve(scenario);
+        await DeliverReviewAndWaitAsync(scenario, expectedEvaluations: 3);
+        run = github.CheckRuns.Single(r => (string?)r["head_sha"] == scenario.HeadSha);
+        Assert.Equal("action_required", (string?)run["conclusion"]);
+        Assert.Contains("1 of 2", (string)run["output"]!["summary"]!, StringComparison.Ordinal);
+
+        scenario.WithReview("reviewer-carol", 9002);
+        Serve(scenario);
+        await DeliverReviewAndWaitAsync(scenario, expectedEvaluations: 4);
+        run = github.CheckRuns.Single(r => (string?)r["head_sha"] == scenario.HeadSha);
+        Assert.Equal("success", (string?)run["conclusion"]);
+
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var index = await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync();
+        Assert.Equal(["fail", "fail", "fail", "pass"], index.Select(e => e.Verdict));
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    private async Task DeliverReviewAndWaitAsync(PullRequestScenario scenario, int expectedEvaluations)
+    {
+        var body = Encoding.UTF8.GetBytes(scenario.ReviewWebhookPayload().ToJsonString());
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request_review", body)))
+        {
+        }
+
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        await Eventually.GetAsync(
+            () => store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync().AsTask().Result is { } rows && rows.Count >= expectedEvaluations ? rows : null,
+            () => $"expected {expectedEvaluations} decisions");
+        await Eventually.GetAsync(
+            () => github.Requests.Count(r => r.Method == "PATCH") >= expectedEvaluations - 1 ? github.Requests : null,
+            () => "the check run was not updated");
+    }
+
+    [Fact]
+    public async Task The_check_run_is_published_only_after_its_evidence_is_stored()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"cards-{Guid.NewGuid():N}"[..21], number: 3).WithCommit(verified: true).WithTwoIndependentApprovals();
+        Serve(scenario);
+        var evidenceExistedWhenPublished = new List<bool>();
+        var container = EvidenceContainer;
+        github.Respond("POST", $"/repos/{scenario.FullName}/check-runs", request =>
+        {
+            var body = JsonNode.Parse(request.Body)!;
+            var summary = (string)body["output"]!["summary"]!;
+            var blobName = summary.Split('`')[^2];
+            evidenceExistedWhenPublished.Add(container.GetBlobClient(blobName).Exists().Value);
+            body["id"] = 991;
+            body["status"] = "completed";
+            return FakeResponse.Json(body.ToJsonString(), 201);
+        });
+
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        await Eventually.GetAsync(() => evidenceExistedWhenPublished.Count > 0 ? evidenceExistedWhenPublished : null, () => "no check run was published");
+        Assert.Equal([true], evidenceExistedWhenPublished);
+    }
+}
+
+/// <summary>A delivery stored by a process that died before processing it is processed when FinGuard starts again.</summary>
+public sealed class RestartResumeTests : IAsyncLifetime
+{
+    private readonly string folder = TempDirectory.Create();
+    private FakeGitHubServer github = null!;
+
+    public async Task InitializeAsync() => github = await FakeGitHubServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await github.DisposeAsync();
+        TempDirectory.Delete(folder);
+    }
+
+    [Fact]
+    public async Task Pending_deliveries_left_in_the_inbox_are_processed_after_a_restart()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: "treasury", number: 11).WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.ServeOn(github);
+        var body = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
+        var deliveryId = Guid.NewGuid().ToString();
+
+        // The previous process persisted the delivery and died before the worker got to it.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:LocalPath"] = folder }).Build();
+        await using (var previous = new ServiceCollection().AddLogging().AddFinGuardStorage(configuration).BuildServiceProvider())
+        {
+            var outcome = await previous.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>().AcceptAsync(
+                new FinGuard.Core.Deliveries.InboundDelivery(deliveryId, "pull_request", "opened", scenario.InstallationId, scenario.FullName, DateTimeOffset.UnixEpoch, body),
+                CancellationToken.None);
+            Assert.Equal(FinGuard.Core.Deliveries.InboxAcceptOutcome.Accepted, outcome);
+        }
+
+        await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:LocalPath"] = folder,
+            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
+            ["GitHub:AppId"] = "123456",
+            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
+            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+
+        var run = await Eventually.GetAsync(
+            () => github.CheckRuns.FirstOrDefault(r => (string?)r["head_sha"] == scenario.HeadSha),
+            () => "the pending delivery was not processed after the restart");
+        Assert.Equal("success", (string?)run["conclusion"]);
+        var inbox = host.Services.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>();
+        var stored = await Eventually.GetAsync(
+            () => inbox.GetAsync(deliveryId, CancellationToken.None).Result is { State: FinGuard.Core.Deliveries.DeliveryState.Completed } s ? s : null,
+            () => "the delivery was not marked completed");
+        Assert.Equal(FinGuard.Core.Deliveries.DeliveryState.Completed, stored.State);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using FinGuard.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace FinGuard.Tests.Infrastructure;
+
+/// <summary>
+/// The real <c>finguard serve</c> application on Kestrel at 127.0.0.1 with an ephemeral port, configured the way
+/// an operator would (configuration keys, not service replacement).
+/// </summary>
+public sealed class FinGuardHost : IAsyncDisposable
+{
+    public const string WebhookSecret = "test-webhook-secret-0f3c";
+
+    private readonly WebApplication app;
+
+    private FinGuardHost(WebApplication app, Uri baseAddress)
+    {
+        this.app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>A fresh RSA key in PEM, as GitHub issues App private keys.</summary>
+    public static string NewPrivateKeyPem()
+    {
+        using var rsa = RSA.Create(2048);
+        return rsa.ExportRSAPrivateKeyPem();
+    }
+
+    public static async Task<FinGuardHost> StartAsync(IDictionary<string, string?> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = new List<string> { "--urls", "http://127.0.0.1:0" };
+        foreach (var (key, value) in settings)
+        {
+            if (value is not null)
+            {
+                args.Add($"--{key}={value}");
+            }
+        }
+
+        var app = FinGuardApp.Build([.. args]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new FinGuardHost(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>Settings for a host using the local folder backend and a webhook secret.</summary>
+    public static Dictionary<string, string?> LocalSettings(string localPath, string? secret = WebhookSecret) => new()
+    {
+        ["Storage:LocalPath"] = localPath,
+        ["GitHub:WebhookSecret"] = secret,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public static HttpRequestMessage Delivery(string eventName, byte[] body, string? secret = WebhookSecret, string? deliveryId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/github/webhooks") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-GitHub-Event", eventName);
+        request.Headers.Add("X-GitHub-Delivery", deliveryId ?? Guid.NewGuid().ToString());
+        request.Headers.Add("User-Agent", "GitHub-Hookshot/test");
+        if (secret is not null)
+        {
+            request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body)));
+        }
+
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,232 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FinGuard.Core.Deliveries;
+using FinGuard.Testing.Scenarios;
+using FinGuard.Tests.Infrastructure;
+
+namespace FinGuard.Tests.Webhooks;
+
+/// <summary>The webhook endpoint on a real Kestrel server with the embedded local storage backend.</summary>
+public sealed class WebhookIngressTests : IAsyncLifetime
+{
+    private readonly string folder = TempDirectory.Create();
+    private FinGuardHost host = null!;
+
+    public async Task InitializeAsync() => host = await FinGuardHost.StartAsync(FinGuardHost.LocalSettings(folder));
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        TempDirectory.Delete(folder);
+    }
+
+    private static byte[] PingBody() => Encoding.UTF8.GetBytes(WebhookExamples.All("ping")[0].ToJsonString());
+
+    private IDeliveryInbox Inbox => host.Services.GetRequiredService<IDeliveryInbox>();
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_signed_delivery_is_persisted_before_the_202()
+    {
+        var body = PingBody();
+        var id = Guid.NewGuid().ToString();
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("ping", body, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var ack = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("accepted", ack.RootElement.GetProperty("status").GetString());
+        var stored = await Inbox.GetAsync(id, CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal("ping", stored.Delivery.Event);
+        Assert.Equal(body, stored.Delivery.Body.ToArray());
+    }
+
+    [Fact]
+    public async Task The_same_delivery_id_twice_is_acknowledged_as_duplicate_and_stored_once()
+    {
+        var id = Guid.NewGuid().ToString();
+        var body = PingBody();
+
+        using var first = await host.Client.SendAsync(FinGuardHost.Delivery("ping", body, deliveryId: id));
+        using var second = await host.Client.SendAsync(FinGuardHost.Delivery("ping", body, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        using var ack = JsonDocument.Parse(await second.Content.ReadAsStringAsync());
+        Assert.Equal("duplicate", ack.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_forged_signature_is_401_and_nothing_is_stored()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("ping", PingBody(), secret: "not-the-secret", deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/invalid-signature", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_missing_signature_is_401_with_its_own_problem_type()
+    {
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("ping", PingBody(), secret: null));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/missing-signature", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tampered_body_with_the_original_signature_is_401()
+    {
+        var body = PingBody();
+        using var request = FinGuardHost.Delivery("ping", body);
+        var tampered = (byte[])body.Clone();
+        tampered[^2] ^= 0x01;
+        request.Content = new ByteArrayContent(tampered);
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("X-GitHub-Event")]
+    [InlineData("X-GitHub-Delivery")]
+    public async Task A_missing_github_header_is_400_naming_it(string header)
+    {
+        using var request = FinGuardHost.Delivery("ping", PingBody());
+        request.Headers.Remove(header);
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.Contains(header, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_json_with_a_valid_signature_is_400_and_not_stored()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", Encoding.UTF8.GetBytes("{\"action\": \"opened\", "), deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/malformed-json", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_json_array_body_is_400()
+    {
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", "[1,2]"u8.ToArray()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_event_is_202_ignored_and_not_stored()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("star", "{\"action\":\"created\"}"u8.ToArray(), deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var ack = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("ignored", ack.RootElement.GetProperty("status").GetString());
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_body_over_25_MiB_is_413_and_not_stored()
+    {
+        var id = Guid.NewGuid().ToString();
+        var body = new byte[(25 * 1024 * 1024) + 1];
+        body.AsSpan().Fill((byte)' ');
+        body[0] = (byte)'{';
+        body[^1] = (byte)'}';
+
+        using var request = FinGuardHost.Delivery("ping", body, deliveryId: id);
+        // Like GitHub's sender, wait for the server's go-ahead: the server refuses on Content-Length without reading the body.
+        request.Headers.ExpectContinue = true;
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/payload-too-large", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Healthz_is_alive()
+    {
+        using var response = await host.Client.GetAsync(new Uri("healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_reports_each_check_and_is_503_without_app_credentials()
+    {
+        using var response = await host.Client.GetAsync(new Uri("readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var report = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var checks = report.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("ok").GetBoolean());
+        Assert.True(checks["storage"]);
+        Assert.True(checks["webhook-secret"]);
+        Assert.False(checks["github-app"]);
+    }
+}
+
+/// <summary>A fresh install without a webhook secret: the server starts, but rejects every delivery.</summary>
+public sealed class WebhookWithoutSecretTests : IAsyncLifetime
+{
+    private readonly string folder = TempDirectory.Create();
+    private FinGuardHost host = null!;
+
+    public async Task InitializeAsync() => host = await FinGuardHost.StartAsync(FinGuardHost.LocalSettings(folder, secret: null));
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        TempDirectory.Delete(folder);
+    }
+
+    [Fact]
+    public async Task Every_delivery_is_503_even_a_correctly_signed_one()
+    {
+        var body = Encoding.UTF8.GetBytes(WebhookExamples.All("ping")[0].ToJsonString());
+
+        using var unsigned = await host.Client.SendAsync(FinGuardHost.Delivery("ping", body, secret: null));
+        using var signed = await host.Client.SendAsync(FinGuardHost.Delivery("ping", body, secret: "anything"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unsigned.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, signed.StatusCode);
+        using var problem = JsonDocument.Parse(await signed.Content.ReadAsStringAsync());
+        Assert.Contains("GitHub:WebhookSecret", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_says_why()
+    {
+        using var response = await host.Client.GetAsync(new Uri("readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("GitHub:WebhookSecret is not configured", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
