@@ -3,6 +3,7 @@
 using 'main.bicep'
 
 param environmentName = 'dev'
+param finGuardMode = 'development'
 param evidenceRetentionDays = 1
 param evidenceImmutabilityState = 'Unlocked'
 param dataStorageSku = 'Standard_LRS'

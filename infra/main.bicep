@@ -46,6 +46,13 @@ param evidenceRetentionDays int
 ])
 param evidenceImmutabilityState string
 
+@description('FinGuard:Mode. production: FinGuard refuses to start unless the evidence container is verified write-once, and records say "production". development: records say "development".')
+@allowed([
+  'development'
+  'production'
+])
+param finGuardMode string
+
 @description('Redundancy of the data (evidence) account.')
 @allowed([
   'Standard_LRS'
@@ -473,12 +480,16 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // The ProcessDelivery queue trigger's connection ("connection": "FinGuardQueue" in its function.json).
     FinGuardQueue__queueServiceUri: data.properties.primaryEndpoints.queue
     // FinGuard's own settings (double underscore = configuration section separator).
+    FinGuard__Mode: finGuardMode
     Storage__BlobServiceUri: data.properties.primaryEndpoints.blob
     Storage__TableServiceUri: data.properties.primaryEndpoints.table
     Storage__QueueServiceUri: data.properties.primaryEndpoints.queue
     Storage__EvidenceContainer: evidenceContainerName
     Storage__DeliveriesContainer: deliveriesContainerName
     Storage__TablePrefix: tablePrefix
+    // Stored deliveries go on the deliveries queue; ProcessDelivery (queue trigger) processes them on every instance.
+    Processing__Dispatch: 'azure-queue'
+    Processing__QueueName: deliveriesQueueName
     GitHub__AppId: githubAppId
     GitHub__ApiBaseUrl: githubApiBaseUrl
     GitHub__PrivateKey: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${privateKeySecretName})'
@@ -696,8 +707,8 @@ var alerts = [
   {
     name: 'finguard-timer-failures'
     severity: 2
-    description: 'A scheduled function (RedeliverySweep, FreezeWindowEdges) failed.'
-    query: 'requests | where name in ("RedeliverySweep", "FreezeWindowEdges") and success == false'
+    description: 'A scheduled function (RedeliverySweep, DailyCheckpoint, FreezeWindowEdges) failed.'
+    query: 'requests | where name in ("RedeliverySweep", "DailyCheckpoint", "FreezeWindowEdges") and success == false'
     threshold: 0
   }
 ]

@@ -6,6 +6,7 @@
 using 'main.bicep'
 
 param environmentName = 'prod'
+param finGuardMode = 'production'
 param evidenceRetentionDays = 2555
 param evidenceImmutabilityState = readEnvironmentVariable('FINGUARD_EVIDENCE_IMMUTABILITY', 'Locked')
 param dataStorageSku = 'Standard_GZRS'

@@ -20,6 +20,9 @@ public sealed class StorageOptions
     /// <summary>Table endpoint for managed identity, e.g. <c>https://account.table.core.windows.net</c>.</summary>
     public Uri? TableServiceUri { get; set; }
 
+    /// <summary>Queue endpoint for managed identity, e.g. <c>https://account.queue.core.windows.net</c> (queue dispatch only).</summary>
+    public Uri? QueueServiceUri { get; set; }
+
     /// <summary>Root folder of the local backend.</summary>
     [Required]
     public string LocalPath { get; set; } = "./.finguard";

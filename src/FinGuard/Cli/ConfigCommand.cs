@@ -130,6 +130,10 @@ internal static class ConfigCommand
         {
             return (null, $"cannot read the file: {ex.Message}");
         }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            return (null, "not a valid file path");
+        }
     }
 
     /// <summary>

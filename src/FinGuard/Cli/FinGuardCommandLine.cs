@@ -21,6 +21,13 @@ public static class FinGuardCommandLine
               Evaluate a pull request from saved GitHub REST responses (pull.json, commits.json, reviews.json,
               optional team-members.json, finguard.yml, org-finguard.yml) with the server's evaluator.
               Exit 0 when the conclusion is success, 1 when not, 2 for bad input.
+          finguard evidence export --repo OWNER/REPO [--from DATE] [--to DATE] --out BUNDLE.zip
+              Export a repository's evidence for an auditor: records, GitHub inputs, checkpoints, manifest, report.html.
+          finguard evidence verify BUNDLE.zip|FOLDER   (or: --live --repo OWNER/REPO)
+              Check every hash, chain link and checkpoint. Exit 0 when intact, 1 naming each break.
+          finguard evidence replay RECORD.json [--strict]
+              Recompute a recorded decision from its own inputs and compare. Exit 0 when it matches, 1 when not.
+              Storage for export and --live is configured like serve (--Storage:LocalPath=..., Storage:ConnectionString).
           finguard version
               Print the version.
           finguard help
@@ -48,6 +55,8 @@ public static class FinGuardCommandLine
                 return await ConfigCommand.RunAsync(rest, stdout, stderr);
             case "evaluate":
                 return await EvaluateCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
+            case "evidence":
+                return await EvidenceCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
             case "version" or "--version":
                 await stdout.WriteLineAsync(FinGuardApp.Version);
                 return 0;

@@ -37,10 +37,12 @@ public static partial class FunctionEndpoints
         }
 
         endpoints.MapPost("/" + FunctionNames.ProcessDelivery, ProcessDeliveryAsync);
-        endpoints.MapPost("/" + FunctionNames.RedeliverySweep, (HttpContext context, IEnumerable<IScheduledJob> jobs, ILogger<FunctionInvocationLog> logger, CancellationToken cancellationToken)
-            => RunScheduledJobAsync(FunctionNames.RedeliverySweep, context, jobs, logger, cancellationToken));
-        endpoints.MapPost("/" + FunctionNames.FreezeWindowEdges, (HttpContext context, IEnumerable<IScheduledJob> jobs, ILogger<FunctionInvocationLog> logger, CancellationToken cancellationToken)
-            => RunScheduledJobAsync(FunctionNames.FreezeWindowEdges, context, jobs, logger, cancellationToken));
+        foreach (var timer in FunctionNames.Timers)
+        {
+            endpoints.MapPost("/" + timer, (HttpContext context, IEnumerable<IScheduledJob> jobs, ILogger<FunctionInvocationLog> logger, CancellationToken cancellationToken)
+                => RunScheduledJobAsync(timer, context, jobs, logger, cancellationToken));
+        }
+
         return endpoints;
     }
 

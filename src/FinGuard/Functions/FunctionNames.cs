@@ -19,8 +19,14 @@ public static class FunctionNames
     /// <summary>Timer trigger: re-evaluate open pull requests when a change-freeze window opens or closes.</summary>
     public const string FreezeWindowEdges = "FreezeWindowEdges";
 
-    /// <summary>The binding name of both timer triggers, i.e. the key under <c>Data</c>.</summary>
+    /// <summary>Timer trigger, daily at 00:15 UTC: write the previous day's evidence checkpoint.</summary>
+    public const string DailyCheckpoint = "DailyCheckpoint";
+
+    /// <summary>The binding name of every timer trigger, i.e. the key under <c>Data</c>.</summary>
     public const string TimerBinding = "timer";
+
+    /// <summary>Every timer function; each runs the <see cref="IScheduledJob"/> of the same name.</summary>
+    public static IReadOnlyList<string> Timers { get; } = [RedeliverySweep, FreezeWindowEdges, DailyCheckpoint];
 
     /// <summary>The Azure Storage queue the HTTP ingress puts delivery ids on in Azure mode.</summary>
     public const string DeliveriesQueue = "deliveries";

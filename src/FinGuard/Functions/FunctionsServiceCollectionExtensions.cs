@@ -3,12 +3,12 @@ namespace FinGuard.Functions;
 public static class FunctionsServiceCollectionExtensions
 {
     /// <summary>
-    /// The jobs behind the timer functions. Today both are <see cref="NotYetImplementedScheduledJob"/> placeholders;
+    /// Placeholder jobs (<see cref="NotYetImplementedScheduledJob"/>) for the timers whose work is still to come;
     /// a real job registered later for the same name takes precedence.
     /// </summary>
     public static IServiceCollection AddFinGuardFunctions(this IServiceCollection services)
     {
-        foreach (var name in new[] { FunctionNames.RedeliverySweep, FunctionNames.FreezeWindowEdges })
+        foreach (var name in new[] { FunctionNames.FreezeWindowEdges })
         {
             services.AddSingleton<IScheduledJob>(sp => new NotYetImplementedScheduledJob(name, sp.GetRequiredService<ILogger<NotYetImplementedScheduledJob>>()));
         }

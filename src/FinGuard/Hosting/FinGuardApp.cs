@@ -1,4 +1,5 @@
 using System.Reflection;
+using FinGuard.Evidence;
 using FinGuard.Functions;
 using FinGuard.GitHub;
 using FinGuard.Health;
@@ -39,8 +40,10 @@ public static class FinGuardApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFinGuardGitHub(builder.Configuration);
         builder.Services.AddFinGuardStorage(builder.Configuration);
-        builder.Services.AddFinGuardProcessing();
+        builder.Services.AddFinGuardEvidence(builder.Configuration); // FinGuard:Mode start-up check: before anything writes evidence
+        builder.Services.AddFinGuardProcessing(builder.Configuration);
         builder.Services.AddFinGuardFunctions();
+        builder.Services.AddFinGuardScheduledJobs();
         builder.Services.AddFinGuardSetup(builder.Configuration);
 
         configure?.Invoke(builder);

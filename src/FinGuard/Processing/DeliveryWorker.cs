@@ -23,6 +23,7 @@ public sealed partial class DeliveryWorker(
     IDeliveryInbox inbox,
     DeliveryChannel queue,
     IServiceScopeFactory scopes,
+    Microsoft.Extensions.Options.IOptions<ProcessingOptions> options,
     TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -33,6 +34,13 @@ public sealed partial class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.UsesQueue)
+        {
+            // Azure Functions delivers queue messages to ProcessDelivery on every instance; nothing to consume here.
+            LogQueueMode(options.Value.QueueName);
+            return;
+        }
+
         try
         {
             foreach (var pending in await inbox.ListPendingAsync(stoppingToken))
@@ -99,7 +107,7 @@ public sealed partial class DeliveryWorker(
                 var permanent = !transient || attempt >= MaxAttempts;
                 LogFailed(ex, attempt, permanent);
                 await inbox.MarkFailedAsync(deliveryId, $"{ex.GetType().Name}: {ex.Message}", permanent, cancellationToken);
-                if (!permanent)
+                if (!permanent && !options.Value.UsesQueue)
                 {
                     ScheduleRetry(deliveryId, attempt, cancellationToken);
                 }
@@ -129,6 +137,9 @@ public sealed partial class DeliveryWorker(
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
     }
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Deliveries are dispatched to the Azure Storage queue '{QueueName}'; the ProcessDelivery function processes them")]
+    private partial void LogQueueMode(string queueName);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Resuming pending delivery {DeliveryId} ({Event}) after {Attempts} attempts")]
     private partial void LogResuming(string deliveryId, string @event, int attempts);

@@ -3,13 +3,28 @@ namespace FinGuard.Processing;
 public static class ProcessingServiceCollectionExtensions
 {
     /// <summary>The delivery queue, the background worker and the event handlers.</summary>
-    public static IServiceCollection AddFinGuardProcessing(this IServiceCollection services)
+    public static IServiceCollection AddFinGuardProcessing(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<ProcessingOptions>()
+            .Bind(configuration.GetSection(ProcessingOptions.SectionName))
+            .Validate(o => o.UsesQueue || string.Equals(o.Dispatch, ProcessingOptions.InProcess, StringComparison.OrdinalIgnoreCase),
+                $"{ProcessingOptions.SectionName}:Dispatch must be '{ProcessingOptions.InProcess}' or '{ProcessingOptions.AzureQueue}'.")
+            .ValidateOnStart();
         services.AddSingleton<DeliveryChannel>();
+        services.AddSingleton<IDeliveryDispatcher>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProcessingOptions>>().Value.UsesQueue
+            ? ActivatorUtilities.CreateInstance<QueueDeliveryDispatcher>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessDeliveryDispatcher>(sp));
         services.AddTransient<PullRequestEvaluationService>();
         services.AddTransient<IDeliveryHandler, PullRequestDeliveryHandler>();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        return services;
+    }
+
+    /// <summary>Real timer jobs; registered after the Functions placeholders so they replace them.</summary>
+    public static IServiceCollection AddFinGuardScheduledJobs(this IServiceCollection services)
+    {
+        services.AddSingleton<Functions.IScheduledJob, PendingDeliverySweepJob>();
         return services;
     }
 }

@@ -16,11 +16,9 @@ public sealed partial class PullRequestEvaluationService(
     IEvidenceStore evidence,
     CheckRunPublisher publisher,
     TimeProvider time,
+    FinGuard.Evidence.EvidenceModeState mode,
     ILogger<PullRequestEvaluationService> logger)
 {
-    /// <summary>Evidence is "development" until WORM immutability is verified against real Azure storage.</summary>
-    public const string EvidenceMode = "development";
-
     public async Task<EvidenceReceipt> EvaluateAsync(PullRequestTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
@@ -42,7 +40,7 @@ public sealed partial class PullRequestEvaluationService(
             return new EvidenceReceipt(chain, previous.Sequence, previous.BlobName, previous.Sha256, recorded.PreviousSha256);
         }
 
-        var record = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, evaluatedAt, EvidenceMode);
+        var record = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, evaluatedAt, mode.Current);
         var receipt = await evidence.AppendAsync(record, cancellationToken);
         LogDecided(trigger.Number, decision.Snapshot.HeadSha, decision.Result.Conclusion, receipt.BlobName);
 

@@ -33,7 +33,7 @@ public static class WebhookEndpoints
         HttpContext context,
         IOptionsMonitor<GitHubAppOptions> options,
         IDeliveryInbox inbox,
-        DeliveryChannel queue,
+        IDeliveryDispatcher dispatcher,
         TimeProvider time,
         ILogger<WebhookIngress> logger,
         CancellationToken cancellationToken)
@@ -111,7 +111,16 @@ public static class WebhookEndpoints
             return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery was already received; it is not processed again."));
         }
 
-        queue.Enqueue(deliveryId);
+        try
+        {
+            await dispatcher.DispatchAsync(deliveryId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The delivery is durable in the inbox: the pending-delivery sweep dispatches it again. Acknowledge, so
+            // GitHub does not mark the delivery failed for a hand-off problem of ours.
+            logger.DispatchFailed(ex, deliveryId);
+        }
         logger.AcceptedDelivery(deliveryId, eventName, envelope.Action, envelope.Repository);
         return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "accepted", null));
     }

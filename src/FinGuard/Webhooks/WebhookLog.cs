@@ -14,6 +14,9 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Duplicate webhook delivery {DeliveryId} ({Event}) acknowledged, not processed again")]
     public static partial void DuplicateDelivery(this ILogger logger, string deliveryId, string @event);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Stored webhook delivery {DeliveryId} but could not dispatch it; the pending-delivery sweep will")]
+    public static partial void DispatchFailed(this ILogger logger, Exception exception, string deliveryId);
+
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Accepted webhook delivery {DeliveryId}: {Event}.{Action} on {Repository}")]
     public static partial void AcceptedDelivery(this ILogger logger, string deliveryId, string @event, string? action, string? repository);
 }

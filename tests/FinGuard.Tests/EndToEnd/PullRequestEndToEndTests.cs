@@ -309,3 +309,51 @@ public sealed class RestartResumeTests : IAsyncLifetime
         Assert.Equal(FinGuard.Core.Deliveries.DeliveryState.Completed, stored.State);
     }
 }
+
+/// <summary>The RedeliverySweep timer re-dispatches deliveries whose hand-off was lost.</summary>
+public sealed class PendingDeliverySweepTests : IAsyncLifetime
+{
+    private readonly string folder = TempDirectory.Create();
+    private FakeGitHubServer github = null!;
+
+    public async Task InitializeAsync() => github = await FakeGitHubServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await github.DisposeAsync();
+        TempDirectory.Delete(folder);
+    }
+
+    [Fact]
+    public async Task A_stale_pending_delivery_is_dispatched_again_and_a_fresh_one_is_left_alone()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: "clearing", number: 12).WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.ServeOn(github);
+        await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:LocalPath"] = folder,
+            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
+            ["GitHub:AppId"] = "123456",
+            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
+            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        var inbox = host.Services.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>();
+        var body = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
+        var now = TimeProvider.System.GetUtcNow();
+        var stale = Guid.NewGuid().ToString();
+        var fresh = Guid.NewGuid().ToString();
+        // Stored, never handed to a worker (as after a crash between storing and dispatching).
+        await inbox.AcceptAsync(new FinGuard.Core.Deliveries.InboundDelivery(stale, "pull_request", "opened", scenario.InstallationId, scenario.FullName, now.AddMinutes(-10), body), CancellationToken.None);
+        await inbox.AcceptAsync(new FinGuard.Core.Deliveries.InboundDelivery(fresh, "ping", null, null, null, now, "{\"zen\":\"Keep it logically awesome.\"}"u8.ToArray()), CancellationToken.None);
+
+        var job = host.Services.GetServices<FinGuard.Functions.IScheduledJob>().Last(j => j.Name == "RedeliverySweep");
+        var outcome = await job.RunAsync(new FinGuard.Functions.ScheduledJobContext("RedeliverySweep", false, null), CancellationToken.None);
+
+        Assert.True(outcome.Implemented);
+        Assert.StartsWith("Re-dispatched 1 delivery(ies)", outcome.Summary, StringComparison.Ordinal);
+        var run = await Eventually.GetAsync(() => github.CheckRuns.Count > 0 ? github.CheckRuns[0] : null, () => "the stale delivery was not processed");
+        Assert.Equal(scenario.HeadSha, (string?)run["head_sha"]);
+        Assert.Equal(FinGuard.Core.Deliveries.DeliveryState.Pending, (await inbox.GetAsync(fresh, CancellationToken.None))!.State);
+    }
+}

@@ -128,6 +128,15 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
     }
 
     [Fact]
+    public void Production_runs_finguard_in_production_mode_and_development_does_not()
+    {
+        // FinGuard:Mode=production makes FinGuard verify the evidence container is write-once before it starts.
+        Assert.Equal("[parameters('finGuardMode')]", AppSettings()["FinGuard__Mode"]);
+        Assert.Equal("production", (string?)compiled.Parameters("prod.bicepparam")["finGuardMode"]!["value"]);
+        Assert.Equal("development", (string?)compiled.Parameters("dev.bicepparam")["finGuardMode"]!["value"]);
+    }
+
+    [Fact]
     public void The_function_app_is_a_linux_flex_consumption_custom_handler_with_a_system_assigned_identity()
     {
         var plan = Assert.Single(compiled.Resources("Microsoft.Web/serverfarms"));
@@ -176,7 +185,12 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
         var connection = (string)binding["connection"]!;
         var queue = (string)binding["queueName"]!;
 
-        Assert.Contains($"{connection}__queueServiceUri", AppSettings().Keys);
+        var settings = AppSettings();
+        Assert.Contains($"{connection}__queueServiceUri", settings.Keys);
+        // The ingress puts delivery ids on that queue (Processing:Dispatch) through Storage:QueueServiceUri.
+        Assert.Equal("azure-queue", settings["Processing__Dispatch"]);
+        Assert.Equal("[variables('deliveriesQueueName')]", settings["Processing__QueueName"]);
+        Assert.Contains("Storage__QueueServiceUri", settings.Keys);
         Assert.Equal(FunctionNames.DeliveriesQueue, queue);
         Assert.Equal(queue, compiled.Variable("deliveriesQueueName"));
     }

@@ -3,6 +3,9 @@ using FinGuard.Functions;
 using FinGuard.Hosting;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 
 namespace FinGuard.Tests.Packaging;
@@ -12,9 +15,13 @@ namespace FinGuard.Tests.Packaging;
 /// the app: the custom handler starts <c>finguard serve</c>, every HTTP function's route is a route the app serves
 /// (forwarded requests keep their path), and every other function has a <c>POST /&lt;Name&gt;</c> endpoint.
 /// </summary>
-public sealed class FunctionDefinitionTests
+public sealed class FunctionDefinitionTests : IDisposable
 {
     private static readonly string FunctionsSource = Path.Combine(RepositoryRoot.Path, "src", "FinGuard", "Functions");
+
+    private readonly string folder = TempDirectory.Create();
+
+    public void Dispose() => TempDirectory.Delete(folder);
 
     private static JsonObject HostJson() => JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!.AsObject();
 
@@ -51,14 +58,15 @@ public sealed class FunctionDefinitionTests
         var functions = FunctionDefinitions.Load(FunctionsSource).ToDictionary(f => f.Name);
 
         Assert.Equal(
-            ["FreezeWindowEdges", "Healthz", "ProcessDelivery", "Readyz", "RedeliverySweep", "SetupInstalled", "Webhook"],
+            ["DailyCheckpoint", "FreezeWindowEdges", "Healthz", "ProcessDelivery", "Readyz", "RedeliverySweep", "SetupInstalled", "Webhook"],
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("api/github/webhooks", (string?)functions["Webhook"].Trigger["route"]);
         var queue = functions[FunctionNames.ProcessDelivery].Trigger;
         Assert.Equal("queueTrigger", (string?)queue["type"]);
         Assert.Equal(FunctionNames.DeliveriesQueue, (string?)queue["queueName"]);
         Assert.Equal(FunctionNames.ProcessDeliveryBinding, (string?)queue["name"]);
-        foreach (var timer in new[] { FunctionNames.RedeliverySweep, FunctionNames.FreezeWindowEdges })
+        Assert.Equal(FunctionNames.Timers.Order(StringComparer.Ordinal), functions.Values.Where(f => f.TriggerType == "timerTrigger").Select(f => f.Name));
+        foreach (var timer in FunctionNames.Timers)
         {
             Assert.Equal("timerTrigger", functions[timer].TriggerType);
             Assert.Equal(FunctionNames.TimerBinding, (string?)functions[timer].Trigger["name"]);
@@ -79,7 +87,6 @@ public sealed class FunctionDefinitionTests
     [Fact]
     public async Task Every_function_has_a_matching_app_endpoint()
     {
-        var folder = TempDirectory.Create();
         await using var app = FinGuardApp.Build([$"--Storage:LocalPath={folder}", $"--{FunctionEndpoints.EnabledKey}=true", "--Logging:LogLevel:Default=None"]);
         var routes = ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(d => d.Endpoints)
@@ -108,9 +115,40 @@ public sealed class FunctionDefinitionTests
     }
 
     [Fact]
+    public async Task Every_timer_function_runs_a_registered_job_and_every_job_has_a_timer()
+    {
+        await using var app = FinGuardApp.Build([$"--Storage:LocalPath={folder}", "--Logging:LogLevel:Default=None"]);
+        var jobs = app.Services.GetServices<IScheduledJob>().Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
+        var timers = FunctionDefinitions.Load(FunctionsSource).Where(f => f.TriggerType == "timerTrigger").Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(timers.SetEquals(jobs),
+            $"Timer functions without a job: {string.Join(", ", timers.Except(jobs))}; jobs no timer function runs: {string.Join(", ", jobs.Except(timers))}.");
+    }
+
+    [Fact]
+    public async Task A_placeholder_job_says_it_did_nothing()
+    {
+        await using var app = FinGuardApp.Build(
+            ["--urls", "http://127.0.0.1:0", $"--Storage:LocalPath={folder}", $"--{FunctionEndpoints.EnabledKey}=true", "--Logging:LogLevel:Default=None"],
+            builder => builder.Services.AddSingleton<IScheduledJob>(sp =>
+                new NotYetImplementedScheduledJob(FunctionNames.FreezeWindowEdges, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<NotYetImplementedScheduledJob>>())));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+        using var content = new StringContent("""{"Data":{"timer":{"IsPastDue":true}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync(new Uri(FunctionNames.FreezeWindowEdges, UriKind.Relative), content);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        await app.StopAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var log = Assert.Single(body["Logs"]!.AsArray().Select(l => (string)l!));
+        Assert.Equal("FreezeWindowEdges (NOT IMPLEMENTED; past due: yes): FreezeWindowEdges is not implemented yet: no work was done.", log);
+    }
+
+    [Fact]
     public async Task Function_endpoints_are_not_served_by_a_plain_finguard_serve()
     {
-        var folder = TempDirectory.Create();
         await using var app = FinGuardApp.Build([$"--Storage:LocalPath={folder}", "--Logging:LogLevel:Default=None"]);
 
         var paths = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText).ToList();

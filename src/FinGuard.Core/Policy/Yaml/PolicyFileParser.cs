@@ -30,6 +30,9 @@ public static class PolicyFileParser
     /// <summary>Where the organisation's policy lives in <see cref="OrganisationRepositoryName"/>.</summary>
     public const string OrganisationFilePath = "finguard.yml";
 
+    /// <summary>Most '[' and '{' characters a file may hold (see <see cref="TooManyFlowBrackets"/>).</summary>
+    public const int MaxFlowBrackets = 1000;
+
     private static readonly PolicyProblem TooLarge = new(
         1, 1, $"the file is larger than {MaxFileBytes / 1024} KiB ({MaxFileBytes} bytes), the limit for policy files");
 
@@ -78,6 +81,11 @@ public static class PolicyFileParser
 
     private static PolicyParseResult ParseText(string text, PolicyFileKind kind)
     {
+        if (TooManyFlowBrackets(text) is { } refused)
+        {
+            return Failed(refused);
+        }
+
         var problems = new List<PolicyProblem>();
         PolicyDocument? document = null;
         try
@@ -169,6 +177,36 @@ public static class PolicyFileParser
                 problems.Add(new PolicyProblem(other.Line, other.Column, $"version: expected {PolicyDocument.CurrentVersion}, got {other.Description}"));
                 return true;
         }
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner spends time proportional to the flow nesting depth on each '[' or '{', so a file of
+    /// 256 KiB of '[' takes minutes. Every flow collection opens with one of those characters, so capping how many
+    /// the text holds at all (in comments and quotes too: no context is trusted) bounds that cost; real policy files
+    /// have a handful.
+    /// </summary>
+    private static PolicyProblem? TooManyFlowBrackets(string text)
+    {
+        var count = 0;
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '\n':
+                    line++;
+                    lineStart = i + 1;
+                    break;
+                case '[' or '{' when ++count > MaxFlowBrackets:
+                    return new PolicyProblem(
+                        line,
+                        i - lineStart + 1,
+                        $"the file has more than {MaxFlowBrackets} '[' and '{{' characters; a policy file needs a handful (write long lists one '- entry' per line)");
+            }
+        }
+
+        return null;
     }
 
     private static PolicyParseResult Failed(PolicyProblem problem) => new() { Problems = ImmutableArray.Create(problem) };

@@ -96,15 +96,28 @@ internal sealed class ReportedNode(int line, int column) : YamlNode(line, column
 /// more than one document, nesting deeper than <see cref="MaxDepth"/>. Duplicate keys are reported (YAML forbids
 /// them; most parsers silently keep the last). Recursion is bounded by <see cref="MaxDepth"/>.
 /// </summary>
-internal static class YamlTreeReader
+internal sealed class YamlTreeReader
 {
     /// <summary>The policy format nests three levels; anything deeper is a mistake or an attack.</summary>
     public const int MaxDepth = 16;
 
-    /// <summary>The root node, or null when the text is not well-formed YAML or has no document (problems say which).</summary>
-    public static YamlNode? Read(string text, List<PolicyProblem> problems)
+    private readonly Parser parser;
+    private readonly List<PolicyProblem> problems;
+
+    /// <summary>The flow collections (<c>[</c>, <c>{</c>) being read, outermost first.</summary>
+    private readonly List<(Mark Start, char Opener)> openFlows = [];
+
+    private YamlTreeReader(string text, List<PolicyProblem> problems)
     {
-        var parser = new Parser(new StringReader(text));
+        parser = new Parser(new StringReader(text));
+        this.problems = problems;
+    }
+
+    /// <summary>The root node, or null when the text is not well-formed YAML or has no document (problems say which).</summary>
+    public static YamlNode? Read(string text, List<PolicyProblem> problems) => new YamlTreeReader(text, problems).ReadStream();
+
+    private YamlNode? ReadStream()
+    {
         try
         {
             parser.Consume<StreamStart>();
@@ -115,7 +128,7 @@ internal static class YamlTreeReader
             }
 
             parser.Consume<DocumentStart>();
-            var root = ReadNode(parser, problems, depth: 1);
+            var root = ReadNode(depth: 1);
             parser.Consume<DocumentEnd>();
             if (parser.Accept<DocumentStart>(out var second))
             {
@@ -131,9 +144,19 @@ internal static class YamlTreeReader
             problems.Add(At(ex.Start, $"YAML syntax error: {ex.Message}"));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18's scanner throws this, instead of a syntax error, for an unclosed flow collection followed
+            // by a less indented line (`branches: [main` then `signed-commits:`). Its scanner reads ahead, so the
+            // innermost collection open when it fails may be one that was closed; the outermost is the unclosed one.
+            problems.Add(openFlows.Count > 0 && openFlows[0] is var open
+                ? At(open.Start, $"YAML syntax error: the {(open.Opener == '[' ? "list" : "mapping")} opened here is not closed with '{(open.Opener == '[' ? ']' : '}')}', or a line after it is indented less than it")
+                : At(parser.Current?.Start ?? Mark.Empty, "YAML syntax error: the text after this point cannot be read; check its brackets, quotes and indentation"));
+            return null;
+        }
     }
 
-    private static YamlNode ReadNode(Parser parser, List<PolicyProblem> problems, int depth)
+    private YamlNode ReadNode(int depth)
     {
         var current = parser.Current ?? throw new SemanticErrorException("Unexpected end of the YAML stream.");
         if (current is AnchorAlias alias)
@@ -180,25 +203,29 @@ internal static class YamlTreeReader
                 return new ScalarNode(Line(scalar.Start), Column(scalar.Start), scalar.Value, scalar.Style);
             case SequenceStart sequence:
             {
+                var flow = Open(sequence.Style == SequenceStyle.Flow, sequence.Start, '[');
                 parser.MoveNext();
                 var items = new List<YamlNode>();
-                while (!parser.TryConsume<SequenceEnd>(out _))
+                while (!parser.Accept<SequenceEnd>(out _))
                 {
-                    items.Add(ReadNode(parser, problems, depth + 1));
+                    items.Add(ReadNode(depth + 1));
                 }
 
+                Close(flow);
+                parser.MoveNext();
                 return new SequenceNode(Line(sequence.Start), Column(sequence.Start), items);
             }
 
             case MappingStart mapping:
             {
+                var flow = Open(mapping.Style == MappingStyle.Flow, mapping.Start, '{');
                 parser.MoveNext();
                 var entries = new List<MappingEntry>();
                 var seen = new Dictionary<string, ScalarNode>(StringComparer.Ordinal);
-                while (!parser.TryConsume<MappingEnd>(out _))
+                while (!parser.Accept<MappingEnd>(out _))
                 {
-                    var key = ReadNode(parser, problems, depth + 1);
-                    var value = ReadNode(parser, problems, depth + 1);
+                    var key = ReadNode(depth + 1);
+                    var value = ReadNode(depth + 1);
                     switch (key)
                     {
                         case ScalarNode { IsNull: false } name when seen.TryGetValue(name.Value, out var first):
@@ -219,11 +246,31 @@ internal static class YamlTreeReader
                     }
                 }
 
+                Close(flow);
+                parser.MoveNext();
                 return new MappingNode(Line(mapping.Start), Column(mapping.Start), entries);
             }
 
             default:
                 throw new SemanticErrorException(node.Start, node.End, $"Unexpected {node.GetType().Name}.");
+        }
+    }
+
+    private bool Open(bool isFlow, Mark start, char opener)
+    {
+        if (isFlow)
+        {
+            openFlows.Add((start, opener));
+        }
+
+        return isFlow;
+    }
+
+    private void Close(bool isFlow)
+    {
+        if (isFlow)
+        {
+            openFlows.RemoveAt(openFlows.Count - 1);
         }
     }
 

@@ -1,0 +1,507 @@
+using System.Globalization;
+using System.Text.Json;
+using FinGuard.Core.Evidence;
+using FinGuard.Evidence;
+using FinGuard.GitHub.Snapshots;
+using FinGuard.Hosting;
+using FinGuard.Storage;
+using FinGuard.Storage.Evidence;
+using Microsoft.Extensions.Options;
+
+namespace FinGuard.Cli;
+
+/// <summary>
+/// <c>finguard evidence export|verify|replay</c>: the auditor's commands (docs/auditor-guide.md). Exit codes: 0 the
+/// evidence is intact / the decision matches / the export succeeded; 1 a break or a mismatch was found (each named);
+/// 2 bad usage or input that cannot be read.
+/// </summary>
+public static class EvidenceCommand
+{
+    public const string Usage = """
+        Usage:
+          finguard evidence export --repo OWNER/REPO [--from DATE] [--to DATE] --out BUNDLE.zip [storage switches]
+              Export a repository's evidence: the records (exact stored bytes), their GitHub inputs as separate files,
+              the organisation's daily checkpoints, a manifest with every file's SHA-256, and report.html.
+              DATE is 2026-03-14 (whole UTC days; --to is inclusive) or an ISO 8601 instant (--to exclusive).
+          finguard evidence verify BUNDLE.zip|FOLDER
+          finguard evidence verify --live --repo OWNER/REPO [storage switches]
+              Check every hash, every chain link and every checkpoint. Exit 0 when intact; 1 naming each
+              modified, missing, reordered or inserted record.
+          finguard evidence replay RECORD.json [--strict]
+              Recompute the decision from the record's own inputs and policy at its evaluation time and compare.
+              Exit 0 when the verdict and every control's status match (--strict: the wording too), 1 when not.
+        Storage switches are read like 'finguard serve': --Storage:LocalPath=DIR, --Storage:ConnectionString=...,
+        --Storage:BlobServiceUri=... --Storage:TableServiceUri=..., or the same settings from the environment
+        (Storage__LocalPath) or appsettings.json.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ArgumentNullException.ThrowIfNull(time);
+        try
+        {
+            switch (args.FirstOrDefault())
+            {
+                case "export":
+                    return await ExportAsync(Arguments.Parse(args[1..], ["--repo", "--from", "--to", "--out"], []), stdout, stderr, time);
+                case "verify":
+                    return await VerifyAsync(Arguments.Parse(args[1..], ["--repo"], ["--live"]), stdout, stderr);
+                case "replay":
+                    return await ReplayAsync(Arguments.Parse(args[1..], [], ["--strict"]), stdout, stderr);
+                case "help" or "--help" or "-h":
+                    await stdout.WriteLineAsync(Usage);
+                    return 0;
+                case null:
+                    await stderr.WriteLineAsync($"finguard evidence: missing subcommand.{Environment.NewLine}{Usage}");
+                    return 2;
+                case var other:
+                    await stderr.WriteLineAsync($"finguard evidence: unknown subcommand '{other}'.{Environment.NewLine}{Usage}");
+                    return 2;
+            }
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evidence {args[0]}: {ex.Message}{Environment.NewLine}{Usage}");
+            return 2;
+        }
+    }
+
+    private static async Task<int> ExportAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        arguments.RequireNoPositionals();
+        var repo = arguments.Required("--repo");
+        var output = arguments.Required("--out");
+        var from = ParseBound(arguments.Value("--from"), "--from", endOfDay: false);
+        var to = ParseBound(arguments.Value("--to"), "--to", endOfDay: true);
+        if (from is not null && to is not null && from >= to)
+        {
+            throw new UsageException("--from must be before --to.");
+        }
+
+        var chain = NormalizeRepository(repo);
+        var organisation = chain.Split('/')[0];
+        using var cancellation = new CancellationTokenSource();
+        var cancellationToken = cancellation.Token;
+        await using var storage = OpenStore(arguments.ConfigurationSwitches);
+        if (storage.Error is not null)
+        {
+            await stderr.WriteLineAsync($"finguard evidence export: {storage.Error}");
+            return 2;
+        }
+
+        var store = storage.Store!;
+        var entries = await EvidenceStoreReader.ListAsync(store, chain, cancellationToken);
+        if (entries.Count == 0)
+        {
+            await stderr.WriteLineAsync($"finguard evidence export: there is no evidence for {chain} in {storage.Description}.");
+            return 1;
+        }
+
+        var selected = entries.Where(e => (from is null || e.Timestamp >= from) && (to is null || e.Timestamp < to)).ToList();
+        StoredChain records = selected.Count == 0
+            ? new StoredChain(chain, [], [])
+            : await EvidenceStoreReader.ReadAsync(store, chain, cancellationToken, selected.Min(e => e.Sequence), selected.Max(e => e.Sequence));
+        var recordRange = selected.Count == 0
+            ? new BundleChain(chain, null, null)
+            : new BundleChain(chain, selected.Min(e => e.Sequence), selected.Max(e => e.Sequence));
+
+        // The organisation's checkpoints that close a day within the range, and the one closing the day before it,
+        // which anchors the first exported record.
+        var checkpointChain = CheckpointRecords.ChainOf(organisation);
+        var checkpointSequences = new List<long>();
+        foreach (var entry in await EvidenceStoreReader.ListAsync(store, checkpointChain, cancellationToken))
+        {
+            var bytes = await store.ReadAsync(entry.BlobName, cancellationToken);
+            if (bytes is null || !TryParse(bytes, out var record) || !CheckpointRecords.TryRead(record!, out var checkpoint, out _))
+            {
+                continue;
+            }
+
+            var closes = CheckpointRecords.EndOf(checkpoint!.Day);
+            if ((from is null || closes >= from) && (to is null || closes <= to))
+            {
+                checkpointSequences.Add(entry.Sequence);
+            }
+        }
+
+        StoredChain checkpoints = checkpointSequences.Count == 0
+            ? new StoredChain(checkpointChain, [], [])
+            : await EvidenceStoreReader.ReadAsync(store, checkpointChain, cancellationToken, checkpointSequences.Min(), checkpointSequences.Max());
+        var checkpointRange = checkpointSequences.Count == 0
+            ? new BundleChain(checkpointChain, null, null)
+            : new BundleChain(checkpointChain, checkpointSequences.Min(), checkpointSequences.Max());
+
+        var exportedAt = time.GetUtcNow();
+        var header = new BundleManifest
+        {
+            Repository = chain,
+            From = from,
+            To = to,
+            ExportedAt = exportedAt,
+            FinGuardVersion = FinGuardApp.Version,
+            Storage = storage.Backend,
+            Chains = [recordRange, checkpointRange],
+            Files = [],
+        };
+        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects);
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            await EvidenceBundle.WriteZipAsync(files, output, exportedAt, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence export: cannot write {output}: {ex.Message}");
+            return 2;
+        }
+
+        var problems = records.Problems.Concat(checkpoints.Problems).ToList();
+        foreach (var problem in problems)
+        {
+            await stderr.WriteLineAsync($"warning: {problem}");
+        }
+
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Exported {records.Objects.Count} record(s) of {chain}{Range(recordRange)} and {checkpoints.Objects.Count} checkpoint record(s) from {storage.Description} to {output}."));
+        await stdout.WriteLineAsync($"manifest.json SHA-256: {CanonicalJson.Sha256Hex(files[EvidenceBundle.ManifestPath])}");
+        if (selected.Count == 0)
+        {
+            await stdout.WriteLineAsync($"No record of {chain} falls in the time range; the bundle holds only the checkpoints.");
+        }
+
+        return problems.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> VerifyAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    {
+        EvidenceVerification verification;
+        string what;
+        using var cancellation = new CancellationTokenSource();
+        var cancellationToken = cancellation.Token;
+        if (arguments.Flag("--live"))
+        {
+            arguments.RequireNoPositionals();
+            var chain = NormalizeRepository(arguments.Required("--repo"));
+            await using var storage = OpenStore(arguments.ConfigurationSwitches);
+            if (storage.Error is not null)
+            {
+                await stderr.WriteLineAsync($"finguard evidence verify: {storage.Error}");
+                return 2;
+            }
+
+            var records = await EvidenceStoreReader.ReadAsync(storage.Store!, chain, cancellationToken);
+            var checkpoints = await EvidenceStoreReader.ReadAsync(storage.Store!, CheckpointRecords.ChainOf(chain.Split('/')[0]), cancellationToken);
+            verification = EvidenceChainVerifier.Verify(records.Objects.Concat(checkpoints.Objects), new EvidenceVerificationScope { RequiredChains = [chain] });
+            verification.Merge(records.Problems.Concat(checkpoints.Problems));
+            what = $"{chain} in {storage.Description}";
+        }
+        else
+        {
+            if (arguments.Value("--repo") is not null)
+            {
+                throw new UsageException("--repo goes with --live; a bundle or folder is verified whole.");
+            }
+
+            if (arguments.ConfigurationSwitches.Count > 0)
+            {
+                throw new UsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}' (storage switches go with --live).");
+            }
+
+            var path = arguments.SinglePositional("PATH (a bundle zip or a folder of records)");
+            if (File.Exists(path))
+            {
+                BundleContents contents;
+                try
+                {
+                    contents = await EvidenceBundle.ReadZipAsync(path, cancellationToken);
+                }
+                catch (InvalidDataException ex)
+                {
+                    await stderr.WriteLineAsync($"finguard evidence verify: {path} is not a readable zip archive (a bundle made by 'finguard evidence export'): {ex.Message}");
+                    return 2;
+                }
+
+                verification = EvidenceBundle.Verify(contents);
+                what = $"bundle {path}";
+            }
+            else if (Directory.Exists(path))
+            {
+                if (File.Exists(Path.Combine(path, EvidenceBundle.ManifestPath)))
+                {
+                    verification = EvidenceBundle.Verify(await EvidenceBundle.ReadDirectoryAsync(path, cancellationToken));
+                    what = $"extracted bundle {path}";
+                }
+                else
+                {
+                    var folder = await EvidenceFolder.ReadAsync(path, cancellationToken);
+                    if (folder.Objects.Count == 0 && folder.Problems.Count == 0)
+                    {
+                        await stderr.WriteLineAsync($"finguard evidence verify: {path} holds no evidence records (owner/repo/000000000001.json).");
+                        return 2;
+                    }
+
+                    verification = EvidenceChainVerifier.Verify(folder.Objects, new EvidenceVerificationScope());
+                    verification.Merge(folder.Problems);
+                    what = $"folder {folder.Root}";
+                }
+            }
+            else
+            {
+                await stderr.WriteLineAsync($"finguard evidence verify: {path}: no such file or folder.");
+                return 2;
+            }
+        }
+
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Verified {what}: {verification.Records} record(s) in {verification.Chains} chain(s), {verification.Checkpoints} checkpoint record(s)."));
+        foreach (var note in verification.Notes)
+        {
+            await stdout.WriteLineAsync($"note: {note}");
+        }
+
+        foreach (var failure in verification.Failures)
+        {
+            await stdout.WriteLineAsync($"BROKEN {failure}");
+        }
+
+        await stdout.WriteLineAsync(verification.Intact
+            ? "INTACT: every hash, chain link and checkpoint checks out."
+            : string.Create(CultureInfo.InvariantCulture, $"NOT INTACT: {verification.Failures.Count} problem(s)."));
+        return verification.Intact ? 0 : 1;
+    }
+
+    private static async Task<int> ReplayAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    {
+        var strict = arguments.Flag("--strict");
+        if (arguments.ConfigurationSwitches.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}'.");
+        }
+
+        var path = arguments.SinglePositional("RECORD (an evidence record file)");
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence replay: {path}: cannot be read ({ex.Message}).");
+            return 2;
+        }
+
+        if (!TryParse(bytes, out var record, out var parseError))
+        {
+            await stderr.WriteLineAsync($"finguard evidence replay: {path} is not an evidence record: {parseError}");
+            return 2;
+        }
+
+        EvidenceReplayComparison comparison;
+        try
+        {
+            comparison = EvidenceReplayComparison.Compare(record!);
+        }
+        catch (ArgumentException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evidence replay: {path}: {ex.Message.Split(" (Parameter", 2)[0]}");
+            return 2;
+        }
+        catch (GitHubFactsException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evidence replay: {path}: the record's inputs cannot be evaluated: {ex.Message}");
+            return 2;
+        }
+
+        var at = record!.Timestamp.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Replayed {path}: record {record.Sequence} of {record.Chain}, {record.Subject.Id} at {record.Subject.HeadSha}, decided {at}."));
+        await stdout.WriteLineAsync($"  verdict: recorded {comparison.Recorded.Verdict}, recomputed {comparison.Recomputed.Verdict}");
+        foreach (var control in comparison.Recorded.Controls)
+        {
+            var other = comparison.Recomputed.Controls.FirstOrDefault(c => c.Id == control.Id);
+            await stdout.WriteLineAsync($"  control {control.Id}: recorded {control.Status}, recomputed {other?.Status ?? "(absent)"}");
+        }
+
+        foreach (var difference in comparison.DecisionDifferences)
+        {
+            await stdout.WriteLineAsync($"DIFFERENT {difference}");
+        }
+
+        foreach (var difference in comparison.WordingDifferences)
+        {
+            await stdout.WriteLineAsync($"{(strict ? "DIFFERENT" : "note: wording differs:")} {difference}");
+        }
+
+        var matches = strict ? comparison.ExactMatch : comparison.DecisionMatches;
+        await stdout.WriteLineAsync(matches
+            ? $"MATCH: the decision recomputed from the record's own inputs and policy at {at} is the recorded one."
+            : string.Create(CultureInfo.InvariantCulture,
+                $"MISMATCH: {comparison.DecisionDifferences.Count + (strict ? comparison.WordingDifferences.Count : 0)} difference(s) between the recorded and the recomputed decision."));
+        return matches ? 0 : 1;
+    }
+
+    private static bool TryParse(byte[] bytes, out EvidenceRecord? record) => TryParse(bytes, out record, out _);
+
+    private static bool TryParse(byte[] bytes, out EvidenceRecord? record, out string? error)
+    {
+        try
+        {
+            record = EvidenceSerializer.FromBytes(bytes);
+            error = null;
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            record = null;
+            error = ex.Message.Split('\n')[0].Trim();
+            return false;
+        }
+    }
+
+    private static string NormalizeRepository(string repository)
+    {
+        try
+        {
+            return EvidenceObjectNames.NormalizeChain(repository);
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"--repo '{repository}' is not OWNER/REPO.");
+        }
+    }
+
+    /// <summary>A date is a whole UTC day (the end bound then includes that day); an ISO 8601 instant is taken as is.</summary>
+    private static DateTimeOffset? ParseBound(string? text, string option, bool endOfDay)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return new DateTimeOffset((endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        {
+            return instant;
+        }
+
+        throw new UsageException($"{option} '{text}' is neither a date (2026-03-14) nor an ISO 8601 instant (2026-03-14T15:00:00Z).");
+    }
+
+    private static string Range(BundleChain range) =>
+        range.First is null ? "" : string.Create(CultureInfo.InvariantCulture, $" (records {range.First}–{range.Last})");
+
+    /// <summary>The evidence store configured like <c>finguard serve</c>: appsettings.json, environment, then switches.</summary>
+    private static OpenedStore OpenStore(IReadOnlyList<string> switches)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. switches])
+            .Build();
+        var provider = new ServiceCollection().AddLogging().AddFinGuardStorage(configuration).BuildServiceProvider();
+        try
+        {
+            var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var store = provider.GetRequiredService<IEvidenceStore>();
+            var backend = provider.GetRequiredService<IStorageHealth>().BackendName;
+            var description = options.UsesAzure
+                ? $"Azure Blob container '{options.EvidenceContainer}'"
+                : $"the local folder store '{Path.GetFullPath(options.LocalPath)}'";
+            return new OpenedStore(provider, store, backend, description, null);
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return new OpenedStore(provider, null, "", "", $"storage is not configured correctly: {ex.Message}");
+        }
+    }
+
+    private sealed record OpenedStore(ServiceProvider Provider, IEvidenceStore? Store, string Backend, string Description, string? Error) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Provider.DisposeAsync();
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+
+    /// <summary>Options with a value (<c>--repo X</c> or <c>--repo=X</c>), flags, configuration switches (<c>--Section:Key=value</c>) and positionals.</summary>
+    private sealed class Arguments
+    {
+        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+        private readonly List<string> _positionals = [];
+        private readonly List<string> _switches = [];
+
+        public List<string> ConfigurationSwitches => _switches;
+
+        public static Arguments Parse(string[] args, string[] valueOptions, string[] flagOptions)
+        {
+            var result = new Arguments();
+            for (var i = 0; i < args.Length; i++)
+            {
+                var arg = args[i];
+                var (name, inline) = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
+                    ? (arg[..eq], arg[(eq + 1)..])
+                    : (arg, null);
+                if (valueOptions.Contains(name))
+                {
+                    var value = inline ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value."));
+                    if (!result._values.TryAdd(name, value))
+                    {
+                        throw new UsageException($"{name} is given twice.");
+                    }
+                }
+                else if (flagOptions.Contains(arg))
+                {
+                    result._flags.Add(arg);
+                }
+                else if (arg.StartsWith("--", StringComparison.Ordinal) && name.Contains(':', StringComparison.Ordinal) && inline is not null)
+                {
+                    result._switches.Add(arg);
+                }
+                else if (arg.StartsWith('-') && arg.Length > 1)
+                {
+                    throw new UsageException($"unknown option '{arg}'.");
+                }
+                else
+                {
+                    result._positionals.Add(arg);
+                }
+            }
+
+            return result;
+        }
+
+        public string? Value(string name) => _values.GetValueOrDefault(name);
+
+        public string Required(string name) => Value(name) ?? throw new UsageException($"{name} is required.");
+
+        public bool Flag(string name) => _flags.Contains(name);
+
+        public void RequireNoPositionals()
+        {
+            if (_positionals.Count > 0)
+            {
+                throw new UsageException($"unexpected argument '{_positionals[0]}'.");
+            }
+        }
+
+        public string SinglePositional(string what) => _positionals.Count switch
+        {
+            1 => _positionals[0],
+            0 => throw new UsageException($"missing {what}."),
+            _ => throw new UsageException($"give exactly one {what}."),
+        };
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using FinGuard.Testing.Azurite;
+using FinGuard.Testing.FakeGitHub;
+using FinGuard.Testing.Scenarios;
+using FinGuard.Tests.Infrastructure;
+
+namespace FinGuard.Tests.EndToEnd;
+
+/// <summary>
+/// Scale-out on Azure Functions: the ingress puts the delivery id on the Azure Storage queue (real Azurite), and the
+/// <c>ProcessDelivery</c> custom-handler endpoint processes it the way the Functions host invokes it.
+/// </summary>
+[Collection(AzuriteTestGroup.Name)]
+public sealed class QueueDispatchEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly string queueName = $"deliveries{Guid.NewGuid():N}"[..24];
+    private FakeGitHubServer github = null!;
+    private FinGuardHost host = null!;
+
+    public async Task InitializeAsync()
+    {
+        github = await FakeGitHubServer.StartAsync();
+        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Processing:Dispatch"] = "azure-queue",
+            ["Functions:Enabled"] = "true",
+            ["Processing:QueueName"] = queueName,
+            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
+            ["GitHub:AppId"] = "123456",
+            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
+            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await github.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_delivery_goes_through_the_storage_queue_to_the_ProcessDelivery_function()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"queue-{Guid.NewGuid():N}"[..21], number: 8)
+            .WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.ServeOn(github);
+        var deliveryId = Guid.NewGuid().ToString();
+        var body = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
+
+        using (var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body, deliveryId: deliveryId)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, ack.StatusCode);
+        }
+
+        // The message is on the queue, base64-encoded as the Functions queue trigger expects; nothing processed it in-process.
+        var queue = new QueueClient(azurite.ConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var message = Assert.Single((await queue.ReceiveMessagesAsync(maxMessages: 10)).Value);
+        Assert.Equal(deliveryId, message.MessageText);
+        await Task.Delay(300);
+        Assert.Empty(github.CheckRuns);
+
+        // The Functions host invokes the custom handler: POST /ProcessDelivery with {Data, Metadata}.
+        var invocation = new JsonObject
+        {
+            ["Data"] = new JsonObject { ["delivery"] = message.MessageText },
+            ["Metadata"] = new JsonObject { ["Id"] = message.MessageId, ["DequeueCount"] = message.DequeueCount },
+        };
+        using var response = await host.Client.PostAsync(new Uri("ProcessDelivery", UriKind.Relative), new StringContent(invocation.ToJsonString(), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(result.RootElement.TryGetProperty("Outputs", out _));
+        Assert.Contains("completed", result.RootElement.GetProperty("Logs").EnumerateArray().Select(l => l.GetString()).First(), StringComparison.Ordinal);
+        var run = Assert.Single(github.CheckRuns);
+        Assert.Equal("success", (string?)run["conclusion"]);
+        Assert.Equal(scenario.HeadSha, (string?)run["head_sha"]);
+    }
+}
