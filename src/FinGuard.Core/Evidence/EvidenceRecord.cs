@@ -128,11 +128,56 @@ public sealed record EvidenceResult(
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("controls")] IReadOnlyList<EvidenceControl> Controls);
 
+/// <summary>One control's result.</summary>
+/// <param name="Id">The control's id, e.g. <c>freeze-window</c>.</param>
+/// <param name="Status"><c>pass</c>, <c>fail</c>, <c>pending</c>, <c>error</c> or <c>skipped</c>.</param>
+/// <param name="Summary">The one-line summary shown in the check run.</param>
+/// <param name="Reasons">Why it did not pass (empty when it passed or was skipped).</param>
+/// <param name="Exception">Set when the control passed through an exception procedure (break-glass); omitted otherwise,
+/// so records without one keep their exact bytes.</param>
 public sealed record EvidenceControl(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("summary")] string Summary,
-    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons);
+    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons,
+    [property: JsonPropertyName("exception"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceExceptionInfo? Exception = null);
+
+/// <summary>
+/// A decision that passed by exception (today: <c>break-glass</c> during a change freeze): the procedure, who asked,
+/// who approved and until when it holds.
+/// </summary>
+public sealed record EvidenceExceptionInfo
+{
+    /// <summary>The procedure, e.g. <c>break-glass</c>.</summary>
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    /// <summary>The pull request label that invoked it.</summary>
+    [JsonPropertyName("label")]
+    public required string Label { get; init; }
+
+    /// <summary>Who asked for it: the pull request's author (who applied the label is not in GitHub's pull request; see the record's <c>actor</c>).</summary>
+    [JsonPropertyName("invokedBy")]
+    public required EvidenceActor InvokedBy { get; init; }
+
+    /// <summary>The reviewer whose approval made it valid.</summary>
+    [JsonPropertyName("approvedBy")]
+    public required EvidenceActor ApprovedBy { get; init; }
+
+    /// <summary>The team (<c>org/team-slug</c>) through which the approver may approve.</summary>
+    [JsonPropertyName("approvedVia")]
+    public required string ApprovedVia { get; init; }
+
+    [JsonPropertyName("approvedAt")]
+    public required DateTimeOffset ApprovedAt { get; init; }
+
+    [JsonPropertyName("expiresAt")]
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>What it let through, e.g. the freeze windows open at the time.</summary>
+    [JsonPropertyName("bypassed")]
+    public required IReadOnlyList<string> Bypassed { get; init; }
+}
 
 /// <summary>What the evidence store returns once a record is durably written and indexed.</summary>
 /// <param name="Chain">The chain (<c>owner/repo</c>, lower-cased).</param>

@@ -25,6 +25,9 @@ public sealed record FinGuardPolicy
     public SignedCommitsPolicy SignedCommits { get; init; } = new();
 
     public SeparationOfDutiesPolicy SeparationOfDuties { get; init; } = new();
+
+    /// <summary>Change-freeze windows and break-glass; no windows by default.</summary>
+    public Freeze.FreezeWindowPolicy FreezeWindow { get; init; } = new();
 }
 
 /// <summary>Kinds of commit signature GitHub verifies.</summary>

@@ -52,11 +52,54 @@ public sealed record ControlResult
     /// <summary>What the developer should do; null when nothing is needed.</summary>
     public string? HowToFix { get; init; }
 
+    /// <summary>
+    /// Set when the control passed only because an exception procedure was invoked (break-glass during a freeze):
+    /// who asked, who approved, until when. Evidence records mark such a decision as an exception.
+    /// </summary>
+    public ControlExceptionInfo? Exception { get; init; }
+
     /// <summary>The reasons a control did not pass (failing details), or its summary when it has no details.</summary>
     public ImmutableArray<string> Reasons =>
         Status is ControlStatus.Pass or ControlStatus.Skipped
             ? []
             : Details.Where(d => !d.Ok).Select(d => $"{d.Subject}: {d.Message}").DefaultIfEmpty(Summary).ToImmutableArray();
+}
+
+/// <summary>
+/// A documented exception to a control (today only <see cref="BreakGlass"/>): the control's rule did not hold, and
+/// the decision passed because the exception procedure was followed.
+/// </summary>
+public sealed record ControlExceptionInfo
+{
+    /// <summary><see cref="Type"/> of a break-glass change during a freeze.</summary>
+    public const string BreakGlass = "break-glass";
+
+    /// <summary>Which procedure, e.g. <see cref="BreakGlass"/>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>The pull request label that invoked the procedure.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>
+    /// Who asked for the exception: the pull request's author. GitHub's pull request does not say who applied the
+    /// label; the evidence record's <c>actor</c> is the sender of the event that triggered the decision.
+    /// </summary>
+    public required Snapshots.GitHubUser InvokedBy { get; init; }
+
+    /// <summary>Who approved it: the reviewer whose approval made it valid.</summary>
+    public required Snapshots.GitHubUser ApprovedBy { get; init; }
+
+    /// <summary>The team through which <see cref="ApprovedBy"/> may approve (<c>org/team-slug</c>).</summary>
+    public required string ApprovedVia { get; init; }
+
+    /// <summary>When the approving review was submitted.</summary>
+    public required DateTimeOffset ApprovedAt { get; init; }
+
+    /// <summary>When the exception stops holding.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>What the exception let through, e.g. the names of the freeze windows open at the time.</summary>
+    public ImmutableArray<string> Bypassed { get; init; } = [];
 }
 
 /// <summary>The result tree of one evaluation.</summary>

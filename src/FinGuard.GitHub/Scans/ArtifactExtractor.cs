@@ -211,6 +211,7 @@ public static class ArtifactExtractor
         }
 
         var ratioAllowance = limits.MaxCompressionRatio * Math.Max(1, entry.CompressedLength);
+        var crc = 0u;
         using var content = new MemoryStream((int)Math.Min(Math.Max(entry.Length, 0), Math.Min(limits.MaxEntryBytes, 1024 * 1024)));
         try
         {
@@ -227,6 +228,7 @@ public static class ArtifactExtractor
                 }
 
                 content.Write(chunk, 0, read);
+                crc = ZipCrc32.Append(crc, chunk.AsSpan(0, read));
                 if (content.Length > limits.MaxEntryBytes)
                 {
                     throw new ArtifactRejectedException(ArtifactRejection.EntryTooLarge, name, $"artifact entry '{name}' decompresses to more than the limit of {limits.MaxEntryBytes} bytes per file (its header claims {entry.Length})");
@@ -246,6 +248,13 @@ public static class ArtifactExtractor
         catch (Exception ex) when (ex is InvalidDataException or NotSupportedException)
         {
             throw new ArtifactRejectedException(ArtifactRejection.Unreadable, name, $"artifact entry '{name}' cannot be read: {ex.Message}", ex);
+        }
+
+        // The reader stops at the size the header claims; a header that understates it (a zip bomb's lie) would
+        // otherwise hand over a silently truncated file. The checksum covers the real content, so it catches that.
+        if (crc != entry.Crc32)
+        {
+            throw new ArtifactRejectedException(ArtifactRejection.Unreadable, name, $"artifact entry '{name}' does not match its CRC-32 checksum: its header's size or checksum is wrong");
         }
 
         return content.ToArray();

@@ -15,7 +15,8 @@ public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 /// the policy files — the repository's <c>.github/finguard.yml</c> from the pull request's <b>base</b> branch
 /// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
 /// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
-/// teams, the team membership of each approving reviewer.
+/// teams (separation-of-duties approver teams; freeze-window break-glass teams while the pull request carries the
+/// break-glass label), the team membership of each approving reviewer.
 /// </summary>
 public sealed class PullRequestFactsLoader(GitHubApiClient api)
 {
@@ -63,7 +64,14 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
             OrganizationPolicy = organizationPolicy,
         };
 
-        var teams = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy.SeparationOfDuties.ApproverTeams;
+        var policy = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy;
+        var teams = policy.SeparationOfDuties.ApproverTeams;
+        if (policy.FreezeWindow.BreakGlass is { } breakGlass && HasLabel(pullJson, breakGlass.Label))
+        {
+            // Break-glass approvers must be members of its teams; only worth asking while the label asks for break-glass.
+            teams = [.. teams.Concat(breakGlass.ApproverTeams).Distinct(StringComparer.OrdinalIgnoreCase)];
+        }
+
         if (teams.Length > 0)
         {
             var members = await LoadTeamMembersAsync(installationId, teams, ApprovingReviewers(reviewPages), cancellationToken);
@@ -155,6 +163,11 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
 
         return result;
     }
+
+    private static bool HasLabel(JsonElement pull, string label) =>
+        pull.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Array
+        && labels.EnumerateArray().Any(l => l.ValueKind == JsonValueKind.Object && l.TryGetProperty("name", out var name)
+            && string.Equals(name.GetString(), label, StringComparison.OrdinalIgnoreCase));
 
     private static List<string> ApprovingReviewers(IEnumerable<JsonElement> reviewPages) =>
         reviewPages

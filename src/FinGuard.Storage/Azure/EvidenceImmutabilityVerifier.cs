@@ -131,7 +131,7 @@ public sealed class EvidenceImmutabilityVerifier
         {
             await foreach (var page in container.GetBlobsAsync(BlobTraits.ImmutabilityPolicy | BlobTraits.LegalHold, BlobStates.None, prefix: null, cancellationToken).AsPages(pageSizeHint: 1))
             {
-                var item = page.Values.FirstOrDefault();
+                var item = page.Values.Count > 0 ? page.Values[0] : null;
                 if (item is null)
                 {
                     return (null, null, null);

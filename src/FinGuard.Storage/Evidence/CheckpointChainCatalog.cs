@@ -62,7 +62,7 @@ public static class CheckpointChainCatalog
                 .ToAsyncEnumerable();
         }
 
-        private static IEnumerable<string> Names(string directory, Func<string, bool> valid) =>
+        private static List<string> Names(string directory, Func<string, bool> valid) =>
             !Directory.Exists(directory)
                 ? []
                 : Directory.EnumerateDirectories(directory)

@@ -28,6 +28,10 @@ public static class FinGuardCommandLine
           finguard evidence replay RECORD.json [--strict]
               Recompute a recorded decision from its own inputs and compare. Exit 0 when it matches, 1 when not.
               Storage for export and --live is configured like serve (--Storage:LocalPath=..., Storage:ConnectionString).
+          finguard scans summarize FILE [--json]
+              Summarise one scanner output file (Semgrep --json or SARIF 2.1.0 from any tool) the way the
+              scan-status control reads it: findings by severity, suppressed findings, tool errors.
+              Exit 0 when the file was read, 2 when it is unreadable or neither format.
           finguard version
               Print the version.
           finguard help
@@ -57,6 +61,8 @@ public static class FinGuardCommandLine
                 return await EvaluateCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
             case "evidence":
                 return await EvidenceCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
+            case "scans":
+                return await ScansCommand.RunAsync(rest, stdout, stderr);
             case "version" or "--version":
                 await stdout.WriteLineAsync(FinGuardApp.Version);
                 return 0;

@@ -11,7 +11,7 @@ namespace FinGuard.Evidence;
 public sealed class DailyCheckpointJob(CheckpointWriter writer) : IScheduledJob
 {
     /// <summary>The timer function name this job runs for.</summary>
-    public const string JobName = "DailyCheckpoint";
+    public const string JobName = FunctionNames.DailyCheckpoint;
 
     public string Name => JobName;
 

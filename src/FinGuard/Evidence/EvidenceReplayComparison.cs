@@ -73,6 +73,7 @@ public sealed record EvidenceReplayComparison(
             }
 
             Compare(decisionDifferences, $"control {control.Id} status", control.Status, other.Status);
+            Compare(decisionDifferences, $"control {control.Id} exception", Describe(control.Exception), Describe(other.Exception));
             Compare(wordingDifferences, $"control {control.Id} summary", control.Summary, other.Summary);
             if (!control.Reasons.SequenceEqual(other.Reasons, StringComparer.Ordinal))
             {
@@ -95,6 +96,12 @@ public sealed record EvidenceReplayComparison(
 
         return new EvidenceReplayComparison(recorded, recomputed, decisionDifferences, wordingDifferences);
     }
+
+    /// <summary>A control's exception (break-glass) as one comparable line; "none" without one.</summary>
+    public static string Describe(EvidenceExceptionInfo? exception) => exception is null
+        ? "none"
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{exception.Type} (label {exception.Label}) invoked by {exception.InvokedBy.Login ?? "?"}, approved by {exception.ApprovedBy.Login ?? "?"} via {exception.ApprovedVia} at {exception.ApprovedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}, until {exception.ExpiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}; bypassed: {string.Join(", ", exception.Bypassed)}");
 
     private static void Compare(List<string> differences, string what, string recorded, string recomputed)
     {

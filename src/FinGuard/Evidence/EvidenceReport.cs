@@ -145,6 +145,11 @@ public static class EvidenceReport
             html.Append("<tr><td><code>").Append(E(control.Id)).Append("</code></td><td class=\"").Append(E(control.Status)).Append("\">").Append(E(control.Status))
                 .Append("</td><td>").Append(E(control.Summary)).Append("</td><td>");
             List(html, control.Reasons);
+            if (control.Exception is { } exception)
+            {
+                html.Append("<p class=\"pending\">Passed by exception: ").Append(E(EvidenceReplayComparison.Describe(exception))).Append("</p>");
+            }
+
             html.Append("</td></tr>\n");
         }
 

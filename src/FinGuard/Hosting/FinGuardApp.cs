@@ -36,6 +36,9 @@ public static class FinGuardApp
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = WebhookEndpoints.MaxBodyBytes);
+        // Per-request framework logs are noise for an operator; FinGuard's own events carry the delivery scope.
+        // Configuration (Logging:LogLevel:Microsoft.AspNetCore) still overrides this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFinGuardGitHub(builder.Configuration);

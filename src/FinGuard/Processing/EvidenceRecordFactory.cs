@@ -5,7 +5,10 @@ using FinGuard.GitHub.Evaluation;
 
 namespace FinGuard.Processing;
 
-/// <summary>Who or what a decision is about, and why it was made; supplied by the trigger.</summary>
+/// <summary>
+/// Who or what a decision is about, and why it was made; supplied by the trigger. <c>Source</c> is the evidence
+/// record's <c>source</c>; null means <c>github-webhook:{Event}.{Action}</c>.
+/// </summary>
 public sealed record PullRequestTrigger(
     long InstallationId,
     string Repository,
@@ -14,7 +17,8 @@ public sealed record PullRequestTrigger(
     string DeliveryId,
     string Event,
     string? Action,
-    EvidenceActor Actor);
+    EvidenceActor Actor,
+    string? Source = null);
 
 /// <summary>Builds the evidence record of a pull request decision: the facts, the policy and the result tree.</summary>
 public static class EvidenceRecordFactory
@@ -41,7 +45,7 @@ public static class EvidenceRecordFactory
             FinGuardVersion = Hosting.FinGuardApp.Version,
             Mode = mode,
             Action = PullRequestAction,
-            Source = $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
+            Source = trigger.Source ?? $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
             DeliveryId = trigger.DeliveryId,
             Actor = trigger.Actor,
             Subject = new EvidenceSubject
@@ -62,7 +66,24 @@ public static class EvidenceRecordFactory
                 GitHub.Checks.CheckRunRenderer.ConclusionName(result.Conclusion),
                 result.ReasonCode,
                 result.Title,
-                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons)).ToList()),
+                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, ExceptionOf(c))).ToList()),
         };
     }
+
+    /// <summary>The evidence form of a control's exception (break-glass), or null.</summary>
+    private static EvidenceExceptionInfo? ExceptionOf(ControlResult control) => control.Exception is not { } exception
+        ? null
+        : new EvidenceExceptionInfo
+        {
+            Type = exception.Type,
+            Label = exception.Label,
+            InvokedBy = Actor(exception.InvokedBy),
+            ApprovedBy = Actor(exception.ApprovedBy),
+            ApprovedVia = exception.ApprovedVia,
+            ApprovedAt = exception.ApprovedAt,
+            ExpiresAt = exception.ExpiresAt,
+            Bypassed = [.. exception.Bypassed],
+        };
+
+    private static EvidenceActor Actor(Core.Snapshots.GitHubUser user) => new(user.IsBot ? "bot" : "user", user.Id, user.Login);
 }

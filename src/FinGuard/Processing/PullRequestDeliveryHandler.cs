@@ -9,7 +9,8 @@ namespace FinGuard.Processing;
 /// <summary>
 /// Which deliveries can change a pull request decision (policy-bot's triggers), and for which pull requests:
 /// <list type="bullet">
-/// <item><c>pull_request</c> opened, synchronize, reopened, ready_for_review, and edited when the base branch changed;</item>
+/// <item><c>pull_request</c> opened, synchronize, reopened, ready_for_review, labeled and unlabeled (the freeze window's
+/// break-glass label), and edited when the base branch changed;</item>
 /// <item><c>pull_request_review</c> submitted, edited, dismissed;</item>
 /// <item><c>check_run</c> rerequested, and requested_action for the "Re-run FinGuard" button;</item>
 /// <item><c>check_suite</c> rerequested ("Re-run all checks").</item>
@@ -20,7 +21,7 @@ public static class PullRequestTriggers
 {
     public static readonly IReadOnlyCollection<string> Events = [WebhookEvents.PullRequest, WebhookEvents.PullRequestReview, WebhookEvents.CheckRun, WebhookEvents.CheckSuite];
 
-    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "ready_for_review" };
+    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled" };
     private static readonly HashSet<string> ReviewActions = new(StringComparer.Ordinal) { "submitted", "edited", "dismissed" };
 
     /// <summary>The pull request numbers this payload asks FinGuard to evaluate (empty: nothing to do).</summary>

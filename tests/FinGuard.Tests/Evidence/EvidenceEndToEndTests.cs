@@ -144,7 +144,7 @@ public sealed class EvidenceEndToEndTests(AzuriteFixture azurite, ITestOutputHel
             Assert.Contains("MATCH:", replay.Stdout, StringComparison.Ordinal);
             var comparison = EvidenceReplayComparison.Compare(EvidenceSerializer.FromBytes(await File.ReadAllBytesAsync(file)));
             Assert.True(comparison.ExactMatch, string.Join(Environment.NewLine, comparison.DecisionDifferences.Concat(comparison.WordingDifferences)));
-            Assert.Equal((await EvidenceCli.RunAsync("replay", file, "--strict")).Exit, 0);
+            Assert.Equal(0, (await EvidenceCli.RunAsync("replay", file, "--strict")).Exit);
         }
 
         // A record whose verdict was edited no longer replays.

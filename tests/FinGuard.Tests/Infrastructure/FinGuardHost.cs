@@ -36,7 +36,7 @@ public sealed class FinGuardHost : IAsyncDisposable
         return rsa.ExportRSAPrivateKeyPem();
     }
 
-    public static async Task<FinGuardHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<FinGuardHost> StartAsync(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var args = new List<string> { "--urls", "http://127.0.0.1:0" };
@@ -48,7 +48,7 @@ public sealed class FinGuardHost : IAsyncDisposable
             }
         }
 
-        var app = FinGuardApp.Build([.. args]);
+        var app = FinGuardApp.Build([.. args], configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new FinGuardHost(app, new Uri(address.TrimEnd('/') + "/"));

@@ -32,7 +32,7 @@ public sealed class PullRequestTriggersTests
     public void Pull_request_actions_that_can_change_a_decision_trigger_and_others_do_not(string action)
     {
         var payload = WebhookExamples.First("pull_request", action);
-        var expected = action is "opened" or "synchronize" or "reopened" or "ready_for_review";
+        var expected = action is "opened" or "synchronize" or "reopened" or "ready_for_review" or "labeled" or "unlabeled";
 
         var numbers = Triggered("pull_request", payload);
 

@@ -23,6 +23,9 @@ public sealed record PolicyDocument
     /// <summary><c>separation-of-duties</c>.</summary>
     public SeparationOfDutiesSection? SeparationOfDuties { get; init; }
 
+    /// <summary><c>freeze-window</c>.</summary>
+    public FreezeWindowSection? FreezeWindow { get; init; }
+
     /// <summary>A document that sets nothing (what a repository without a file contributes).</summary>
     public static PolicyDocument Empty(PolicyFileKind kind) => new() { Kind = kind };
 }

@@ -198,6 +198,12 @@ internal sealed class PolicyMappingReader
         return result;
     }
 
+    /// <summary>
+    /// A reader for a mapping found below this one (an entry of a list of mappings), reporting into the same problems
+    /// under <paramref name="nestedPath"/>. The caller reports its unknown keys.
+    /// </summary>
+    public PolicyMappingReader Nested(MappingNode node, string nestedPath) => new(node, nestedPath, problems);
+
     /// <summary>Reports every key no accessor asked for, suggesting the nearest known one.</summary>
     public void ReportUnknownKeys()
     {

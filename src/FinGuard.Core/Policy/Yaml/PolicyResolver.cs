@@ -38,6 +38,8 @@ public static class PolicyResolver
                 defaults.SignedCommits, organisation?.SignedCommits, repository?.SignedCommits, problems),
             SeparationOfDuties = SeparationOfDutiesSection.Resolve(
                 defaults.SeparationOfDuties, organisation?.SeparationOfDuties, repository?.SeparationOfDuties, problems),
+            FreezeWindow = FreezeWindowSection.Resolve(
+                defaults.FreezeWindow, organisation?.FreezeWindow, repository?.FreezeWindow, problems),
         };
 
         return new PolicyResolution(policy, [.. problems.OrderBy(p => p.Line).ThenBy(p => p.Column)]);

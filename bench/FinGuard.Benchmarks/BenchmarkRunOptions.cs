@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace FinGuard.Benchmarks;
+
+/// <summary>
+/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N]</c>.
+/// </summary>
+public sealed record BenchmarkRunOptions
+{
+    public static readonly string[] Suites = ["ingestion", "e2e", "evaluation", "parsing"];
+
+    /// <summary>The suites to run, in order.</summary>
+    public required IReadOnlyList<string> Selected { get; init; }
+
+    /// <summary>Short bounded versions (seconds), for a smoke check.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Open-loop rate, deliveries per second.</summary>
+    public double Rate { get; init; } = 500;
+
+    /// <summary>Closed-loop clients.</summary>
+    public int Concurrency { get; init; } = 32;
+
+    /// <summary>Length of each measured load phase; null: 3 s with --quick, 20 s without.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    public TimeSpan PhaseDuration => Duration ?? TimeSpan.FromSeconds(Quick ? 3 : 20);
+
+    public TimeSpan WarmUp => TimeSpan.FromSeconds(Quick ? 1 : 3);
+
+    public const string Usage =
+        "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all] [--quick]\n" +
+        "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
+        "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]";
+
+    public static BenchmarkRunOptions? Parse(string[] args, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        error = null;
+        var selected = new List<string>();
+        var quick = false;
+        double rate = 500;
+        var concurrency = 32;
+        TimeSpan? duration = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--rate" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r is > 0 and <= 20_000:
+                    rate = r;
+                    i++;
+                    break;
+                case "--concurrency" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c is > 0 and <= 1024:
+                    concurrency = c;
+                    i++;
+                    break;
+                case "--duration" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 600:
+                    duration = TimeSpan.FromSeconds(s);
+                    i++;
+                    break;
+                case "all":
+                    selected.AddRange(Suites);
+                    break;
+                default:
+                    if (Suites.Contains(arg, StringComparer.Ordinal))
+                    {
+                        selected.Add(arg);
+                        break;
+                    }
+
+                    error = $"unknown or invalid argument '{arg}'";
+                    return null;
+            }
+        }
+
+        if (selected.Count == 0)
+        {
+            error = "name a benchmark: ingestion, e2e, evaluation, parsing or all";
+            return null;
+        }
+
+        return new BenchmarkRunOptions
+        {
+            Selected = [.. selected.Distinct(StringComparer.Ordinal)],
+            Quick = quick,
+            Rate = rate,
+            Concurrency = concurrency,
+            Duration = duration,
+        };
+    }
+}

@@ -1,0 +1,125 @@
+using FinGuard.Benchmarks.Load;
+using FinGuard.Benchmarks.Reporting;
+using FinGuard.Testing.Scenarios;
+
+namespace FinGuard.Benchmarks.Ingestion;
+
+/// <summary>
+/// <c>POST /api/github/webhooks</c> under load: a signed 25 KiB <c>pull_request</c> delivery (GitHub's recorded
+/// example, body padded), a fresh <c>X-GitHub-Delivery</c> on every request, sent over loopback to
+/// <list type="bullet">
+/// <item>the baseline, a bare ASP.NET Core endpoint that reads the body and answers 202, and</item>
+/// <item>the real FinGuard app with the local-folder store in a temporary folder: signature check, envelope parse,
+/// durable (fsynced) inbox write, 202. The background worker is idle: deliveries are stored but not dispatched, so
+/// this measures ingestion alone (processing is measured by the end-to-end benchmark).</item>
+/// </list>
+/// Closed loop at maximum throughput with N clients, then open loop at a fixed rate for p99. Both servers and the
+/// client share this machine's cores.
+/// <para>Diagnostic, not a target: where <c>/dev/shm</c> (tmpfs) exists, the same FinGuard with its store there, where
+/// fsync costs nothing, separates the durable-write cost from the rest of the ingress path.</para>
+/// </summary>
+public static class IngestionBenchmark
+{
+    public const int PayloadBytes = 25 * 1024;
+    public const double ThroughputTarget = 0.80;
+    public const double P99TargetMs = 20;
+
+    private const int MaxRequestsPerPhase = 2_000_000;
+    private const string TmpfsFolder = "/dev/shm";
+    private const string TmpfsName = "FinGuard, store on tmpfs (diagnostic)";
+    private const int MaxInFlight = 2_000;
+
+    public static async Task RunAsync(BenchmarkRunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Console.WriteLine("## Ingestion: POST /api/github/webhooks");
+        Console.WriteLine();
+
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: "payments", number: 42).WithCommit(verified: true).WithTwoIndependentApprovals();
+        var delivery = new WebhookDelivery("pull_request", WebhookDelivery.PaddedPullRequestBody(scenario, WebhookDelivery.RecordedSynchronizeExample(), PayloadBytes), FinGuardServer.WebhookSecret);
+        var connections = Math.Max(options.Concurrency, 256);
+
+        await using var bare = await BareWebhookEndpoint.StartAsync();
+        await using var finGuard = await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true);
+        await using var finGuardTmpfs = Directory.Exists(TmpfsFolder)
+            ? await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, TmpfsFolder)
+            : null;
+        using var bareClient = WebhookDelivery.NewClient(bare.BaseAddress, connections);
+        using var finGuardClient = WebhookDelivery.NewClient(finGuard.BaseAddress, connections);
+        using var tmpfsClient = finGuardTmpfs is null ? null : WebhookDelivery.NewClient(finGuardTmpfs.BaseAddress, connections);
+        SendRequest SendTo(HttpClient client) => (_, ct) => delivery.SendAsync(client, Guid.NewGuid().ToString(), ct);
+
+        Console.WriteLine($"payload: {delivery.Body.Length:N0} bytes (pull_request.synchronize from @octokit/webhooks-examples, body padded), signed; unique X-GitHub-Delivery per request");
+        Console.WriteLine($"FinGuard: local store in {finGuard.StoragePath}, worker idle (deliveries stored, not dispatched)");
+        if (finGuardTmpfs is not null)
+        {
+            Console.WriteLine($"diagnostic: the same FinGuard with its store on tmpfs, {finGuardTmpfs.StoragePath}");
+        }
+
+        Console.WriteLine($"closed loop: {options.Concurrency} clients x {options.PhaseDuration.TotalSeconds:0.#} s; open loop: {options.Rate:0} deliveries/s x {options.PhaseDuration.TotalSeconds:0.#} s; warm-up {options.WarmUp.TotalSeconds:0.#} s each");
+        Console.WriteLine();
+
+        await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(bareClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
+        await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(finGuardClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
+        if (tmpfsClient is not null)
+        {
+            await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(tmpfsClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
+        }
+
+        var bareClosed = await LoadGenerator.ClosedLoopAsync("bare endpoint", SendTo(bareClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
+        var finGuardClosed = await LoadGenerator.ClosedLoopAsync("FinGuard", SendTo(finGuardClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
+        var tmpfsClosed = tmpfsClient is null ? null
+            : await LoadGenerator.ClosedLoopAsync(TmpfsName, SendTo(tmpfsClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
+        var bareOpen = await LoadGenerator.OpenLoopAsync("bare endpoint", SendTo(bareClient), options.Rate, options.PhaseDuration, MaxInFlight);
+        var finGuardOpen = await LoadGenerator.OpenLoopAsync("FinGuard", SendTo(finGuardClient), options.Rate, options.PhaseDuration, MaxInFlight);
+        var tmpfsOpen = tmpfsClient is null ? null
+            : await LoadGenerator.OpenLoopAsync(TmpfsName, SendTo(tmpfsClient), options.Rate, options.PhaseDuration, MaxInFlight);
+
+        Console.WriteLine($"### Closed loop, {options.Concurrency} clients (maximum throughput)");
+        Console.WriteLine();
+        var closed = new ConsoleTable("", "sent", "failed", "throughput", "p50", "p99", "max", "process GC (gen0/1/2), pool");
+        foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed }.OfType<LoadResult>())
+        {
+            closed.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
+                ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max), result.Gc);
+        }
+
+        closed.Write();
+
+        Console.WriteLine($"### Open loop, {options.Rate:0} deliveries/s (latency from the intended send time; service time from the actual send)");
+        Console.WriteLine();
+        var open = new ConsoleTable("", "sent", "failed", "achieved", "p50", "p99", "max", "service p99", "process GC (gen0/1/2), pool");
+        foreach (var result in new[] { bareOpen, finGuardOpen, tmpfsOpen }.OfType<LoadResult>())
+        {
+            open.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
+                ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max),
+                ConsoleTable.Milliseconds(result.ServiceTime!.Percentile(99)), result.Gc);
+        }
+
+        open.Write();
+
+        var throughputRatio = finGuardClosed.Throughput / bareClosed.Throughput;
+        var p99 = finGuardOpen.Latency.Percentile(99);
+        var openFailures = finGuardOpen.Failed;
+        Console.WriteLine("### Ingestion against targets");
+        Console.WriteLine();
+        new ConsoleTable("measure", "FinGuard", "baseline (bare)", "ratio", "target", "verdict")
+            .Add("throughput, closed loop", $"{finGuardClosed.Throughput:0}/s", $"{bareClosed.Throughput:0}/s", ConsoleTable.Ratio(throughputRatio),
+                $">= {ThroughputTarget:P0} of bare", ConsoleTable.Verdict(throughputRatio >= ThroughputTarget && finGuardClosed.Failed == 0))
+            .Add($"p99 at {options.Rate:0}/s, open loop", ConsoleTable.Milliseconds(p99), ConsoleTable.Milliseconds(bareOpen.Latency.Percentile(99)),
+                ConsoleTable.Ratio(p99 / bareOpen.Latency.Percentile(99)), $"< {P99TargetMs:0} ms", ConsoleTable.Verdict(p99 < P99TargetMs && openFailures == 0))
+            .Add($"p50 at {options.Rate:0}/s, open loop", ConsoleTable.Milliseconds(finGuardOpen.Latency.Percentile(50)), ConsoleTable.Milliseconds(bareOpen.Latency.Percentile(50)),
+                ConsoleTable.Ratio(finGuardOpen.Latency.Percentile(50) / bareOpen.Latency.Percentile(50)), "", "")
+            .Write();
+        if (tmpfsClosed is not null && tmpfsOpen is not null)
+        {
+            Console.WriteLine($"diagnostic, {TmpfsName}: {tmpfsClosed.Throughput:0}/s = {ConsoleTable.Ratio(tmpfsClosed.Throughput / bareClosed.Throughput)} of bare; " +
+                $"p99 at {options.Rate:0}/s {ConsoleTable.Milliseconds(tmpfsOpen.Latency.Percentile(99))}. The difference to FinGuard on disk is the cost of fsync.");
+        }
+
+        var stored = Directory.EnumerateFiles(finGuard.StoragePath, "*.body", SearchOption.AllDirectories).Count();
+        var acceptedByFinGuard = finGuardClosed.Sent - finGuardClosed.Failed + finGuardOpen.Sent - finGuardOpen.Failed;
+        Console.WriteLine($"check: FinGuard's inbox holds {stored:N0} delivery bodies (warm-up included) for {acceptedByFinGuard:N0} measured 202s.");
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,47 @@
+using System.Runtime;
+using System.Runtime.InteropServices;
+using FinGuard.Benchmarks;
+using FinGuard.Benchmarks.EndToEnd;
+using FinGuard.Benchmarks.Evaluation;
+using FinGuard.Benchmarks.Ingestion;
+using FinGuard.Benchmarks.Parsing;
+
+// dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all] [--quick]
+var options = BenchmarkRunOptions.Parse(args, out var error);
+if (options is null)
+{
+    Console.Error.WriteLine($"error: {error}");
+    Console.Error.WriteLine(BenchmarkRunOptions.Usage);
+    return 2;
+}
+
+#if DEBUG
+Console.Error.WriteLine("warning: a Debug build; run with -c Release for figures worth comparing.");
+#endif
+
+Console.WriteLine($"# FinGuard benchmarks ({string.Join(", ", options.Selected)}{(options.Quick ? ", quick" : "")})");
+Console.WriteLine();
+Console.WriteLine($"{TimeProvider.System.GetLocalNow():yyyy-MM-dd HH:mm zzz}; {Environment.ProcessorCount} cores; {RuntimeInformation.FrameworkDescription}; " +
+    $"{RuntimeInformation.OSDescription}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC. Clients and servers share this machine.");
+Console.WriteLine();
+
+foreach (var suite in options.Selected)
+{
+    switch (suite)
+    {
+        case "ingestion":
+            await IngestionBenchmark.RunAsync(options);
+            break;
+        case "e2e":
+            await EndToEndBenchmark.RunAsync(options);
+            break;
+        case "evaluation":
+            EvaluationSuite.Run(options);
+            break;
+        case "parsing":
+            ParsingSuite.Run(options);
+            break;
+    }
+}
+
+return 0;
