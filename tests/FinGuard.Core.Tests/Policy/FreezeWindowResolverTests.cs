@@ -84,7 +84,7 @@ public sealed class FreezeWindowResolverTests
             """);
 
         Assert.Equal(
-            ["3:7: freeze-window.windows: 'month-end close' is a window of the organisation's enforced freeze-window; a repository cannot replace or shorten it, so both apply (give the repository's window another name)"],
+            ["4:7: freeze-window.windows: 'month-end close' is a window of the organisation's enforced freeze-window; a repository cannot replace or shorten it, so both apply (give the repository's window another name)"],
             problems);
         Assert.Equal(["0 18 L-1 * *", "0 23 L * *"], policy.Windows.Select(w => w.Cron!.Start));
     }
