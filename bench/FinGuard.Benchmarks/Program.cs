@@ -5,6 +5,7 @@ using FinGuard.Benchmarks.EndToEnd;
 using FinGuard.Benchmarks.Evaluation;
 using FinGuard.Benchmarks.Ingestion;
 using FinGuard.Benchmarks.Parsing;
+using FinGuard.Benchmarks.Reporting;
 
 // dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all] [--quick]
 var options = BenchmarkRunOptions.Parse(args, out var error);
@@ -22,7 +23,7 @@ Console.Error.WriteLine("warning: a Debug build; run with -c Release for figures
 Console.WriteLine($"# FinGuard benchmarks ({string.Join(", ", options.Selected)}{(options.Quick ? ", quick" : "")})");
 Console.WriteLine();
 Console.WriteLine($"{TimeProvider.System.GetLocalNow():yyyy-MM-dd HH:mm zzz}; {Environment.ProcessorCount} cores; {RuntimeInformation.FrameworkDescription}; " +
-    $"{RuntimeInformation.OSDescription}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC. Clients and servers share this machine.");
+    $"{RuntimeInformation.OSDescription}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC; load average {MachineLoad.Describe()}. Clients and servers share this machine.");
 Console.WriteLine();
 
 foreach (var suite in options.Selected)
@@ -42,6 +43,9 @@ foreach (var suite in options.Selected)
             ParsingSuite.Run(options);
             break;
     }
+
+    Console.WriteLine($"machine load average (1/5/15 min) after {suite}: {MachineLoad.Describe()}");
+    Console.WriteLine();
 }
 
 return 0;

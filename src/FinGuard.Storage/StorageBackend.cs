@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
 using FinGuard.Storage.Azure;
+using FinGuard.Storage.Deployments;
 using FinGuard.Storage.Evidence;
 using FinGuard.Storage.Local;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,9 @@ internal sealed class StorageBackend : IDisposable
 
     public IStorageHealth Health { get; }
 
+    /// <summary>Pending deployment protection rule requests (<c>{root}/deployments</c>, or the <c>DeploymentRequests</c> table).</summary>
+    public IDeploymentRequests DeploymentRequests { get; private init; } = null!;
+
     public static StorageBackend Create(StorageOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,7 +67,10 @@ internal sealed class StorageBackend : IDisposable
             new LocalEvidenceIndex(indexRoot),
             new LocalEvidenceChainHeads(objects, indexRoot),
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
-        return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries")), new LocalStorageHealth(fullRoot));
+        return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries")), new LocalStorageHealth(fullRoot))
+        {
+            DeploymentRequests = new LocalDeploymentRequests(Path.Combine(fullRoot, "deployments"), TimeProvider.System),
+        };
     }
 
     public static StorageBackend CreateAzure(StorageOptions options, AzureStorageClients clients, ILoggerFactory? loggerFactory = null)
@@ -77,7 +84,10 @@ internal sealed class StorageBackend : IDisposable
             new AzureEvidenceIndex(clients, names),
             new AzureEvidenceChainHeads(clients, names.EvidenceChainsTable),
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
-        return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names), new AzureStorageHealth(clients, names, HealthTimeout));
+        return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names), new AzureStorageHealth(clients, names, HealthTimeout))
+        {
+            DeploymentRequests = new AzureDeploymentRequests(clients, options.TablePrefix + "DeploymentRequests", TimeProvider.System),
+        };
     }
 
     /// <summary>An Azure backend with explicit client options (tests add pipeline policies this way).</summary>
@@ -93,5 +103,6 @@ internal sealed class StorageBackend : IDisposable
     {
         (Evidence as IDisposable)?.Dispose();
         (Inbox as IDisposable)?.Dispose();
+        (DeploymentRequests as IDisposable)?.Dispose();
     }
 }

@@ -10,7 +10,7 @@ namespace FinGuard.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IEvidenceStore"/>, <see cref="IDeliveryInbox"/> and <see cref="IStorageHealth"/> for the
+    /// Registers <see cref="IEvidenceStore"/>, <see cref="IDeliveryInbox"/>, <see cref="IStorageHealth"/> and <see cref="Deployments.IDeploymentRequests"/> for the
     /// backend configured in the <c>Storage</c> section: Azure when a connection string or service URIs are set,
     /// otherwise the local folder. Options are validated on start.
     /// </summary>
@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IEvidenceStore>(sp => sp.GetRequiredService<StorageBackend>().Evidence);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Inbox);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().DeploymentRequests);
         return services;
     }
 }

@@ -59,7 +59,7 @@ public static class EndToEndBenchmark
 
         Console.WriteLine($"### End to end at {options.Rate:0} deliveries/s for {options.PhaseDuration.TotalSeconds:0.#} s");
         Console.WriteLine();
-        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "ack p50", "ack p99", "fake GitHub requests", "conclusions");
+        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
         foreach (var r in new[] { baseline, finGuard })
         {
             table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}",

@@ -37,8 +37,6 @@ public sealed class LoadGitHub : IAsyncDisposable
 
     public Uri BaseAddress => server.BaseAddress;
 
-    public int PublishedCount => published.Count;
-
     /// <summary>Conclusions of the check runs received, e.g. <c>success: 10000</c>.</summary>
     public IReadOnlyDictionary<string, int> Conclusions => conclusions;
 

@@ -9,8 +9,8 @@ namespace FinGuard.Benchmarks.Evaluation;
 
 /// <summary>
 /// The facts of a large pull request, as GitHub's REST API returns them (built by <see cref="PullRequestScenario"/>
-/// from GitHub's documented examples): <c>commits</c> signed commits by five authors, <c>reviews</c> reviews by up to
-/// 25 reviewers (approvals, comments and change requests, on the head and on older commits), in pages of 100,
+/// from GitHub's documented examples): <c>commits</c> signed commits by five authors, <c>reviews</c> reviews by as many
+/// reviewers (approvals, comments and change requests, half on the head, half on older commits), in pages of 100,
 /// and a repository policy file on the base branch.
 /// </summary>
 public sealed class EvaluationFacts
@@ -50,18 +50,19 @@ public sealed class EvaluationFacts
             scenario.Commits.Add(new ScenarioCommit(Sha("commit", c), Verified: true, "valid", $"Change {c}: adjust settlement rules", $"dev-{author}", 100 + author));
         }
 
+        // Every review is by a different reviewer, so each one adds the same kind of work (one more reviewer to
+        // classify and explain): what the allocation-per-review measure needs. States cycle; half are on the head.
         var head = scenario.HeadSha;
         var start = new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
+        string[] states = ["APPROVED", "COMMENTED", "CHANGES_REQUESTED", "COMMENTED", "APPROVED"];
         for (var r = 0; r < reviews; r++)
         {
-            var state = (r % 5) switch { 0 => "APPROVED", 1 => "COMMENTED", 2 => "CHANGES_REQUESTED", 3 => "COMMENTED", _ => "APPROVED" };
-            var onHead = r >= reviews - Math.Max(2, reviews / 10);
             scenario.Reviews.Add(new ScenarioReview(
                 80 + r,
-                $"reviewer-{r % 25}",
-                9000 + (r % 25),
-                onHead ? "APPROVED" : state,
-                onHead ? head : scenario.Commits[r % commits].Sha,
+                $"reviewer-{r}",
+                9000 + r,
+                states[r % states.Length],
+                r % 2 == 0 ? head : scenario.Commits[r * 7 % commits].Sha,
                 start.AddMinutes(r).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
         }
 

@@ -14,12 +14,15 @@ public static class EvaluationSuite
         ArgumentNullException.ThrowIfNull(options);
         Console.WriteLine("## Evaluation (BenchmarkDotNet, 250 commits)");
         Console.WriteLine();
+        var sample = EvaluationFacts.Create(250, TargetReviews);
+        Console.WriteLine($"facts at {TargetReviews} reviews: {sample.Json.Count} GitHub responses, {sample.JsonBytes:N0} bytes of JSON (pull request, 3 commit pages, 1 review page) + the policy file");
+        Console.WriteLine();
         var summary = BenchmarkRunner.Run<EvaluationBenchmarks>(BenchmarkDotNetConfig.Create(options.Quick));
 
         var cases = summary.BenchmarksCases
             .Select(c => new
             {
-                Method = c.Descriptor.WorkloadMethodDisplayInfo,
+                Method = c.Descriptor.WorkloadMethodDisplayInfo.Trim('\''),
                 Baseline = c.Descriptor.Baseline,
                 Reviews = (int)c.Parameters["Reviews"],
                 MeanNs = BenchmarkDotNetConfig.MeanNanoseconds(summary, c),

@@ -56,7 +56,8 @@ public static class IngestionBenchmark
             Console.WriteLine($"diagnostic: the same FinGuard with its store on tmpfs, {finGuardTmpfs.StoragePath}");
         }
 
-        Console.WriteLine($"closed loop: {options.Concurrency} clients x {options.PhaseDuration.TotalSeconds:0.#} s; open loop: {options.Rate:0} deliveries/s x {options.PhaseDuration.TotalSeconds:0.#} s; warm-up {options.WarmUp.TotalSeconds:0.#} s each");
+        Console.WriteLine($"closed loop: {options.Concurrency} clients x {options.PhaseDuration.TotalSeconds:0.#} s; open loop: {options.Rate:0} deliveries/s x {options.PhaseDuration.TotalSeconds:0.#} s; " +
+            $"per target, {(options.Quick ? "in one round" : "interleaved in 4 rounds")}; warm-up {options.WarmUp.TotalSeconds:0.#} s each");
         Console.WriteLine();
 
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(bareClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
@@ -66,14 +67,20 @@ public static class IngestionBenchmark
             await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(tmpfsClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         }
 
-        var bareClosed = await LoadGenerator.ClosedLoopAsync("bare endpoint", SendTo(bareClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
-        var finGuardClosed = await LoadGenerator.ClosedLoopAsync("FinGuard", SendTo(finGuardClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
-        var tmpfsClosed = tmpfsClient is null ? null
-            : await LoadGenerator.ClosedLoopAsync(TmpfsName, SendTo(tmpfsClient), options.Concurrency, options.PhaseDuration, MaxRequestsPerPhase);
-        var bareOpen = await LoadGenerator.OpenLoopAsync("bare endpoint", SendTo(bareClient), options.Rate, options.PhaseDuration, MaxInFlight);
-        var finGuardOpen = await LoadGenerator.OpenLoopAsync("FinGuard", SendTo(finGuardClient), options.Rate, options.PhaseDuration, MaxInFlight);
-        var tmpfsOpen = tmpfsClient is null ? null
-            : await LoadGenerator.OpenLoopAsync(TmpfsName, SendTo(tmpfsClient), options.Rate, options.PhaseDuration, MaxInFlight);
+        var targets = new List<(string Name, HttpClient Client)> { ("bare endpoint", bareClient), ("FinGuard", finGuardClient) };
+        if (tmpfsClient is not null)
+        {
+            targets.Add((TmpfsName, tmpfsClient));
+        }
+
+        var rounds = options.Quick ? 1 : 4;
+        var slice = options.PhaseDuration / rounds;
+        var closedResults = await LoadGenerator.InterleavedAsync(targets, rounds,
+            t => LoadGenerator.ClosedLoopAsync(t.Name, SendTo(t.Client), options.Concurrency, slice, MaxRequestsPerPhase));
+        var openResults = await LoadGenerator.InterleavedAsync(targets, rounds,
+            t => LoadGenerator.OpenLoopAsync(t.Name, SendTo(t.Client), options.Rate, slice, MaxInFlight));
+        var (bareClosed, finGuardClosed, tmpfsClosed) = (closedResults[0], closedResults[1], closedResults.ElementAtOrDefault(2));
+        var (bareOpen, finGuardOpen, tmpfsOpen) = (openResults[0], openResults[1], openResults.ElementAtOrDefault(2));
 
         Console.WriteLine($"### Closed loop, {options.Concurrency} clients (maximum throughput)");
         Console.WriteLine();
@@ -113,7 +120,7 @@ public static class IngestionBenchmark
             .Write();
         if (tmpfsClosed is not null && tmpfsOpen is not null)
         {
-            Console.WriteLine($"diagnostic, {TmpfsName}: {tmpfsClosed.Throughput:0}/s = {ConsoleTable.Ratio(tmpfsClosed.Throughput / bareClosed.Throughput)} of bare; " +
+            Console.WriteLine($"{TmpfsName}: {tmpfsClosed.Throughput:0}/s = {ConsoleTable.Ratio(tmpfsClosed.Throughput / bareClosed.Throughput)} of bare; " +
                 $"p99 at {options.Rate:0}/s {ConsoleTable.Milliseconds(tmpfsOpen.Latency.Percentile(99))}. The difference to FinGuard on disk is the cost of fsync.");
         }
 

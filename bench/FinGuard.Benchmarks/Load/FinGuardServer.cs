@@ -50,6 +50,9 @@ public sealed class FinGuardServer : IAsyncDisposable
 
             // Information-level logs (one line per delivery) would measure the console, not FinGuard.
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // The start-up hint about missing App credentials is expected for the ingestion run.
+            ["Logging:LogLevel:FinGuard.Setup"] = "Error",
         };
         foreach (var (key, value) in settings)
         {

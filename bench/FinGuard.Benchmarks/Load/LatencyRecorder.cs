@@ -48,11 +48,13 @@ public sealed class LatencySummary
 
     public int Count { get; }
 
-    public static LatencySummary FromMilliseconds(IEnumerable<double> milliseconds)
+    /// <summary>All samples of several summaries together (e.g. the rounds of an interleaved run).</summary>
+    public static LatencySummary Merge(IEnumerable<LatencySummary> parts)
     {
-        var ticks = milliseconds.Select(ms => (long)(ms * Stopwatch.Frequency / 1000.0)).ToArray();
-        Array.Sort(ticks);
-        return new LatencySummary(ticks.Length, ticks);
+        ArgumentNullException.ThrowIfNull(parts);
+        var all = parts.SelectMany(p => p.sorted.Take(p.Count)).ToArray();
+        Array.Sort(all);
+        return new LatencySummary(all.Length, all);
     }
 
     /// <summary>The latency at percentile <paramref name="p"/> (0–100), nearest-rank, in milliseconds; NaN without samples.</summary>
@@ -68,8 +70,6 @@ public sealed class LatencySummary
     }
 
     public double Max => Count == 0 ? double.NaN : ToMilliseconds(sorted[Count - 1]);
-
-    public double Mean => Count == 0 ? double.NaN : ToMilliseconds((long)sorted.Average());
 
     private static double ToMilliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -19,6 +19,26 @@ public sealed record LoadResult(string Name, int Sent, int Failed, TimeSpan Elap
 
     /// <summary>What the process's garbage collector did during the phase (clients and servers share the process).</summary>
     public GcActivity Gc { get; init; } = GcActivity.None;
+
+    /// <summary>The rounds of one target in an interleaved run, as one result.</summary>
+    public static LoadResult Merge(IReadOnlyList<LoadResult> rounds)
+    {
+        ArgumentNullException.ThrowIfNull(rounds);
+        var first = rounds[0];
+        return new LoadResult(
+            first.Name,
+            rounds.Sum(r => r.Sent),
+            rounds.Sum(r => r.Failed),
+            TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)),
+            LatencySummary.Merge(rounds.Select(r => r.Latency)),
+            first.ServiceTime is null ? null : LatencySummary.Merge(rounds.Select(r => r.ServiceTime!)),
+            first.TargetRate)
+        {
+            Gc = new GcActivity(
+                rounds.Sum(r => r.Gc.Gen0), rounds.Sum(r => r.Gc.Gen1), rounds.Sum(r => r.Gc.Gen2),
+                TimeSpan.FromTicks(rounds.Sum(r => r.Gc.Paused.Ticks)), rounds.Max(r => r.Gc.ThreadPoolThreads)),
+        };
+    }
 }
 
 /// <summary>Garbage collections and total pause time over an interval, for explaining tail latency.</summary>
@@ -44,6 +64,27 @@ public sealed record GcActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, i
 /// </summary>
 public static class LoadGenerator
 {
+    /// <summary>
+    /// Runs <paramref name="phase"/> for every target in turn, <paramref name="rounds"/> times (A B C A B C …), and
+    /// merges each target's rounds. On a shared machine whose load drifts, interleaving spreads the drift over all
+    /// targets instead of penalising whichever ran during the busy spell.
+    /// </summary>
+    public static async Task<IReadOnlyList<LoadResult>> InterleavedAsync<T>(IReadOnlyList<T> targets, int rounds, Func<T, Task<LoadResult>> phase)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(phase);
+        var results = targets.Select(_ => new List<LoadResult>()).ToList();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var t = 0; t < targets.Count; t++)
+            {
+                results[t].Add(await phase(targets[t]));
+            }
+        }
+
+        return [.. results.Select(LoadResult.Merge)];
+    }
+
     /// <summary>
     /// Closed loop: <paramref name="concurrency"/> clients, each sending its next request as soon as the previous one
     /// is answered, until <paramref name="duration"/> has passed or <paramref name="maxRequests"/> were sent.

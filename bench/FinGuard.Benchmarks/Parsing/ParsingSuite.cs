@@ -26,7 +26,7 @@ public static class ParsingSuite
             foreach (var c in format)
             {
                 var meanNs = BenchmarkDotNetConfig.MeanNanoseconds(summary, c);
-                table.Add(format.Key.DisplayName(), $"{size / 1e6:0.00} MB, {findings:N0} findings", c.Descriptor.WorkloadMethodDisplayInfo,
+                table.Add(format.Key.DisplayName(), $"{size / 1e6:0.00} MB, {findings:N0} findings", c.Descriptor.WorkloadMethodDisplayInfo.Trim('\''),
                     ConsoleTable.Milliseconds(meanNs / 1e6), $"{size / (meanNs / 1e9) / 1e6:0} MB/s",
                     $"{BenchmarkDotNetConfig.AllocatedBytes(summary, c) / 1e6:0.0} MB", ConsoleTable.Ratio(meanNs / baselineNs));
             }

@@ -19,9 +19,6 @@ public class ScanParsingBenchmarks
     [Params(5_000)]
     public int Findings { get; set; }
 
-    /// <summary>The generated file's size, for throughput.</summary>
-    public int Bytes => bytes.Length;
-
     [GlobalSetup]
     public void Setup()
     {

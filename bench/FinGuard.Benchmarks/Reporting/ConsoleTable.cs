@@ -36,12 +36,13 @@ public sealed class ConsoleTable(params string[] headers)
         Console.WriteLine();
     }
 
+    /// <summary>"0.42 ms", "12.3 ms", "2.35 s".</summary>
     public static string Milliseconds(double value) =>
-        double.IsNaN(value) ? "n/a" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
+        double.IsNaN(value) ? "n/a"
+        : value >= 1000 ? (value / 1000).ToString("0.00", CultureInfo.InvariantCulture) + " s"
+        : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
 
     public static string Ratio(double value) => double.IsNaN(value) || double.IsInfinity(value) ? "n/a" : value.ToString("0.00", CultureInfo.InvariantCulture) + "×";
-
-    public static string Number(double value, string format = "0") => value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>"met" or "MISSED", for the target column.</summary>
     public static string Verdict(bool met) => met ? "met" : "MISSED";

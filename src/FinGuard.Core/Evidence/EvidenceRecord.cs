@@ -69,6 +69,72 @@ public sealed record EvidenceRecord
 
     [JsonPropertyName("result")]
     public required EvidenceResult Result { get; init; }
+
+    /// <summary>
+    /// For a deployment decision (<c>deployment.evaluate</c>): the environment, the deployed ref and what GitHub was
+    /// answered. Omitted for every other record, so their bytes do not change.
+    /// </summary>
+    [JsonPropertyName("deployment"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EvidenceDeployment? Deployment { get; init; }
+
+    /// <summary>
+    /// Other decision records this decision relied on (a deployment's pull request decisions, the environment's previous
+    /// approved deployment), each named by chain, sequence and the SHA-256 of its bytes. Omitted when there are none.
+    /// </summary>
+    [JsonPropertyName("links"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<EvidenceLink>? Links { get; init; }
+}
+
+/// <summary>What a deployment decision was about and what GitHub was told.</summary>
+public sealed record EvidenceDeployment
+{
+    /// <summary>The environment deployed to.</summary>
+    [JsonPropertyName("environment")]
+    public required string Environment { get; init; }
+
+    /// <summary>GitHub's deployment id; null when GitHub created no deployment object.</summary>
+    [JsonPropertyName("deploymentId")]
+    public long? DeploymentId { get; init; }
+
+    /// <summary>The workflow run that waited on the environment.</summary>
+    [JsonPropertyName("runId")]
+    public required long RunId { get; init; }
+
+    /// <summary>The deployed ref as GitHub sent it.</summary>
+    [JsonPropertyName("ref")]
+    public string? Ref { get; init; }
+
+    /// <summary><c>branch</c>, <c>tag</c>, <c>commit</c> or <c>unknown</c>.</summary>
+    [JsonPropertyName("refKind")]
+    public required string RefKind { get; init; }
+
+    /// <summary>The answer sent to GitHub: <c>approved</c> or <c>rejected</c>.</summary>
+    [JsonPropertyName("state")]
+    public required string State { get; init; }
+
+    /// <summary>True when the deployed commit is older than (an ancestor of) the environment's last approved deployment.</summary>
+    [JsonPropertyName("rollback")]
+    public required bool Rollback { get; init; }
+
+    /// <summary>The commit of the environment's last approved deployment, when there is one.</summary>
+    [JsonPropertyName("previousSha")]
+    public string? PreviousSha { get; init; }
+}
+
+/// <summary>Another decision record this one relied on.</summary>
+/// <param name="Type"><c>pull_request_decision</c> or <c>previous_deployment_decision</c>.</param>
+/// <param name="Chain">The chain of the linked record.</param>
+/// <param name="Sequence">Its position in that chain.</param>
+/// <param name="Sha256">SHA-256 of its stored bytes (as in the evidence index).</param>
+public sealed record EvidenceLink(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("chain")] string Chain,
+    [property: JsonPropertyName("sequence")] long Sequence,
+    [property: JsonPropertyName("sha256")] string Sha256)
+{
+    public const string PullRequestDecision = "pull_request_decision";
+
+    public const string PreviousDeploymentDecision = "previous_deployment_decision";
 }
 
 /// <summary>Who caused the decision (the webhook sender).</summary>

@@ -121,7 +121,7 @@ public sealed class FreezeCalendar
     {
         var utc = instant.ToUniversalTime();
         var utcText = utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
-        if (timeZone is null || FindZone(timeZone) is not { } zone || zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime)
+        if (timeZone is null or "UTC" or "Etc/UTC" || FindZone(timeZone) is not { } zone)
         {
             return utcText;
         }

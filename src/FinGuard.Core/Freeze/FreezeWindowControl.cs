@@ -280,8 +280,8 @@ public sealed class FreezeWindowControl : IControl
     private static string Utc(DateTimeOffset instant) =>
         instant.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
-    /// <summary>"4h", "30m", "1d", "1h30m".</summary>
-    internal static string Duration(TimeSpan duration)
+    /// <summary>A duration as a policy file writes it: "4h", "30m", "1d", "1h30m".</summary>
+    public static string Duration(TimeSpan duration)
     {
         if (duration.TotalMinutes < 1)
         {

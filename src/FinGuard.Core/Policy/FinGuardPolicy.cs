@@ -28,6 +28,9 @@ public sealed record FinGuardPolicy
 
     /// <summary>Change-freeze windows and break-glass; no windows by default.</summary>
     public Freeze.FreezeWindowPolicy FreezeWindow { get; init; } = new();
+
+    /// <summary>The deployment gate, per environment; the safe defaults for every environment the policy does not list.</summary>
+    public Deployments.DeploymentsPolicy Deployments { get; init; } = new();
 }
 
 /// <summary>Kinds of commit signature GitHub verifies.</summary>

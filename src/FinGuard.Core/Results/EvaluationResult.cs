@@ -131,6 +131,12 @@ public sealed record EvaluationResult(Conclusion Conclusion, string Title, Immut
             _ => $"{pending} of {counted.Count} {(counted.Count == 1 ? "control" : "controls")} pending",
         };
 
+        // A decision that relies on an exception says so where GitHub lists the check, not only in its text.
+        if (controls.FirstOrDefault(c => c.Exception is not null)?.Exception is { } exception)
+        {
+            title = $"🚨 {exception.Type.ToUpperInvariant()}: {title}";
+        }
+
         return new EvaluationResult(conclusion, title, controls);
     }
 }

@@ -75,10 +75,7 @@ internal static class SarifReader
         };
     }
 
-    /// <summary>
-    /// Severity from the <c>security-severity</c> score (result properties first, then the rule's) when it is above 0,
-    /// else from the level: the result's, else the rule's <c>defaultConfiguration.level</c>, else <c>warning</c>.
-    /// </summary>
+    /// <summary>A <c>security-severity</c> score above 0: ≥ 9.0 critical, ≥ 7.0 high, ≥ 4.0 medium, else low.</summary>
     public static ScanSeverity FromScore(double score) => score switch
     {
         >= 9.0 => ScanSeverity.Critical,
@@ -87,6 +84,7 @@ internal static class SarifReader
         _ => ScanSeverity.Low,
     };
 
+    /// <summary>A SARIF level, used when there is no score above 0: error high, warning medium, note low, none info.</summary>
     public static ScanSeverity FromLevel(string level) => level switch
     {
         "error" => ScanSeverity.High,
@@ -95,6 +93,10 @@ internal static class SarifReader
         _ => ScanSeverity.Info,
     };
 
+    /// <summary>
+    /// Severity from the <c>security-severity</c> score (result properties first, then the rule's) when it is above 0,
+    /// else from the level: the result's, else the rule's <c>defaultConfiguration.level</c>, else <c>warning</c>.
+    /// </summary>
     private static Finding ReadFinding(Run run, JsonElement result, string path)
     {
         var (rule, rulePath, ruleId) = ResolveRule(run, result, path);
@@ -263,12 +265,25 @@ internal static class SarifReader
             {
                 foreach (var property in fingerprints.EnumerateObject())
                 {
-                    return Text(property.Value, $"{Child(path, name)}[{Quote(property.Name)}]");
+                    return Text(property.Value, $"{Child(path, name)}[{Quote(PropertyName(property))}]");
                 }
             }
         }
 
         return null;
+    }
+
+    /// <summary>The key as text, or <c>?</c> when it holds an escaped unpaired surrogate (which <see cref="JsonProperty.Name"/> refuses).</summary>
+    private static string PropertyName(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
     }
 
     private static void ReadInvocations(Run run, ImmutableArray<ToolMessage>.Builder errors, ImmutableArray<ToolMessage>.Builder warnings)

@@ -73,6 +73,11 @@ public static class ScanReportParser
         {
             return Failed(null, $"the file is not valid JSON: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate-key check unescapes keys, and refuses an escaped unpaired surrogate (\ud800) in one.
+            return Failed(null, $"the file is not valid JSON text: a key is not valid Unicode ({ex.Message})");
+        }
 
         using (document)
         {
@@ -123,6 +128,12 @@ public static class ScanReportParser
         {
             return Failed(format, ex.Message);
         }
+        catch (InvalidOperationException)
+        {
+            // Needed strings are read through ScanJson.Text, which names the path; this catches the same problem
+            // (an escaped unpaired surrogate, which JsonElement refuses to turn into text) anywhere else, e.g. in a key.
+            return Failed(format, "a string in the file is not valid Unicode text (an unpaired surrogate escape)");
+        }
     }
 
     /// <summary>
@@ -134,18 +145,22 @@ public static class ScanReportParser
         var schema = ScanJson.Optional(root, "$schema");
         var schemaSaysSarif = schema is { ValueKind: JsonValueKind.String } s && s.GetRawText().Contains("sarif", StringComparison.OrdinalIgnoreCase);
         var hasRuns = root.TryGetProperty("runs", out _);
-        if (!schemaSaysSarif && !(hasRuns && version is { ValueKind: JsonValueKind.String } v && v.ValueEquals("2.1.0")))
+        if (!schemaSaysSarif && !(hasRuns && version is { } v && IsVersion210(v)))
         {
             return null;
         }
 
-        if (version is { } present && !(present.ValueKind == JsonValueKind.String && present.ValueEquals("2.1.0")))
+        if (version is { } present && !IsVersion210(present))
         {
             return $"version: {ScanJson.Describe(present)} is not supported; FinGuard reads SARIF 2.1.0";
         }
 
         return string.Empty;
     }
+
+    /// <summary>Compares the raw token, so an odd escape in the value can neither match nor throw.</summary>
+    private static bool IsVersion210(JsonElement version) =>
+        version.ValueKind == JsonValueKind.String && version.GetRawText() == "\"2.1.0\"";
 
     private static int FirstInvalidUtf8Byte(ReadOnlySpan<byte> utf8)
     {

@@ -82,6 +82,20 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
         return set with { Facts = facts };
     }
 
+    /// <summary>
+    /// The organisation's policy file and the repository's at <paramref name="reference"/> (null: the repository's
+    /// default branch), each null when absent — what a pull request to that branch would be evaluated with.
+    /// </summary>
+    public async Task<(PolicyFile? Organization, PolicyFile? Repository)> LoadPolicyFilesAsync(
+        long installationId, string repository, string? reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var owner = repository.Split('/')[0];
+        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, RepositoryPolicyPath, reference, cancellationToken);
+        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
+        return (organizationPolicy, repositoryPolicy);
+    }
+
     private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
         var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);

@@ -188,7 +188,37 @@ internal static class ConfigCommand
 
         return $"{SignedCommitsSection.Key} ({string.Join("; ", signedParts)}), "
             + $"{SeparationOfDutiesSection.Key} ({string.Join("; ", dutyParts)}), "
+            + FreezeWindowSummary(document, policy.FreezeWindow)
             + $"branches: {string.Join(", ", policy.Branches)}";
+    }
+
+    /// <summary>"freeze-window (Month-end close, Christmas freeze; break-glass: emergency-change by octo-org/cab for 4h), " when the file has the section.</summary>
+    private static string FreezeWindowSummary(PolicyDocument document, Core.Freeze.FreezeWindowPolicy freeze)
+    {
+        if (document.FreezeWindow is null)
+        {
+            return "";
+        }
+
+        var parts = new List<string>();
+        if (document.FreezeWindow.IsEnforced)
+        {
+            parts.Add("enforced");
+        }
+
+        if (!freeze.Enabled)
+        {
+            parts.Add("off");
+        }
+        else
+        {
+            parts.Add(freeze.Windows.IsEmpty ? "no windows" : string.Join(", ", freeze.Windows.Select(w => w.Name)));
+            parts.Add(freeze.BreakGlass is { } glass
+                ? $"break-glass: {glass.Label} by {string.Join(", ", glass.ApproverTeams)} for {Core.Freeze.FreezeWindowControl.Duration(glass.MaxDuration)}"
+                : "no break-glass");
+        }
+
+        return $"{FreezeWindowSection.Key} ({string.Join("; ", parts)}), ";
     }
 
     private static void AddList(List<string> parts, string label, ImmutableArray<string> values)

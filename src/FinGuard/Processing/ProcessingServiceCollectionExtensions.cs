@@ -16,6 +16,7 @@ public static class ProcessingServiceCollectionExtensions
             : ActivatorUtilities.CreateInstance<InProcessDeliveryDispatcher>(sp));
         services.AddTransient<PullRequestEvaluationService>();
         services.AddTransient<IDeliveryHandler, PullRequestDeliveryHandler>();
+        services.AddFinGuardDeploymentGate();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         return services;
@@ -25,6 +26,14 @@ public static class ProcessingServiceCollectionExtensions
     public static IServiceCollection AddFinGuardScheduledJobs(this IServiceCollection services)
     {
         services.AddSingleton<Functions.IScheduledJob, PendingDeliverySweepJob>();
+        services.AddSingleton<IFreezeWindowEdgesState>(sp =>
+        {
+            var storage = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value;
+            return storage.UsesAzure
+                ? new InMemoryFreezeWindowEdgesState()
+                : new LocalFreezeWindowEdgesState(Path.Combine(Path.GetFullPath(storage.LocalPath), "jobs", "freeze-window-edges.json"));
+        });
+        services.AddSingleton<Functions.IScheduledJob, FreezeWindowEdgesJob>();
         return services;
     }
 }

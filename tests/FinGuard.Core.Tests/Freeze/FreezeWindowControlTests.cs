@@ -313,7 +313,7 @@ public sealed class FreezeWindowControlTests
 
         var broken = PolicyEvaluator.Evaluate(Frozen().Approve(Alice, Bob).Build(), policy, At);
         Assert.Equal(Conclusion.Success, broken.Conclusion);
-        Assert.Equal("All 3 controls passing", broken.Title);
+        Assert.Equal("🚨 BREAK-GLASS: All 3 controls passing", broken.Title);
         Assert.NotNull(broken.Controls.Single(c => c.Id == "freeze-window").Exception);
     }
 

@@ -214,7 +214,7 @@ public sealed class FreezeWindowParserTests
         },
         {
             "an unknown time zone", Window + "      cron: {start: '0 9 * * *', end: '0 17 * * *'}\n      time-zone: Europe/Lundon\n",
-            6, 18, "freeze-window.windows[0].time-zone: 'Europe/Lundon' is not an IANA time zone this system knows; write a name such as Europe/London, America/New_York, Asia/Kolkata or UTC"
+            6, 18, "freeze-window.windows[0].time-zone: 'Europe/Lundon' is not an IANA time zone this system knows (did you mean 'Europe/London'?); write a name such as Europe/London, America/New_York, Asia/Kolkata or UTC"
         },
         {
             "a time zone in the wrong case", Window + "      cron: {start: '0 9 * * *', end: '0 17 * * *'}\n      time-zone: europe/london\n",

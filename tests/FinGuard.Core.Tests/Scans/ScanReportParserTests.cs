@@ -108,6 +108,21 @@ public sealed class ScanReportParserTests
         Assert.Equal("runs[0].results[0].ruleId: the string is not valid Unicode text (an unpaired surrogate escape)", error.Message);
     }
 
+    [Theory]
+    [InlineData("""{"version": "\ud800", "runs": []}""")]
+    [InlineData("""{"$schema": "sarif", "version": "\ud800", "runs": []}""")]
+    [InlineData("""{"\ud800": 1, "version": "2.1.0", "runs": []}""")]
+    [InlineData("""{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": "m"}, "partialFingerprints": {"\udc00": "f"}}]}]}""")]
+    [InlineData("""{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": "m"}, "partialFingerprints": {"\udc00": 1}}]}]}""")]
+    [InlineData("""{"results": [{"check_id": "r", "path": "p", "extra": {"message": "m", "severity": "\ud800"}}], "errors": []}""")]
+    [InlineData("""{"results": [], "errors": [{"level": "\ud800"}]}""")]
+    public void Unpaired_surrogate_escapes_anywhere_never_throw(string json)
+    {
+        var result = ScanReportParser.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.True(result.IsParsed || result.Error.Message.Length > 0);
+    }
+
     [Fact]
     public void Input_over_the_size_limit_is_refused_before_parsing()
     {
@@ -129,13 +144,13 @@ public sealed class ScanReportParserTests
     [Fact]
     public void A_large_report_parses_with_exact_counts()
     {
-        var results = string.Join(",", Enumerable.Range(0, 50_000).Select(i => SarifResult($", \"level\": \"{(i % 4) switch { 0 => "error", 1 => "warning", 2 => "note", _ => "none" }}\"")));
+        var results = string.Join(",", Enumerable.Range(0, 20_000).Select(i => SarifResult($", \"level\": \"{(i % 4) switch { 0 => "error", 1 => "warning", 2 => "note", _ => "none" }}\"")));
 
         var report = Parsed(Sarif(results));
 
-        Assert.Equal(50_000, report.Findings.Length);
-        Assert.Equal([12_500, 12_500, 12_500, 12_500], ((ScanSeverity[])[ScanSeverity.High, ScanSeverity.Medium, ScanSeverity.Low, ScanSeverity.Info]).Select(report.Count));
-        Assert.Equal(25_000, report.CountAtOrAbove(ScanSeverity.Medium));
+        Assert.Equal(20_000, report.Findings.Length);
+        Assert.Equal([5_000, 5_000, 5_000, 5_000], ((ScanSeverity[])[ScanSeverity.High, ScanSeverity.Medium, ScanSeverity.Low, ScanSeverity.Info]).Select(report.Count));
+        Assert.Equal(10_000, report.CountAtOrAbove(ScanSeverity.Medium));
     }
 
     [Fact]

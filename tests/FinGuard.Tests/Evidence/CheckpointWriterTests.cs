@@ -2,6 +2,7 @@ using FinGuard.Core.Evidence;
 using FinGuard.Evidence;
 using FinGuard.Functions;
 using FinGuard.Testing.Scenarios;
+using FinGuard.Tests.Infrastructure;
 
 namespace FinGuard.Tests.Evidence;
 
@@ -78,6 +79,30 @@ public sealed class CheckpointWriterTests : IAsyncLifetime
         Assert.False(again.Written);
         Assert.Equal(outcome.BlobName, again.BlobName);
         Assert.False(File.Exists(store.RecordPath("octo-bank/_checkpoints/000000000002.json")));
+    }
+
+    [Fact]
+    public async Task The_DailyCheckpoint_timer_function_runs_the_checkpoint_job_in_the_real_host()
+    {
+        var folder = TempDirectory.Create();
+        try
+        {
+            await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>(FinGuardHost.LocalSettings(folder))
+            {
+                [FunctionEndpoints.EnabledKey] = "true",
+            });
+            using var content = new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json");
+
+            using var response = await host.Client.PostAsync(FunctionNames.DailyCheckpoint, content);
+
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            Assert.Contains("DailyCheckpoint (done; past due: no): No evidence in the store yet; no checkpoint to write.", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(folder);
+        }
     }
 
     [Fact]

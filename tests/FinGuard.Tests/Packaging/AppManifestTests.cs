@@ -24,8 +24,6 @@ public sealed class AppManifestTests
     public static readonly IReadOnlySet<string> AcknowledgedWithoutWork = new HashSet<string>(StringComparer.Ordinal)
     {
         WebhookEvents.WorkflowRun,
-        WebhookEvents.DeploymentProtectionRule,
-        WebhookEvents.DeploymentReview,
     };
 
     /// <summary>GitHub sends these to every App without a subscription; a manifest cannot subscribe to them.</summary>

@@ -31,6 +31,10 @@ public sealed partial record FreezeWindowSection : PolicySection
     /// <summary>A reference instant from which every cron expression must occur at least once (leap days included).</summary>
     private static readonly DateTimeOffset CronCheckFrom = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The IANA ids this system knows, for "did you mean …?".</summary>
+    private static readonly Lazy<IReadOnlyList<string>> KnownZoneIds = new(() =>
+        [.. TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id).Where(i => TimeZoneInfo.TryConvertIanaIdToWindowsId(i, out _)).Append("UTC").Distinct(StringComparer.Ordinal)]);
+
     public PolicySetting<bool>? Enabled { get; init; }
 
     /// <summary><c>windows</c>: each window with the position of its list entry.</summary>
@@ -244,18 +248,18 @@ public sealed partial record FreezeWindowSection : PolicySection
         /// <summary>The window (null when it has problems) and its name with the name's position, for the uniqueness check.</summary>
         public static (FreezeWindow? Window, PolicySetting<string>? Name) Read(PolicyMappingReader reader, MappingNode mapping, string path)
         {
-            var problemsBefore = false;
+            var nameInvalid = false;
             var name = Text(reader, "name", out var nameNode);
             if (name is not null && (name.Value.Trim().Length == 0 || name.Value.Length > MaxNameLength || name.Value.Any(char.IsControl)))
             {
                 reader.Report(nameNode!.Line, nameNode.Column, reader.PathOf("name"), $"a window name is 1 to {MaxNameLength} characters of text on one line");
-                problemsBefore = true;
+                nameInvalid = true;
                 name = null;
             }
             else if (name is null && reader.Find("name") is null)
             {
                 reader.Report(mapping.Line, mapping.Column, reader.PathOf("name"), "missing; every window needs a name, shown when it freezes a change");
-                problemsBefore = true;
+                nameInvalid = true;
             }
 
             var zoneText = Text(reader, "time-zone", out var zoneNode);
@@ -281,7 +285,7 @@ public sealed partial record FreezeWindowSection : PolicySection
                 {
                     reader.Report(mapping.Line, mapping.Column, reader.PathOf("time-zone"), "missing; a cron window needs the IANA time zone its times are in, e.g. Europe/London (UTC for UTC)");
                 }
-                else if (cron is not null && zone is not null && name is not null && !problemsBefore)
+                else if (cron is not null && zone is not null && name is not null && !nameInvalid)
                 {
                     window = new FreezeWindow { Name = name.Value, Cron = cron, TimeZone = zoneText!.Value };
                 }
@@ -289,7 +293,7 @@ public sealed partial record FreezeWindowSection : PolicySection
             else if (hasRange)
             {
                 var range = ReadRange(reader, mapping, fromText, fromNode, toText, toNode, zoneText, zone);
-                if (range is { } r && name is not null && !problemsBefore)
+                if (range is { } r && name is not null && !nameInvalid)
                 {
                     window = new FreezeWindow { Name = name.Value, From = r.From, To = r.To, TimeZone = zoneText?.Value };
                 }
@@ -481,14 +485,15 @@ public sealed partial record FreezeWindowSection : PolicySection
                 return zone;
             }
 
-            string? suggestion = null;
-            if (zone is not null && !string.Equals(zone.Id, id, StringComparison.Ordinal) && TimeZoneInfo.TryConvertIanaIdToWindowsId(zone.Id, out _))
-            {
-                suggestion = zone.Id;
-            }
-            else if (TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana))
+            string? suggestion;
+            if (TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana))
             {
                 suggestion = iana;
+            }
+            else
+            {
+                var known = KnownZoneIds.Value;
+                suggestion = known.FirstOrDefault(k => string.Equals(k, id, StringComparison.OrdinalIgnoreCase)) ?? NearestName.Find(id, known);
             }
 
             var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";

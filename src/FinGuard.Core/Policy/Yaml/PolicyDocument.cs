@@ -26,6 +26,9 @@ public sealed record PolicyDocument
     /// <summary><c>freeze-window</c>.</summary>
     public FreezeWindowSection? FreezeWindow { get; init; }
 
+    /// <summary><c>deployments</c>.</summary>
+    public DeploymentsSection? Deployments { get; init; }
+
     /// <summary>A document that sets nothing (what a repository without a file contributes).</summary>
     public static PolicyDocument Empty(PolicyFileKind kind) => new() { Kind = kind };
 }

@@ -145,6 +145,7 @@ public static class PolicyFileParser
             SignedCommits = reader.Section(SignedCommitsSection.Key, r => SignedCommitsSection.Read(r, kind)),
             SeparationOfDuties = reader.Section(SeparationOfDutiesSection.Key, r => SeparationOfDutiesSection.Read(r, kind)),
             FreezeWindow = reader.Section(FreezeWindowSection.Key, r => FreezeWindowSection.Read(r, kind)),
+            Deployments = reader.Section(DeploymentsSection.Key, r => DeploymentsSection.Read(r, kind)),
         };
         reader.ReportUnknownKeys();
         return document;

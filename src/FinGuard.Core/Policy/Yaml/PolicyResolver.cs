@@ -40,6 +40,8 @@ public static class PolicyResolver
                 defaults.SeparationOfDuties, organisation?.SeparationOfDuties, repository?.SeparationOfDuties, problems),
             FreezeWindow = FreezeWindowSection.Resolve(
                 defaults.FreezeWindow, organisation?.FreezeWindow, repository?.FreezeWindow, problems),
+            Deployments = DeploymentsSection.Resolve(
+                defaults.Deployments, organisation?.Deployments, repository?.Deployments, problems),
         };
 
         return new PolicyResolution(policy, [.. problems.OrderBy(p => p.Line).ThenBy(p => p.Column)]);

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FinGuard.GitHub.Api;
+using FinGuard.GitHub.Evaluation;
+using FinGuard.GitHub.Snapshots;
+
+namespace FinGuard.GitHub.Deployments;
+
+/// <summary>
+/// The GitHub responses a deployment decision is computed from, as GitHub returned them, and the webhook payload that
+/// asked. Every one is also in <see cref="Facts"/>, named as the evidence records them.
+/// </summary>
+public sealed record DeploymentFactSet
+{
+    public const string PayloadFact = "deployment_protection_rule";
+    public const string WorkflowRunFact = "workflow-run";
+    public const string ApprovalsFact = "approvals";
+    public const string CommitPullsFact = "commit-pulls";
+    public const string TagRefsFact = "tag-refs";
+    public const string CompareFact = "compare-previous";
+
+    public required string Repository { get; init; }
+
+    /// <summary>The <c>deployment_protection_rule</c> payload.</summary>
+    public required JsonElement Payload { get; init; }
+
+    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}; null when GitHub no longer has the run.</summary>
+    public JsonElement? WorkflowRun { get; init; }
+
+    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}/approvals.</summary>
+    public JsonElement? Approvals { get; init; }
+
+    /// <summary>GET /repos/{o}/{r}/commits/{sha}/pulls pages.</summary>
+    public IReadOnlyList<JsonElement> CommitPullPages { get; init; } = [];
+
+    /// <summary>GET /repos/{o}/{r}/git/matching-refs/tags/{ref}, when the ref is a short name.</summary>
+    public JsonElement? TagRefs { get; init; }
+
+    /// <summary>GET /repos/{o}/{r}/compare/{previous}...{sha}, when the environment has an earlier approved deployment of another commit.</summary>
+    public JsonElement? Compare { get; init; }
+
+    public PolicyFile? RepositoryPolicy { get; init; }
+
+    public PolicyFile? OrganizationPolicy { get; init; }
+
+    public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
+}
+
+/// <summary>
+/// Loads what the deployment controls need from GitHub: the workflow run (its triggering actor), the environment
+/// reviews of the run, the pull requests associated with the deployed commit, whether a short ref is a tag, the policy
+/// files — <c>.github/finguard.yml</c> from the repository's <b>default branch</b> (never the deployed ref: a deployment
+/// must not bring its own policy) and the organisation's <c>finguard.yml</c> — and, when the environment has an earlier
+/// approved deployment of another commit, how the two commits compare (for the rollback flag).
+/// </summary>
+public sealed class DeploymentFactsLoader(GitHubApiClient api)
+{
+    public async Task<DeploymentFactSet> LoadAsync(
+        long installationId,
+        string repository,
+        long runId,
+        string sha,
+        string? shortRef,
+        string? previousSha,
+        JsonElement payload,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(sha);
+        var facts = new List<GitHubFact> { new(DeploymentFactSet.PayloadFact, "webhook deployment_protection_rule.requested", payload) };
+
+        JsonElement? run = null;
+        try
+        {
+            var response = await api.GetAsync(installationId, $"repos/{repository}/actions/runs/{runId}", cancellationToken);
+            run = Parse(response);
+            facts.Add(new GitHubFact(DeploymentFactSet.WorkflowRunFact, response.Request, run.Value));
+        }
+        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            // The run is gone (deleted): the deployers are then only the webhook's sender.
+        }
+
+        var approvalsResponse = await api.GetAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", cancellationToken);
+        var approvals = Parse(approvalsResponse);
+        facts.Add(new GitHubFact(DeploymentFactSet.ApprovalsFact, approvalsResponse.Request, approvals));
+
+        var pullPages = new List<JsonElement>();
+        var pages = await api.GetPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", 3, cancellationToken);
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var json = Parse(pages[i]);
+            pullPages.Add(json);
+            facts.Add(new GitHubFact(i == 0 ? DeploymentFactSet.CommitPullsFact : $"{DeploymentFactSet.CommitPullsFact}.page{i + 1}", pages[i].Request, json));
+        }
+
+        JsonElement? tagRefs = null;
+        if (shortRef is not null)
+        {
+            var response = await api.GetAsync(installationId, $"repos/{repository}/git/matching-refs/tags/{Escape(shortRef)}", cancellationToken);
+            tagRefs = Parse(response);
+            facts.Add(new GitHubFact(DeploymentFactSet.TagRefsFact, response.Request, tagRefs.Value));
+        }
+
+        JsonElement? compare = null;
+        if (previousSha is not null && !string.Equals(previousSha, sha, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{previousSha}...{sha}?per_page=1", cancellationToken);
+                compare = Parse(response);
+                facts.Add(new GitHubFact(DeploymentFactSet.CompareFact, response.Request, compare.Value));
+            }
+            catch (GitHubApiException ex) when (ex.Status is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
+            {
+                // Unrelated histories or a commit that is gone: the rollback flag stays unknown.
+            }
+        }
+
+        var owner = repository.Split('/')[0];
+        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, cancellationToken);
+        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, cancellationToken);
+        if (repositoryPolicy is not null)
+        {
+            facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{PullRequestFactsLoader.RepositoryPolicyPath}", repositoryPolicy.ToJson()));
+        }
+
+        if (organizationPolicy is not null)
+        {
+            facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organizationPolicy.ToJson()));
+        }
+
+        return new DeploymentFactSet
+        {
+            Repository = repository,
+            Payload = payload,
+            WorkflowRun = run,
+            Approvals = approvals,
+            CommitPullPages = pullPages,
+            TagRefs = tagRefs,
+            Compare = compare,
+            RepositoryPolicy = repositoryPolicy,
+            OrganizationPolicy = organizationPolicy,
+            Facts = facts,
+        };
+    }
+
+    private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));
+
+    /// <summary>A policy file's content on the default branch, or null when absent.</summary>
+    private async Task<PolicyFile?> LoadPolicyAsync(long installationId, string repository, string path, CancellationToken cancellationToken)
+    {
+        GitHubResponse response;
+        try
+        {
+            response = await api.GetAsync(installationId, $"repos/{repository}/contents/{path}", cancellationToken);
+        }
+        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var json = Parse(response);
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("type", out var type) || type.GetString() != "file")
+        {
+            throw new GitHubFactsException($"{repository}:{path} is not a file.");
+        }
+
+        var encoding = json.TryGetProperty("encoding", out var e) ? e.GetString() : null;
+        var content = json.TryGetProperty("content", out var body) ? body.GetString() ?? "" : "";
+        string text;
+        try
+        {
+            text = encoding == "base64"
+                ? Encoding.UTF8.GetString(Convert.FromBase64String(content.Replace("\n", "", StringComparison.Ordinal)))
+                : content;
+        }
+        catch (FormatException ex)
+        {
+            throw new GitHubFactsException($"GitHub returned {repository}:{path} with invalid base64 content.", ex);
+        }
+
+        return new PolicyFile(repository, path, null, json.TryGetProperty("sha", out var sha) ? sha.GetString() : null, text);
+    }
+
+    private static JsonElement Parse(GitHubResponse response)
+    {
+        try
+        {
+            return response.Json();
+        }
+        catch (JsonException ex)
+        {
+            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
+        }
+    }
+}

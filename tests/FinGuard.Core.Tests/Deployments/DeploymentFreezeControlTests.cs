@@ -1,0 +1,89 @@
+using FinGuard.Core.Deployments;
+using FinGuard.Core.Freeze;
+using FinGuard.Core.Policy;
+using FinGuard.Core.Results;
+
+namespace FinGuard.Core.Tests.Deployments;
+
+public sealed class DeploymentFreezeControlTests
+{
+    private static readonly FreezeWindow YearEnd = new()
+    {
+        Name = "year-end",
+        From = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero),
+        To = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero),
+    };
+
+    private static readonly FreezeWindow StagingOnly = YearEnd with { Name = "staging-only", Environments = ["staging"] };
+
+    private static readonly FreezeWindow Later = YearEnd with
+    {
+        Name = "later",
+        From = new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero),
+        To = new DateTimeOffset(2027, 1, 11, 0, 0, 0, TimeSpan.Zero),
+    };
+
+    private static ControlResult Evaluate(string environment, EnvironmentDeploymentPolicy? settings, bool enabled = true, params FreezeWindow[] windows)
+    {
+        var policy = FinGuardPolicy.Default with
+        {
+            FreezeWindow = new FreezeWindowPolicy { Enabled = enabled, Windows = [.. windows] },
+            Deployments = new DeploymentsPolicy { Environments = settings is null ? [] : [settings] },
+        };
+        return new DeploymentFreezeControl().Evaluate(DeploymentBuilder.Context(new DeploymentBuilder().To(environment).Build(), policy));
+    }
+
+    [Fact]
+    public void An_open_window_freezes_every_environment_it_does_not_exclude()
+    {
+        var result = Evaluate("production", null, true, YearEnd);
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal("freeze-window", result.Id);
+        Assert.Equal("production is frozen: year-end until 2026-12-01 00:00 UTC.", result.Summary);
+        Assert.Contains("Break-glass is not available for deployments", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_window_for_other_environments_does_not_apply()
+    {
+        var result = Evaluate("production", null, true, StagingOnly);
+
+        Assert.Equal(ControlStatus.Skipped, result.Status);
+        Assert.Equal(ControlStatus.Fail, Evaluate("Staging", null, true, StagingOnly).Status);
+    }
+
+    [Fact]
+    public void Named_windows_apply_whatever_their_environments_and_only_those()
+    {
+        var named = new EnvironmentDeploymentPolicy { Name = "production", FreezeWindows = ["staging-only"] };
+
+        Assert.Equal(ControlStatus.Fail, Evaluate("production", named, true, StagingOnly, Later).Status);
+        Assert.Equal(ControlStatus.Skipped, Evaluate("production", named with { FreezeWindows = [] }, true, YearEnd).Status);
+    }
+
+    [Fact]
+    public void A_named_window_the_policy_does_not_define_fails_closed()
+    {
+        var result = Evaluate("production", new EnvironmentDeploymentPolicy { Name = "production", FreezeWindows = ["black-friday"] }, true, YearEnd);
+
+        Assert.Equal(ControlStatus.Error, result.Status);
+        Assert.Contains("'black-friday'", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Outside_every_window_it_passes_naming_the_next()
+    {
+        var result = Evaluate("production", null, true, Later);
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal("No freeze is active for production. Next: later from 2027-01-10 00:00 UTC.", result.Summary);
+    }
+
+    [Fact]
+    public void Disabled_or_without_windows_it_is_skipped()
+    {
+        Assert.Equal(ControlStatus.Skipped, Evaluate("production", null, false, YearEnd).Status);
+        Assert.Equal(ControlStatus.Skipped, Evaluate("production", null, true).Status);
+    }
+}
