@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Evaluation;
@@ -119,8 +118,8 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
         }
 
         var owner = repository.Split('/')[0];
-        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, cancellationToken);
-        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, cancellationToken);
+        var repositoryPolicy = await PolicyFileReader.ReadAsync(api, installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, null, cancellationToken);
+        var organizationPolicy = await PolicyFileReader.ReadAsync(api, installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, null, cancellationToken);
         if (repositoryPolicy is not null)
         {
             facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{PullRequestFactsLoader.RepositoryPolicyPath}", repositoryPolicy.ToJson()));
@@ -147,42 +146,6 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
     }
 
     private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));
-
-    /// <summary>A policy file's content on the default branch, or null when absent.</summary>
-    private async Task<PolicyFile?> LoadPolicyAsync(long installationId, string repository, string path, CancellationToken cancellationToken)
-    {
-        GitHubResponse response;
-        try
-        {
-            response = await api.GetAsync(installationId, $"repos/{repository}/contents/{path}", cancellationToken);
-        }
-        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        var json = Parse(response);
-        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("type", out var type) || type.GetString() != "file")
-        {
-            throw new GitHubFactsException($"{repository}:{path} is not a file.");
-        }
-
-        var encoding = json.TryGetProperty("encoding", out var e) ? e.GetString() : null;
-        var content = json.TryGetProperty("content", out var body) ? body.GetString() ?? "" : "";
-        string text;
-        try
-        {
-            text = encoding == "base64"
-                ? Encoding.UTF8.GetString(Convert.FromBase64String(content.Replace("\n", "", StringComparison.Ordinal)))
-                : content;
-        }
-        catch (FormatException ex)
-        {
-            throw new GitHubFactsException($"GitHub returned {repository}:{path} with invalid base64 content.", ex);
-        }
-
-        return new PolicyFile(repository, path, null, json.TryGetProperty("sha", out var sha) ? sha.GetString() : null, text);
-    }
 
     private static JsonElement Parse(GitHubResponse response)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using FinGuard.Core.Policy;
 using FinGuard.GitHub.Api;
@@ -42,8 +41,7 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
 
         var baseRef = pullJson.TryGetProperty("base", out var b) && b.TryGetProperty("ref", out var r) ? r.GetString() : null;
         var owner = repository.Split('/')[0];
-        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, RepositoryPolicyPath, baseRef, cancellationToken);
-        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
+        var (organizationPolicy, repositoryPolicy) = await LoadPolicyFilesAsync(installationId, repository, baseRef, cancellationToken);
         if (repositoryPolicy is not null)
         {
             facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{RepositoryPolicyPath}", repositoryPolicy.ToJson()));
@@ -91,8 +89,8 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
     {
         ArgumentNullException.ThrowIfNull(repository);
         var owner = repository.Split('/')[0];
-        var repositoryPolicy = await LoadPolicyAsync(installationId, repository, RepositoryPolicyPath, reference, cancellationToken);
-        var organizationPolicy = await LoadPolicyAsync(installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
+        var repositoryPolicy = await PolicyFileReader.ReadAsync(api, installationId, repository, RepositoryPolicyPath, reference, cancellationToken);
+        var organizationPolicy = await PolicyFileReader.ReadAsync(api, installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
         return (organizationPolicy, repositoryPolicy);
     }
 
@@ -108,43 +106,6 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
         }
 
         return result;
-    }
-
-    /// <summary>A policy file's content at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
-    private async Task<PolicyFile?> LoadPolicyAsync(long installationId, string repository, string path, string? reference, CancellationToken cancellationToken)
-    {
-        GitHubResponse response;
-        try
-        {
-            var query = reference is null ? "" : $"?ref={Uri.EscapeDataString(reference)}";
-            response = await api.GetAsync(installationId, $"repos/{repository}/contents/{path}{query}", cancellationToken);
-        }
-        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        var json = Parse(response);
-        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("type", out var type) || type.GetString() != "file")
-        {
-            throw new GitHubFactsException($"{repository}:{path} is not a file.");
-        }
-
-        var encoding = json.TryGetProperty("encoding", out var e) ? e.GetString() : null;
-        var content = json.TryGetProperty("content", out var body) ? body.GetString() ?? "" : "";
-        string text;
-        try
-        {
-            text = encoding == "base64"
-                ? Encoding.UTF8.GetString(Convert.FromBase64String(content.Replace("\n", "", StringComparison.Ordinal)))
-                : content;
-        }
-        catch (FormatException ex)
-        {
-            throw new GitHubFactsException($"GitHub returned {repository}:{path} with invalid base64 content.", ex);
-        }
-
-        return new PolicyFile(repository, path, reference, json.TryGetProperty("sha", out var sha) ? sha.GetString() : null, text);
     }
 
     private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
