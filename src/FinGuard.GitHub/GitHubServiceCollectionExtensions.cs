@@ -30,6 +30,7 @@ public static class GitHubServiceCollectionExtensions
             .AddStandardResilienceHandler();
         services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient)
             .AddStandardResilienceHandler();
+        services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
         services.AddTransient<CheckRunPublisher>();
         return services;

@@ -201,12 +201,41 @@ public sealed record EvidenceResult(
 /// <param name="Reasons">Why it did not pass (empty when it passed or was skipped).</param>
 /// <param name="Exception">Set when the control passed through an exception procedure (break-glass); omitted otherwise,
 /// so records without one keep their exact bytes.</param>
+/// <param name="Waivers">The waivers the control applied (scan findings let through until a date); omitted when none.</param>
 public sealed record EvidenceControl(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("summary")] string Summary,
     [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons,
-    [property: JsonPropertyName("exception"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceExceptionInfo? Exception = null);
+    [property: JsonPropertyName("exception"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceExceptionInfo? Exception = null,
+    [property: JsonPropertyName("waivers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<EvidenceWaiver>? Waivers = null);
+
+/// <summary>A waiver a control applied (scan findings let through until a date): what it matched, who approved it, until when, how many findings it covered.</summary>
+public sealed record EvidenceWaiver
+{
+    /// <summary>The rule id it matches; omitted when it matches by fingerprint only.</summary>
+    [JsonPropertyName("rule"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Rule { get; init; }
+
+    /// <summary>The finding fingerprint it matches; omitted when it matches a whole rule.</summary>
+    [JsonPropertyName("fingerprint"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The last day (UTC) it holds, <c>YYYY-MM-DD</c>.</summary>
+    [JsonPropertyName("expires")]
+    public required string Expires { get; init; }
+
+    /// <summary>The GitHub login that accepted the risk.</summary>
+    [JsonPropertyName("approvedBy")]
+    public required string ApprovedBy { get; init; }
+
+    [JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; init; }
+
+    /// <summary>How many findings it let through in this decision.</summary>
+    [JsonPropertyName("findings")]
+    public required int Findings { get; init; }
+}
 
 /// <summary>
 /// A decision that passed by exception (today: <c>break-glass</c> during a change freeze): the procedure, who asked,

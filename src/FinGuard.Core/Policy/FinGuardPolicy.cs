@@ -26,6 +26,9 @@ public sealed record FinGuardPolicy
 
     public SeparationOfDutiesPolicy SeparationOfDuties { get; init; } = new();
 
+    /// <summary>Security-scan status: required checks, scanner output, threshold and waivers; no sources by default (skipped).</summary>
+    public Scans.ScanStatusPolicy ScanStatus { get; init; } = new();
+
     /// <summary>Change-freeze windows and break-glass; no windows by default.</summary>
     public Freeze.FreezeWindowPolicy FreezeWindow { get; init; } = new();
 

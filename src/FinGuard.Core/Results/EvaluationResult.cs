@@ -58,12 +58,31 @@ public sealed record ControlResult
     /// </summary>
     public ControlExceptionInfo? Exception { get; init; }
 
+    /// <summary>Problems to show on lines of the repository's files (scanner findings), in the order to show them.</summary>
+    public ImmutableArray<ResultAnnotation> Annotations { get; init; } = [];
+
+    /// <summary>Waivers the control applied (scan findings let through until a date); evidence records each one.</summary>
+    public ImmutableArray<AppliedWaiver> Waivers { get; init; } = [];
+
     /// <summary>The reasons a control did not pass (failing details), or its summary when it has no details.</summary>
     public ImmutableArray<string> Reasons =>
         Status is ControlStatus.Pass or ControlStatus.Skipped
             ? []
             : Details.Where(d => !d.Ok).Select(d => $"{d.Subject}: {d.Message}").DefaultIfEmpty(Summary).ToImmutableArray();
 }
+
+/// <summary>A problem on a line of a file of the repository, shown by GitHub next to the code.</summary>
+/// <param name="Path">Path relative to the repository root.</param>
+/// <param name="Line">1-based line.</param>
+/// <param name="Level"><c>failure</c>, <c>warning</c> or <c>notice</c> (GitHub's annotation levels).</param>
+/// <param name="Title">A short title, e.g. the rule id.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record ResultAnnotation(string Path, int Line, string Level, string Title, string Message);
+
+/// <summary>A waiver that let findings through in this decision.</summary>
+/// <param name="Waiver">The waiver as the policy states it.</param>
+/// <param name="Findings">How many findings it let through.</param>
+public sealed record AppliedWaiver(Scans.ScanWaiver Waiver, int Findings);
 
 /// <summary>
 /// A documented exception to a control (today only <see cref="BreakGlass"/>): the control's rule did not hold, and

@@ -85,4 +85,7 @@ public sealed record PullRequestSnapshot
 
     /// <summary>Label names on the pull request.</summary>
     public ImmutableArray<string> Labels { get; init; } = [];
+
+    /// <summary>Check runs and scanner output for <see cref="HeadSha"/>; null when they were not loaded (the policy names no scan source).</summary>
+    public Scans.ScanFacts? Scans { get; init; }
 }

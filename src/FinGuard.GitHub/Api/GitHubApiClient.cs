@@ -56,6 +56,32 @@ public sealed class GitHubApiException : Exception
     public bool IsTransient => (int)Status >= 500 || Status is HttpStatusCode.TooManyRequests or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout;
 }
 
+/// <summary>A download was larger than the caller's limit; nothing of it is kept.</summary>
+public sealed class GitHubDownloadTooLargeException : Exception
+{
+    public GitHubDownloadTooLargeException(string request, long maxBytes)
+        : base($"{request} returned more than {maxBytes} bytes, the limit; refused")
+    {
+        MaxBytes = maxBytes;
+    }
+
+    public GitHubDownloadTooLargeException()
+    {
+    }
+
+    public GitHubDownloadTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public GitHubDownloadTooLargeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public long MaxBytes { get; }
+}
+
 /// <summary>
 /// A thin GitHub REST client authenticated as an installation. It returns raw bytes so that the exact
 /// responses a decision was based on can be stored as evidence and replayed; parsing happens in the
@@ -85,6 +111,44 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
         }
 
         return pages;
+    }
+
+    /// <summary>
+    /// GET a binary resource (a workflow artifact zip) of at most <paramref name="maxBytes"/> bytes. GitHub answers
+    /// with a redirect to short-lived storage URL; the handler follows it and, being .NET's redirect handler, does
+    /// not send the installation token to the storage host.
+    /// </summary>
+    public async Task<byte[]> DownloadAsync(long installationId, string path, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, path, cancellationToken);
+        var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            throw new GitHubApiException(description, response.StatusCode, TryReadMessage(error));
+        }
+
+        if (response.Content.Headers.ContentLength > maxBytes)
+        {
+            throw new GitHubDownloadTooLargeException(description, maxBytes);
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new GitHubDownloadTooLargeException(description, maxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>POST or PATCH a JSON body; returns the response.</summary>

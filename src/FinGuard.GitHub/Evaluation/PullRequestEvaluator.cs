@@ -43,6 +43,11 @@ public static class PullRequestEvaluator
         ArgumentNullException.ThrowIfNull(facts);
         var policy = ResolvePolicy(facts.OrganizationPolicy, facts.RepositoryPolicy);
         var snapshot = PullRequestSnapshotParser.Parse(facts.Repository, facts.Pull, facts.CommitPages, facts.ReviewPages, facts.TeamMembers);
+        if (facts.ScansLoaded)
+        {
+            snapshot = snapshot with { Scans = Scans.ScanFactsParser.Parse(facts.ScanCheckRunPages, facts.ScanFiles) };
+        }
+
         var result = PolicyEvaluator.Evaluate(snapshot, policy.Policy, evaluatedAt);
         if (policy.Problems.Length > 0)
         {

@@ -15,9 +15,10 @@ public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 /// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
 /// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
 /// teams (separation-of-duties approver teams; freeze-window break-glass teams while the pull request carries the
-/// break-glass label), the team membership of each approving reviewer.
+/// break-glass label), the team membership of each approving reviewer; and, when the policy names scan sources, the
+/// head commit's check runs and scanner output (<see cref="Scans.ScanFactsLoader"/>).
 /// </summary>
-public sealed class PullRequestFactsLoader(GitHubApiClient api)
+public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsLoader scans)
 {
     public const string RepositoryPolicyPath = ".github/finguard.yml";
     public const string OrganizationPolicyPath = "finguard.yml";
@@ -75,6 +76,13 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api)
             var members = await LoadTeamMembersAsync(installationId, teams, ApprovingReviewers(reviewPages), cancellationToken);
             facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(members)));
             set = set with { TeamMembers = members };
+        }
+
+        if (policy.ScanStatus is { Enabled: true, HasSources: true }
+            && pullJson.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var headSha) && headSha.GetString() is { } sha)
+        {
+            var loaded = await scans.LoadAsync(installationId, repository, sha, policy.ScanStatus, facts, cancellationToken);
+            set = set with { ScansLoaded = true, ScanCheckRunPages = loaded.CheckRunPages, ScanFiles = loaded.Files };
         }
 
         return set with { Facts = facts };

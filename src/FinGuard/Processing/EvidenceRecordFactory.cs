@@ -66,8 +66,25 @@ public static class EvidenceRecordFactory
                 GitHub.Checks.CheckRunRenderer.ConclusionName(result.Conclusion),
                 result.ReasonCode,
                 result.Title,
-                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, ExceptionOf(c))).ToList()),
+                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, ExceptionOf(c), WaiversOf(c))).ToList()),
         };
+    }
+
+    /// <summary>The evidence form of the waivers a control applied, or null when it applied none (the field is then omitted).</summary>
+    public static IReadOnlyList<EvidenceWaiver>? WaiversOf(ControlResult control)
+    {
+        ArgumentNullException.ThrowIfNull(control);
+        return control.Waivers.Length == 0
+            ? null
+            : [.. control.Waivers.Select(w => new EvidenceWaiver
+            {
+                Rule = w.Waiver.Rule,
+                Fingerprint = w.Waiver.Fingerprint,
+                Expires = w.Waiver.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                ApprovedBy = w.Waiver.ApprovedBy,
+                Reason = w.Waiver.Reason,
+                Findings = w.Findings,
+            })];
     }
 
     /// <summary>The evidence form of a control's exception (break-glass), or null.</summary>

@@ -53,6 +53,8 @@ public sealed partial class PullRequestEvaluationService(
         // Annotations can only point at files of the pull request's own repository.
         var annotations = decision.Policy.Problems
             .Where(p => string.Equals(p.Repository, trigger.Repository, StringComparison.OrdinalIgnoreCase))
+            .Concat(decision.Result.Controls.SelectMany(c => c.Annotations)
+                .Select(a => new FileAnnotation(a.Path, trigger.Repository, a.Line, 1, a.Level, $"{a.Title}: {a.Message}")))
             .ToList();
         var detailsUrl = new Uri($"https://github.com/{trigger.Repository}/pull/{trigger.Number}");
         return publisher.PublishAsync(trigger.InstallationId, trigger.Repository, decision.Snapshot.HeadSha, decision.Result, evidenceReference, cancellationToken, annotations, detailsUrl);

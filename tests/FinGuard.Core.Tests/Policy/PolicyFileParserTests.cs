@@ -135,7 +135,7 @@ public sealed class PolicyFileParserTests
         },
         {
             "unknown key without a close name", "version: 1\ncolour: blue\n",
-            2, 1, "unknown key 'colour' at the top level (expected one of: version, branches, signed-commits, separation-of-duties, freeze-window, deployments)"
+            2, 1, "unknown key 'colour' at the top level (expected one of: version, branches, signed-commits, separation-of-duties, scan-status, freeze-window, deployments)"
         },
         {
             "a string where a list is expected", "version: 1\nbranches: main\n",

@@ -23,6 +23,9 @@ public sealed record PolicyDocument
     /// <summary><c>separation-of-duties</c>.</summary>
     public SeparationOfDutiesSection? SeparationOfDuties { get; init; }
 
+    /// <summary><c>scan-status</c>.</summary>
+    public ScanStatusSection? ScanStatus { get; init; }
+
     /// <summary><c>freeze-window</c>.</summary>
     public FreezeWindowSection? FreezeWindow { get; init; }
 

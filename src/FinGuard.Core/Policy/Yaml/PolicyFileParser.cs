@@ -144,6 +144,7 @@ public static class PolicyFileParser
                 whenEmpty: $"cannot be empty: FinGuard would check no pull request; list at least {FinGuardPolicy.DefaultBranchToken}"),
             SignedCommits = reader.Section(SignedCommitsSection.Key, r => SignedCommitsSection.Read(r, kind)),
             SeparationOfDuties = reader.Section(SeparationOfDutiesSection.Key, r => SeparationOfDutiesSection.Read(r, kind)),
+            ScanStatus = reader.Section(ScanStatusSection.Key, r => ScanStatusSection.Read(r, kind)),
             FreezeWindow = reader.Section(FreezeWindowSection.Key, r => FreezeWindowSection.Read(r, kind)),
             Deployments = reader.Section(DeploymentsSection.Key, r => DeploymentsSection.Read(r, kind)),
         };

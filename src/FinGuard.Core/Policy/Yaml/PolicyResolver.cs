@@ -38,6 +38,8 @@ public static class PolicyResolver
                 defaults.SignedCommits, organisation?.SignedCommits, repository?.SignedCommits, problems),
             SeparationOfDuties = SeparationOfDutiesSection.Resolve(
                 defaults.SeparationOfDuties, organisation?.SeparationOfDuties, repository?.SeparationOfDuties, problems),
+            ScanStatus = ScanStatusSection.Resolve(
+                defaults.ScanStatus, organisation?.ScanStatus, repository?.ScanStatus, problems),
             FreezeWindow = FreezeWindowSection.Resolve(
                 defaults.FreezeWindow, organisation?.FreezeWindow, repository?.FreezeWindow, problems),
             Deployments = DeploymentsSection.Resolve(
