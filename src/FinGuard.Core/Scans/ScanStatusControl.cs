@@ -196,13 +196,13 @@ public sealed class ScanStatusControl : IControl
             {
                 state.Fail(
                     subject,
-                    $"tool error: {error}",
+                    $"tool error: {OneLine(error.ToString())}",
                     "Fix the scanner's configuration so it runs completely (its results may be missing findings), or set `scan-status.fail-on-tool-errors: false`.");
                 state.ToolErrors++;
             }
             else
             {
-                state.Details.Add(new ResultDetail(subject, true, $"tool error (allowed by scan-status.fail-on-tool-errors: false): {error}"));
+                state.Details.Add(new ResultDetail(subject, true, $"tool error (allowed by scan-status.fail-on-tool-errors: false): {OneLine(error.ToString())}"));
             }
         }
 

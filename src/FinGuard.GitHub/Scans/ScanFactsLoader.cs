@@ -21,6 +21,7 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
     public const string CheckRunsFact = "scans.check-runs";
     public const string WorkflowRunsFact = "scans.workflow-runs";
     public const string ArtifactsFactPrefix = "scans.artifacts.";
+    /// <summary>Prefix of the facts recording each configured scanner output file (<c>scans.file.1</c>, …; the body names the artifact and file).</summary>
     public const string FileFactPrefix = "scans.file.";
 
     /// <summary>Newest completed workflow runs searched for an artifact.</summary>
@@ -50,12 +51,12 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
             var runsJson = Parse(runsResponse);
             facts.Add(new GitHubFact(WorkflowRunsFact, runsResponse.Request, runsJson));
             var runs = WorkflowRuns(runsJson, sha);
-            foreach (var artifact in policy.Artifacts)
+            for (var a = 0; a < policy.Artifacts.Length; a++)
             {
-                foreach (var file in await LoadArtifactAsync(installationId, repository, sha, artifact, runs, facts, cancellationToken))
+                foreach (var file in await LoadArtifactAsync(installationId, repository, sha, policy.Artifacts[a], a + 1, runs, facts, cancellationToken))
                 {
                     files.Add(file);
-                    facts.Add(new GitHubFact($"{FileFactPrefix}{artifact.Name}/{file.GetProperty("file").GetString()}", "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip", file));
+                    facts.Add(new GitHubFact($"{FileFactPrefix}{files.Count.ToString(CultureInfo.InvariantCulture)}", "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip", file));
                 }
             }
         }
@@ -64,7 +65,7 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
     }
 
     private async Task<List<JsonElement>> LoadArtifactAsync(
-        long installationId, string repository, string sha, ScanArtifact artifact, List<WorkflowRun> runs, List<GitHubFact> facts, CancellationToken cancellationToken)
+        long installationId, string repository, string sha, ScanArtifact artifact, int artifactNumber, List<WorkflowRun> runs, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
         var candidates = runs.Where(r => artifact.Workflow is null || string.Equals(r.Name, artifact.Workflow, StringComparison.Ordinal)).ToList();
         var completed = candidates.Where(r => r.Completed).OrderByDescending(r => r.Id).Take(MaxRunsSearched).ToList();
@@ -75,7 +76,7 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
                 $"repos/{repository}/actions/runs/{run.Id.ToString(CultureInfo.InvariantCulture)}/artifacts?name={Uri.EscapeDataString(artifact.Name)}&per_page=100",
                 cancellationToken);
             var listingJson = Parse(listing);
-            facts.Add(new GitHubFact($"{ArtifactsFactPrefix}{run.Id.ToString(CultureInfo.InvariantCulture)}.{artifact.Name}", listing.Request, listingJson));
+            facts.Add(new GitHubFact($"{ArtifactsFactPrefix}{artifactNumber.ToString(CultureInfo.InvariantCulture)}.run{run.Id.ToString(CultureInfo.InvariantCulture)}", listing.Request, listingJson));
             if (FindArtifact(listingJson, artifact.Name) is not { } found)
             {
                 continue;

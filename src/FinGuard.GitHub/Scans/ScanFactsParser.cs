@@ -93,7 +93,7 @@ public static class ScanFactsParser
             Artifact = String(element, "artifact") ?? throw new GitHubFactsException("A scan file fact has no artifact."),
             File = String(element, "file") ?? throw new GitHubFactsException("A scan file fact has no file."),
             State = state,
-            WorkflowRunId = element.TryGetProperty("workflowRunId", out var id) && id.TryGetInt64(out var runId) ? runId : null,
+            WorkflowRunId = element.TryGetProperty("workflowRunId", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var runId) ? runId : null,
             WorkflowName = String(element, "workflowName"),
             HeadSha = String(element, "headSha"),
             Problem = String(element, "problem"),

@@ -17,8 +17,9 @@ namespace FinGuard.Cli;
 /// DIR holds <c>pull.json</c> (GET /repos/{o}/{r}/pulls/{n}), <c>commits.json</c> (GET …/pulls/{n}/commits),
 /// <c>reviews.json</c> (GET …/pulls/{n}/reviews; absent = no reviews), optional <c>team-members.json</c>
 /// (<c>{"org/team": ["login", …]}</c>), optional <c>finguard.yml</c> (the repository policy; absent = the documented
-/// defaults) and optional <c>org-finguard.yml</c> (the organisation policy). <c>check-runs.json</c> and <c>scans/</c>
-/// are read by the scan-status control once it exists.
+/// defaults) and optional <c>org-finguard.yml</c> (the organisation policy). For the scan-status control: optional
+/// <c>check-runs.json</c> (GET /repos/{o}/{r}/commits/{sha}/check-runs) and <c>scans/ARTIFACT/FILE</c>, the scanner
+/// output files as they are inside each artifact (taken to belong to the pull request's head commit).
 /// </remarks>
 public static class EvaluateCommand
 {
@@ -130,8 +131,13 @@ public static class EvaluateCommand
             ? name
             : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
 
+        var checkRuns = await ReadJsonAsync(directory, "check-runs.json", required: false);
+        var scanFiles = await ReadScanFilesAsync(directory, pull.Value);
         return new PullRequestFactSet
         {
+            ScansLoaded = checkRuns is not null || scanFiles.Count > 0,
+            ScanCheckRunPages = checkRuns is null ? [] : [checkRuns.Value],
+            ScanFiles = scanFiles,
             Repository = repository,
             Pull = pull.Value,
             CommitPages = [commits!.Value],
@@ -140,6 +146,32 @@ public static class EvaluateCommand
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
             OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
         };
+    }
+
+    /// <summary>Every file under <c>scans/ARTIFACT/</c>, recorded as found in that artifact for the head commit.</summary>
+    private static async Task<List<JsonElement>> ReadScanFilesAsync(string directory, JsonElement pull)
+    {
+        var root = Path.Combine(directory, "scans");
+        var files = new List<JsonElement>();
+        if (!Directory.Exists(root))
+        {
+            return files;
+        }
+
+        var headSha = pull.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var sha) ? sha.GetString() : null;
+        foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+            var parts = relative.Split('/', 2);
+            if (parts.Length < 2)
+            {
+                throw new OfflineInputException($"{path}: scanner output goes in scans/ARTIFACT/FILE (the artifact's name, then the file's path inside it).");
+            }
+
+            files.Add(GitHub.Scans.ScanFactsParser.WriteFile(parts[0], parts[1], Core.Scans.ScanFileState.Found, null, null, headSha, null, await File.ReadAllBytesAsync(path)));
+        }
+
+        return files;
     }
 
     private static async Task<JsonElement?> ReadJsonAsync(string directory, string file, bool required)

@@ -32,6 +32,12 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     /// <summary>The prefix GitHub Enterprise Server puts before REST paths.</summary>
     public const string EnterprisePrefix = "/api/v3";
 
+    /// <summary>
+    /// Paths under this prefix stand for the storage host GitHub redirects artifact downloads to; they are not REST
+    /// operations, so the OpenAPI conformance check skips them.
+    /// </summary>
+    public const string ArtifactStoragePrefix = "/_artifact-storage/";
+
     private const string InstallationTokenRoute = "/app/installations/{installation_id}/access_tokens";
     private const string CheckRunsRoute = "/repos/{owner}/{repo}/check-runs";
     private const string CheckRunRoute = "/repos/{owner}/{repo}/check-runs/{check_run_id}";
@@ -84,6 +90,24 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             {
                 return [.. _checkRuns.Select(c => (JsonObject)c.Json.DeepClone())];
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds a check run another app created (a scanner, CI) on <paramref name="owner"/>/<paramref name="repo"/>, so the
+    /// check-runs list for its <c>head_sha</c> returns it; assigns its id and returns it.
+    /// </summary>
+    public long AddCheckRun(string owner, string repo, JsonObject checkRun)
+    {
+        ArgumentNullException.ThrowIfNull(checkRun);
+        lock (_gate)
+        {
+            var id = ++_lastCheckRunId;
+            checkRun["id"] = id;
+            checkRun["html_url"] = string.Create(CultureInfo.InvariantCulture, $"https://github.com/{owner}/{repo}/runs/{id}");
+            NormalizeStatus(checkRun);
+            _checkRuns.Add(new StoredCheckRun(owner, repo, (JsonObject)checkRun.DeepClone()));
+            return id;
         }
     }
 
@@ -188,7 +212,7 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(openApi);
         var unknown = Requests
-            .Where(r => !openApi.TryMatch(r.Method, r.Path, out _))
+            .Where(r => !r.Path.StartsWith(ArtifactStoragePrefix, StringComparison.Ordinal) && !openApi.TryMatch(r.Method, r.Path, out _))
             .Select(r => $"{r.Method} {r.Path}")
             .Distinct(StringComparer.Ordinal)
             .ToList();
@@ -336,7 +360,16 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             hasContentType |= string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase);
         }
 
-        if (response.Body is not null)
+        if (response.BinaryBody is not null)
+        {
+            if (!hasContentType)
+            {
+                httpResponse.ContentType = "application/octet-stream";
+            }
+
+            await httpResponse.Body.WriteAsync(response.BinaryBody, cancellationToken);
+        }
+        else if (response.Body is not null)
         {
             if (!hasContentType)
             {

@@ -8,6 +8,9 @@ namespace FinGuard.Testing.FakeGitHub;
 /// <param name="Headers">Extra response headers, e.g. <c>Link</c>.</param>
 public sealed record FakeResponse(int StatusCode, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null)
 {
+    /// <summary>A binary body, written instead of <see cref="Body"/> when set.</summary>
+    public byte[]? BinaryBody { get; init; }
+
     public const string DocumentationUrl = "https://docs.github.com/rest";
 
     public static FakeResponse Json(string json, int statusCode = 200, IDictionary<string, string>? headers = null) =>
@@ -32,6 +35,13 @@ public sealed record FakeResponse(int StatusCode, string? Body = null, IReadOnly
     }
 
     public static FakeResponse NotFound() => Error(404, "Not Found");
+
+    /// <summary>A redirect (GitHub answers artifact downloads with 302 to a storage URL).</summary>
+    public static FakeResponse Redirect(Uri location) => new(302, null, new Dictionary<string, string> { ["Location"] = location.AbsoluteUri });
+
+    /// <summary>Raw bytes, e.g. an artifact zip.</summary>
+    public static FakeResponse Binary(byte[] content, string contentType = "application/zip") =>
+        new(200, null, new Dictionary<string, string> { ["Content-Type"] = contentType }) { BinaryBody = content };
 
     public static FakeResponse NoContent() => new(204);
 }

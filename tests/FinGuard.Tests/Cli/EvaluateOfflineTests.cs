@@ -25,8 +25,8 @@ public sealed class EvaluateOfflineTests
         using var json = JsonDocument.Parse(output);
         Assert.Equal("success", json.RootElement.GetProperty("conclusion").GetString());
         var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToList();
-        Assert.Equal(["signed-commits", "separation-of-duties", "freeze-window"], controls.Select(c => c.GetProperty("id").GetString()));
-        Assert.Equal(["pass", "pass", "skipped"], controls.Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], controls.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(["pass", "pass", "skipped", "skipped"], controls.Select(c => c.GetProperty("status").GetString()));
         Assert.All(controls, c => Assert.Empty(c.GetProperty("reasons").EnumerateArray()));
     }
 
@@ -45,6 +45,27 @@ public sealed class EvaluateOfflineTests
         var reasons = string.Join('\n', controls["separation-of-duties"].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
         Assert.Contains("reviewer-bob: approved c0ffee1, not the current head deadbee", reasons, StringComparison.Ordinal);
         Assert.Contains("dev-alice: approved deadbee, but does not count", reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_scans_example_reads_check_runs_and_scanner_output_and_fails_on_the_unwaived_high_findings()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("pull-request-with-scans"), "--at", "2026-12-03T12:00:00Z", "--json");
+
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output);
+        var scans = json.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "scan-status");
+        Assert.Equal("fail", scans.GetProperty("status").GetString());
+        Assert.Equal("Scans on 9a8b7c6: 2 finding(s) at or above high; 1 finding(s) waived.", scans.GetProperty("summary").GetString());
+        Assert.Equal(
+            ["app/reports.py:88", "web/server.js:23"],
+            scans.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!.Split(':', 3) is var p ? $"{p[0]}:{p[1]}" : null));
+
+        // After the waiver expires, the waived critical finding blocks too.
+        var (_, later, _) = await RunAsync("evaluate", "--offline", Example("pull-request-with-scans"), "--at", "2027-04-01T00:00:00Z", "--json");
+        using var laterJson = JsonDocument.Parse(later);
+        var expired = laterJson.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "scan-status");
+        Assert.StartsWith("Scans on 9a8b7c6: 3 finding(s) at or above high", expired.GetProperty("summary").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
