@@ -30,6 +30,8 @@ public static class GitHubServiceCollectionExtensions
             .AddStandardResilienceHandler();
         services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient)
             .AddStandardResilienceHandler();
+        services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient)
+            .AddStandardResilienceHandler();
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
         services.AddTransient<CheckRunPublisher>();

@@ -25,6 +25,13 @@ public static class ProcessingServiceCollectionExtensions
     /// <summary>Real timer jobs; registered after the Functions placeholders so they replace them.</summary>
     public static IServiceCollection AddFinGuardScheduledJobs(this IServiceCollection services)
     {
+        services.AddSingleton<IRedeliverySweepState>(sp =>
+        {
+            var storage = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value;
+            return storage.UsesAzure
+                ? new InMemoryRedeliverySweepState()
+                : new LocalRedeliverySweepState(Path.Combine(Path.GetFullPath(storage.LocalPath), "jobs", "redelivery-sweep.json"));
+        });
         services.AddSingleton<Functions.IScheduledJob, PendingDeliverySweepJob>();
         services.AddSingleton<IFreezeWindowEdgesState>(sp =>
         {
