@@ -27,8 +27,8 @@ public sealed record DeploymentFactSet
     /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}; null when GitHub no longer has the run.</summary>
     public JsonElement? WorkflowRun { get; init; }
 
-    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}/approvals.</summary>
-    public JsonElement? Approvals { get; init; }
+    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}/approvals pages (GitHub's <c>Link</c> header followed).</summary>
+    public IReadOnlyList<JsonElement> ApprovalPages { get; init; } = [];
 
     /// <summary>GET /repos/{o}/{r}/commits/{sha}/pulls pages.</summary>
     public IReadOnlyList<JsonElement> CommitPullPages { get; init; } = [];
@@ -55,6 +55,9 @@ public sealed record DeploymentFactSet
 /// </summary>
 public sealed class DeploymentFactsLoader(GitHubApiClient api)
 {
+    /// <summary>Most pages of environment reviews read for one run.</summary>
+    public const int MaxApprovalPages = 10;
+
     public async Task<DeploymentFactSet> LoadAsync(
         long installationId,
         string repository,
@@ -81,18 +84,10 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             // The run is gone (deleted): the deployers are then only the webhook's sender.
         }
 
-        var approvalsResponse = await api.GetAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", cancellationToken);
-        var approvals = Parse(approvalsResponse);
-        facts.Add(new GitHubFact(DeploymentFactSet.ApprovalsFact, approvalsResponse.Request, approvals));
-
-        var pullPages = new List<JsonElement>();
-        var pages = await api.GetPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", 3, cancellationToken);
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var json = Parse(pages[i]);
-            pullPages.Add(json);
-            facts.Add(new GitHubFact(i == 0 ? DeploymentFactSet.CommitPullsFact : $"{DeploymentFactSet.CommitPullsFact}.page{i + 1}", pages[i].Request, json));
-        }
+        // The review history of a run is documented without paging parameters; GitHub still pages long lists with a
+        // Link header, and a review on a later page must count (or block) like one on the first.
+        var approvals = await LoadPagesAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", DeploymentFactSet.ApprovalsFact, MaxApprovalPages, facts, cancellationToken);
+        var pullPages = await LoadPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", DeploymentFactSet.CommitPullsFact, 3, facts, cancellationToken);
 
         JsonElement? tagRefs = null;
         if (shortRef is not null)
@@ -135,7 +130,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             Repository = repository,
             Payload = payload,
             WorkflowRun = run,
-            Approvals = approvals,
+            ApprovalPages = approvals,
             CommitPullPages = pullPages,
             TagRefs = tagRefs,
             Compare = compare,
@@ -143,6 +138,20 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             OrganizationPolicy = organizationPolicy,
             Facts = facts,
         };
+    }
+
+    private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
+        var result = new List<JsonElement>();
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var json = Parse(pages[i]);
+            result.Add(json);
+            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
+        }
+
+        return result;
     }
 
     private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));

@@ -71,7 +71,7 @@ public static class DeploymentSnapshotParser
             DefaultBranch = repository is { } repo ? OptionalString(repo, "default_branch") : null,
             Event = OptionalString(payload, "event"),
             Deployers = [.. deployers],
-            Approvals = facts.Approvals is { } approvals ? Approvals(approvals) : [],
+            Approvals = [.. facts.ApprovalPages.SelectMany(page => Approvals(page))],
             PullRequestDecisions = decisions.IsDefault ? [] : decisions,
             PreviousApproved = previous,
         };

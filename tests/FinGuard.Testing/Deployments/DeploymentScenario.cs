@@ -52,6 +52,9 @@ public sealed class DeploymentScenario
     /// <summary>Who started the workflow run (the webhook's sender and the run's triggering actor).</summary>
     public ScenarioUser Deployer { get; init; } = new("deployer-dave", 9_201);
 
+    /// <summary>Environment reviews per page of GET …/approvals (GitHub's <c>Link</c> header to the next); null: one page.</summary>
+    public int? ApprovalsPerPage { get; init; }
+
     /// <summary>The pull requests GitHub associates with <see cref="Sha"/>.</summary>
     public List<ScenarioPull> Pulls { get; } = [];
 
@@ -124,7 +127,15 @@ public sealed class DeploymentScenario
     {
         ArgumentNullException.ThrowIfNull(github);
         github.RespondJson("GET", string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}"), WorkflowRunJson().ToJsonString());
-        github.Respond("GET", string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}/approvals"), _ => FakeResponse.Json(ApprovalsJson()));
+        var approvalsPath = string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}/approvals");
+        if (ApprovalsPerPage is { } perPage)
+        {
+            github.RespondPaged("GET", approvalsPath, () => [.. ApprovalsJson().Chunk(perPage).Select(page => new JsonArray([.. page.Select(a => a!.DeepClone())]).ToJsonString())]);
+        }
+        else
+        {
+            github.Respond("GET", approvalsPath, _ => FakeResponse.Json(ApprovalsJson()));
+        }
         github.RespondPaged("GET", $"/repos/{FullName}/commits/{Sha}/pulls", [PullsJson().ToJsonString()]);
         github.RespondJson("GET", $"/repos/{FullName}/git/matching-refs/tags/{Ref}", "[]");
         if (RepositoryPolicy is not null)
