@@ -12,8 +12,10 @@ namespace FinGuard.Core.Deployments;
 /// <para><b>Conditions</b>: with the environment's <c>freeze-windows: inherit</c> (the default), the windows whose
 /// <c>environments</c> list is absent or names the environment apply; with a list of names, exactly those windows.
 /// Whether a window is open is decided by <see cref="FreezeCalendar"/> at the evaluation time — never a clock.</para>
-/// <para><b>Outcome</b>: pass when no applying window is open (naming the next one); fail while one is open, naming
-/// each and when it ends; error (fail closed) when a window cannot be computed or the environment names a window the
+/// <para><b>Outcome</b>: pass when no applying window is open (naming the next one); while one is open, with the
+/// environment's <c>during-freeze: hold</c> (the default) pending — "held by freeze window X until …": the deployment
+/// keeps waiting and the <c>FreezeWindowEdges</c> timer decides it again when the window closes — and with
+/// <c>during-freeze: reject</c> fail, naming each window and when it ends; error (fail closed) when a window cannot be computed or the environment names a window the
 /// policy does not define; skipped when the <c>freeze-window</c> section is disabled or no window applies.
 /// Break-glass for deployments is not available: the pull request label procedure does not apply to a deployment.</para>
 /// </summary>
@@ -88,6 +90,15 @@ public sealed class DeploymentFreezeControl : IDeploymentControl
         }
 
         var frozen = SeparationOfDutiesControl.AndList(active.Select(p => $"{p.Window.Name} until {Until(p)}"));
+        if (context.Environment.DuringFreeze == DuringFreeze.Hold)
+        {
+            return Result(
+                ControlStatus.Pending,
+                $"Held by freeze {(active.Length == 1 ? "window" : "windows")} {frozen}.",
+                [.. active.Select(p => new ResultDetail(p.Window.Name, false, $"open since {FreezeCalendar.Describe(p.Start, p.Window.TimeZone)} until {Until(p)}"))],
+                "FinGuard decides again when the freeze ends (GitHub keeps a deployment waiting for up to 30 days).");
+        }
+
         return Result(
             ControlStatus.Fail,
             $"{environment} is frozen: {frozen}.",

@@ -62,7 +62,7 @@ public static class DeploymentRecordFactory
             FinGuardVersion = Hosting.FinGuardApp.Version,
             Mode = mode,
             Action = DeploymentAction,
-            Source = $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
+            Source = trigger.Source ?? $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
             DeliveryId = trigger.DeliveryId,
             Actor = trigger.Actor,
             Subject = new EvidenceSubject

@@ -294,7 +294,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     }
 
     [Fact]
-    public async Task A_deployment_during_a_freeze_is_rejected()
+    public async Task With_during_freeze_reject_a_deployment_during_a_freeze_is_rejected()
     {
         var pr = await ApprovedPullRequestAsync("octo-org", NewRepo("treasury"));
         var deployment = MergeOf(pr).WithApproval(Erin).WithApproval(Frank);
@@ -306,6 +306,10 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
                   from: 2000-01-01T00:00:00Z
                   to: 2100-01-01T00:00:00Z
                   environments: [production]
+            deployments:
+              environments:
+                production:
+                  during-freeze: reject
             """;
         deployment.ServeOn(github);
         RecordCallbacks(deployment);
