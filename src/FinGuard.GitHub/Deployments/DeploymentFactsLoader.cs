@@ -43,6 +43,12 @@ public sealed record DeploymentFactSet
 
     public PolicyFile? OrganizationPolicy { get; init; }
 
+    /// <summary>
+    /// <c>org/team</c> → logins known to be members: the freeze-window break-glass approver teams, checked only for the
+    /// reviewers whose environment approval asks for break-glass (recorded as <c>team-members</c>, as for pull requests).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
+
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
 }
 
@@ -125,8 +131,31 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organizationPolicy.ToJson()));
         }
 
+        // Break-glass: the approver teams' membership of each reviewer whose approval comment asks for it.
+        var teamMembers = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
+        var policy = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy;
+        if (policy.FreezeWindow.BreakGlass is { } breakGlass)
+        {
+            var candidates = approvals
+                .SelectMany(page => DeploymentSnapshotParser.Approvals(page))
+                .Where(a => string.Equals(a.State, "approved", StringComparison.OrdinalIgnoreCase) && Core.Deployments.DeploymentFreezeControl.AsksForBreakGlass(a.Comment, breakGlass.Label))
+                .Select(a => a.User.Login)
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (candidates.Count > 0)
+            {
+                foreach (var team in breakGlass.ApproverTeams.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    teamMembers[team] = await MembersAsync(installationId, team, candidates, cancellationToken);
+                }
+
+                facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(teamMembers)));
+            }
+        }
+
         return new DeploymentFactSet
         {
+            TeamMembers = teamMembers,
             Repository = repository,
             Payload = payload,
             WorkflowRun = run,
@@ -152,6 +181,29 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
         }
 
         return result;
+    }
+
+    private async Task<List<string>> MembersAsync(long installationId, string team, IEnumerable<string> candidates, CancellationToken cancellationToken)
+    {
+        var parts = team.Split('/', 2);
+        var members = new List<string>();
+        foreach (var login in candidates)
+        {
+            try
+            {
+                var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
+                if (Parse(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("state", out var state) && state.GetString() == "active")
+                {
+                    members.Add(login);
+                }
+            }
+            catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+            {
+                // Not a member.
+            }
+        }
+
+        return members;
     }
 
     private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));

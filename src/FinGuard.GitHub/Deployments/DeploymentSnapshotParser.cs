@@ -74,6 +74,11 @@ public static class DeploymentSnapshotParser
             Approvals = [.. facts.ApprovalPages.SelectMany(page => Approvals(page))],
             PullRequestDecisions = decisions.IsDefault ? [] : decisions,
             PreviousApproved = previous,
+            RequestedAt = deployment is { } created && OptionalString(created, "created_at") is { } at
+                && DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var createdAt)
+                    ? createdAt
+                    : null,
+            TeamMembers = facts.TeamMembers.ToImmutableDictionary(t => t.Key, t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase),
         };
     }
 

@@ -82,7 +82,7 @@ public static class DeploymentRecordFactory
                 approved ? "success" : "failure",
                 result.ReasonCode,
                 result.Title,
-                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons)).ToList()),
+                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, EvidenceRecordFactory.ExceptionOf(c))).ToList()),
             Deployment = new EvidenceDeployment
             {
                 Environment = request.Environment,

@@ -41,7 +41,7 @@ public sealed class DeploymentFreezeControlTests
         Assert.Equal(ControlStatus.Pending, result.Status);
         Assert.Equal("freeze-window", result.Id);
         Assert.Equal("Held by freeze window year-end until 2026-12-01 00:00 UTC.", result.Summary);
-        Assert.Equal("FinGuard decides again when the freeze ends (GitHub keeps a deployment waiting for up to 30 days).", result.HowToFix);
+        Assert.StartsWith("FinGuard decides again when the freeze ends (GitHub keeps a deployment waiting for up to 30 days). This policy has no break-glass procedure", result.HowToFix, StringComparison.Ordinal);
         Assert.Null(result.Exception);
     }
 

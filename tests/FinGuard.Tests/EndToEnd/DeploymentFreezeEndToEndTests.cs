@@ -52,6 +52,25 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
               environments: [production]
         """;
 
+    private const string Team = "octo-org/cab";
+    private const string Label = "emergency-change";
+
+    /// <summary><see cref="FrozenPolicy"/> with break-glass through <see cref="Team"/> (4h), and what production does during the freeze.</summary>
+    private static string BreakGlassPolicy(string duringFreeze) => $"""
+        {FrozenPolicy}
+          break-glass:
+            label: {Label}
+            approver-teams: [{Team}]
+            max-duration: 4h
+        deployments:
+          environments:
+            production:
+              during-freeze: {duringFreeze}
+        """;
+
+    private void ServeCabMember(ScenarioUser user) =>
+        github.RespondJson("GET", $"/orgs/octo-org/teams/cab/memberships/{user.Login}", $$"""{"url":"https://api.github.com/teams/1/memberships/{{user.Login}}","role":"member","state":"active"}""");
+
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync(clock);
@@ -200,5 +219,79 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
         Assert.Equal(("pass", "approved"), (record.Result.Verdict, record.Deployment!.State));
         Assert.Equal(DeploymentRequestState.Answered, (await host.Services.GetRequiredService<IDeploymentRequests>().GetAsync(deployment.FullName, request.Key, CancellationToken.None))!.State);
         github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_in_the_environment_review_by_a_cab_member_deploys_during_the_freeze_loudly_as_an_exception()
+    {
+        var pr = await ApprovedPullRequestAsync(NewRepo("payments"));
+        var deployment = new DeploymentScenario(pr.Owner, pr.Repo) { RepositoryPolicy = BreakGlassPolicy("hold"), CreatedAt = Start.AddMinutes(-10) };
+        deployment.Pulls.Add(new ScenarioPull(pr.Number, pr.HeadSha, deployment.Sha, Merged: true));
+        deployment.WithApproval(Erin, comment: "emergency-change: INC-42, settlement files rejected by the clearing house").WithApproval(Frank);
+        Serve(deployment);
+        ServeCabMember(Erin);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var decision = await DecisionAsync();
+
+        Assert.Equal("approved", decision.State);
+        Assert.True(decision.EvidenceExisted, "the callback was sent before its evidence was stored");
+        Assert.StartsWith("## ✅ FinGuard approved this deployment — 🚨 BREAK-GLASS\n", decision.Comment, StringComparison.Ordinal);
+        Assert.Contains("🚨 **BREAK-GLASS**: Release freeze bypassed; asked for by deployer-dave, approved by approver-erin (octo-org/cab) with `emergency-change`. This decision is recorded as an exception.", decision.Comment, StringComparison.Ordinal);
+        Assert.Contains("| ✅ Freeze window | 🚨 BREAK-GLASS: production is frozen (Release freeze until 2026-11-20 12:00 UTC); deployed by deployer-dave with the break-glass approval of approver-erin (octo-org/cab). Valid until 2026-11-20 13:50 UTC; this decision is recorded as an exception. |", decision.Comment, StringComparison.Ordinal);
+
+        var record = Assert.Single(await DeploymentRecordsAsync(deployment.FullName));
+        Assert.Equal(("pass", "approved"), (record.Result.Verdict, record.Deployment!.State));
+        Assert.Contains(record.Facts, f => f.Name == "team-members");
+        var exception = record.Result.Controls.Single(c => c.Id == "freeze-window").Exception!;
+        Assert.Equal(("break-glass", Label, Team), (exception.Type, exception.Label, exception.ApprovedVia));
+        Assert.Equal(new EvidenceActor("user", 9_201, "deployer-dave"), exception.InvokedBy);
+        Assert.Equal(new EvidenceActor("user", Erin.Id, Erin.Login), exception.ApprovedBy);
+        Assert.Equal((Start, Start.AddMinutes(-10).AddHours(4)), (exception.ApprovedAt, exception.ExpiresAt));
+        Assert.Equal(["Release freeze"], exception.Bypassed);
+        Assert.All(record.Result.Controls.Where(c => c.Id != "freeze-window"), c => Assert.Null(c.Exception));
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_by_the_deployer_themselves_does_not_count()
+    {
+        var pr = await ApprovedPullRequestAsync(NewRepo("ledger"));
+        var deployment = new DeploymentScenario(pr.Owner, pr.Repo) { RepositoryPolicy = BreakGlassPolicy("reject"), CreatedAt = Start };
+        deployment.Pulls.Add(new ScenarioPull(pr.Number, pr.HeadSha, deployment.Sha, Merged: true));
+        deployment.WithApproval(deployment.Deployer, comment: "emergency-change: trust me").WithApproval(Erin).WithApproval(Frank);
+        Serve(deployment);
+        ServeCabMember(deployment.Deployer);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var decision = await DecisionAsync();
+
+        Assert.Equal("rejected", decision.State);
+        Assert.DoesNotContain("BREAK-GLASS", decision.Comment, StringComparison.Ordinal);
+        Assert.Contains("| ❌ Freeze window | production is frozen: Release freeze until 2026-11-20 12:00 UTC. |", decision.Comment, StringComparison.Ordinal);
+        Assert.Contains("- deployer-dave: asked for break-glass (`emergency-change` in the review comment), but does not count: deployed this change, and cannot approve their own break-glass", decision.Comment, StringComparison.Ordinal);
+        var record = Assert.Single(await DeploymentRecordsAsync(deployment.FullName));
+        Assert.Equal("freeze-window:fail", record.Result.ReasonCode);
+        Assert.All(record.Result.Controls, c => Assert.Null(c.Exception));
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_after_its_time_box_does_not_count()
+    {
+        var pr = await ApprovedPullRequestAsync(NewRepo("clearing"));
+        var deployment = new DeploymentScenario(pr.Owner, pr.Repo) { RepositoryPolicy = BreakGlassPolicy("reject"), CreatedAt = Start.AddHours(-5) };
+        deployment.Pulls.Add(new ScenarioPull(pr.Number, pr.HeadSha, deployment.Sha, Merged: true));
+        deployment.WithApproval(Erin, comment: "Emergency-Change approved").WithApproval(Frank);
+        Serve(deployment);
+        ServeCabMember(Erin);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var decision = await DecisionAsync();
+
+        Assert.Equal("rejected", decision.State);
+        Assert.Contains("- approver-erin: asked for break-glass (`emergency-change` in the review comment), but does not count: break-glass expired at 2026-11-20 09:00 UTC (4h after the deployment was created at 2026-11-20 05:00 UTC)", decision.Comment, StringComparison.Ordinal);
+        var record = Assert.Single(await DeploymentRecordsAsync(deployment.FullName));
+        Assert.Equal("freeze-window:fail", record.Result.ReasonCode);
+        Assert.All(record.Result.Controls, c => Assert.Null(c.Exception));
     }
 }
