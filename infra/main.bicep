@@ -109,7 +109,8 @@ var tags = {
   environment: environmentName
 }
 
-// Names FinGuard's code uses (src/FinGuard.Storage/StorageOptions.cs, src/FinGuard/Functions/FunctionNames.cs).
+// Names FinGuard's code uses (src/FinGuard.Storage/StorageOptions.cs, src/FinGuard.Storage/Azure/AzureTableNames.cs,
+// src/FinGuard/Functions/FunctionNames.cs).
 var evidenceContainerName = 'evidence'
 var deliveriesContainerName = 'deliveries'
 var tableNames = [
@@ -117,6 +118,7 @@ var tableNames = [
   '${tablePrefix}EvidenceBySha'
   '${tablePrefix}EvidenceChains'
   '${tablePrefix}Deliveries'
+  '${tablePrefix}DeploymentRequests'
 ]
 var deliveriesQueueName = 'deliveries'
 var queueNames = [

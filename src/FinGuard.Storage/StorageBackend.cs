@@ -86,7 +86,7 @@ internal sealed class StorageBackend : IDisposable
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
         return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names), new AzureStorageHealth(clients, names, HealthTimeout))
         {
-            DeploymentRequests = new AzureDeploymentRequests(clients, options.TablePrefix + "DeploymentRequests", TimeProvider.System),
+            DeploymentRequests = new AzureDeploymentRequests(clients, names.DeploymentRequestsTable, TimeProvider.System),
         };
     }
 

@@ -211,7 +211,7 @@ public sealed class DeploymentSeparationOfDutiesControl : IDeploymentControl
     }
 
     /// <summary>One person who wrote the change.</summary>
-    private sealed class Writer(string login)
+    internal sealed class Writer(string login)
     {
         private readonly List<string> roles = [];
 
@@ -229,7 +229,7 @@ public sealed class DeploymentSeparationOfDutiesControl : IDeploymentControl
     }
 
     /// <summary>Everyone who wrote the change, by account id (or by login, for an old-style no-reply co-author address).</summary>
-    private sealed class Writers
+    internal sealed class Writers
     {
         private readonly Dictionary<long, Writer> byId = [];
         private readonly Dictionary<string, Writer> byLogin = new(StringComparer.OrdinalIgnoreCase);

@@ -128,6 +128,16 @@ public sealed record DeploymentSnapshot
     /// <summary>The environment's last deployment FinGuard approved; null when there is none.</summary>
     public PreviousDeployment? PreviousApproved { get; init; }
 
+    /// <summary>When GitHub created the deployment (the payload's <c>deployment.created_at</c>): break-glass is time-boxed from it. Null when GitHub did not say.</summary>
+    public DateTimeOffset? RequestedAt { get; init; }
+
+    /// <summary>
+    /// Members of the break-glass approver teams (<c>org/team-slug</c> → logins), loaded only for reviewers whose
+    /// environment approval asks for break-glass during a freeze; a team absent here was not loaded.
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableHashSet<string>> TeamMembers { get; init; } =
+        ImmutableDictionary<string, ImmutableHashSet<string>>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// True when the deployed commit is older than the environment's last approved deployment (its ancestor). A rollback
     /// is gated like any deployment and recorded as one.

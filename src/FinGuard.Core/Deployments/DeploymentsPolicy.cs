@@ -38,6 +38,22 @@ public enum PullRequestDecisionSource
     EvaluateNow,
 }
 
+/// <summary>What the deployment gate does with a deployment requested while one of the environment's freeze windows is open.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DuringFreeze>))]
+public enum DuringFreeze
+{
+    /// <summary>
+    /// Hold it (the default): GitHub keeps the deployment waiting, FinGuard says which window holds it and until when,
+    /// and decides again when the window closes. GitHub gives up after 30 days.
+    /// </summary>
+    [JsonStringEnumMemberName("hold")]
+    Hold,
+
+    /// <summary>Reject it at once; it must be deployed again after the freeze.</summary>
+    [JsonStringEnumMemberName("reject")]
+    Reject,
+}
+
 /// <summary>The deployment gate's settings for one environment.</summary>
 public sealed record EnvironmentDeploymentPolicy
 {
@@ -66,4 +82,7 @@ public sealed record EnvironmentDeploymentPolicy
     /// every window whose <c>environments</c> list is absent or names this environment.
     /// </summary>
     public ImmutableArray<string>? FreezeWindows { get; init; }
+
+    /// <summary>A deployment requested during a freeze: held until the window closes (the default), or rejected.</summary>
+    public DuringFreeze DuringFreeze { get; init; } = DuringFreeze.Hold;
 }

@@ -39,8 +39,22 @@ public static class DeploymentCommentRenderer
         ArgumentNullException.ThrowIfNull(blobName);
         var approved = record.Deployment?.State == DeploymentProtectionRuleClient.Approved;
         var text = new StringBuilder();
-        text.Append("## ").Append(approved ? "✅ FinGuard approved this deployment" : "❌ FinGuard rejected this deployment").AppendLine();
+        var exceptions = record.Result.Controls.Where(c => c.Exception is not null).ToList();
+        text.Append("## ").Append(approved ? "✅ FinGuard approved this deployment" : "❌ FinGuard rejected this deployment");
+        if (exceptions.Count > 0)
+        {
+            text.Append(" — 🚨 BREAK-GLASS");
+        }
+
+        text.AppendLine();
         text.AppendLine(record.Result.Title);
+        foreach (var exception in exceptions.Select(c => c.Exception!))
+        {
+            text.AppendLine().Append("🚨 **BREAK-GLASS**: ").Append(string.Join(", ", exception.Bypassed)).Append(" bypassed; asked for by ")
+                .Append(exception.InvokedBy.Login).Append(", approved by ").Append(exception.ApprovedBy.Login).Append(" (").Append(exception.ApprovedVia)
+                .Append(") with `").Append(exception.Label).Append("`. This decision is recorded as an exception.").AppendLine();
+        }
+
         text.AppendLine();
         text.AppendLine("| Control | Result |");
         text.AppendLine("|---|---|");

@@ -27,8 +27,8 @@ public sealed record DeploymentFactSet
     /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}; null when GitHub no longer has the run.</summary>
     public JsonElement? WorkflowRun { get; init; }
 
-    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}/approvals.</summary>
-    public JsonElement? Approvals { get; init; }
+    /// <summary>GET /repos/{o}/{r}/actions/runs/{run_id}/approvals pages (GitHub's <c>Link</c> header followed).</summary>
+    public IReadOnlyList<JsonElement> ApprovalPages { get; init; } = [];
 
     /// <summary>GET /repos/{o}/{r}/commits/{sha}/pulls pages.</summary>
     public IReadOnlyList<JsonElement> CommitPullPages { get; init; } = [];
@@ -43,6 +43,12 @@ public sealed record DeploymentFactSet
 
     public PolicyFile? OrganizationPolicy { get; init; }
 
+    /// <summary>
+    /// <c>org/team</c> → logins known to be members: the freeze-window break-glass approver teams, checked only for the
+    /// reviewers whose environment approval asks for break-glass (recorded as <c>team-members</c>, as for pull requests).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
+
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
 }
 
@@ -55,6 +61,9 @@ public sealed record DeploymentFactSet
 /// </summary>
 public sealed class DeploymentFactsLoader(GitHubApiClient api)
 {
+    /// <summary>Most pages of environment reviews read for one run.</summary>
+    public const int MaxApprovalPages = 10;
+
     public async Task<DeploymentFactSet> LoadAsync(
         long installationId,
         string repository,
@@ -81,18 +90,10 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             // The run is gone (deleted): the deployers are then only the webhook's sender.
         }
 
-        var approvalsResponse = await api.GetAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", cancellationToken);
-        var approvals = Parse(approvalsResponse);
-        facts.Add(new GitHubFact(DeploymentFactSet.ApprovalsFact, approvalsResponse.Request, approvals));
-
-        var pullPages = new List<JsonElement>();
-        var pages = await api.GetPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", 3, cancellationToken);
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var json = Parse(pages[i]);
-            pullPages.Add(json);
-            facts.Add(new GitHubFact(i == 0 ? DeploymentFactSet.CommitPullsFact : $"{DeploymentFactSet.CommitPullsFact}.page{i + 1}", pages[i].Request, json));
-        }
+        // The review history of a run is documented without paging parameters; GitHub still pages long lists with a
+        // Link header, and a review on a later page must count (or block) like one on the first.
+        var approvals = await LoadPagesAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", DeploymentFactSet.ApprovalsFact, MaxApprovalPages, facts, cancellationToken);
+        var pullPages = await LoadPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", DeploymentFactSet.CommitPullsFact, 3, facts, cancellationToken);
 
         JsonElement? tagRefs = null;
         if (shortRef is not null)
@@ -130,12 +131,35 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organizationPolicy.ToJson()));
         }
 
+        // Break-glass: the approver teams' membership of each reviewer whose approval comment asks for it.
+        var teamMembers = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
+        var policy = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy;
+        if (policy.FreezeWindow.BreakGlass is { } breakGlass)
+        {
+            var candidates = approvals
+                .SelectMany(page => DeploymentSnapshotParser.Approvals(page))
+                .Where(a => string.Equals(a.State, "approved", StringComparison.OrdinalIgnoreCase) && Core.Deployments.DeploymentFreezeControl.AsksForBreakGlass(a.Comment, breakGlass.Label))
+                .Select(a => a.User.Login)
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (candidates.Count > 0)
+            {
+                foreach (var team in breakGlass.ApproverTeams.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    teamMembers[team] = await MembersAsync(installationId, team, candidates, cancellationToken);
+                }
+
+                facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(teamMembers)));
+            }
+        }
+
         return new DeploymentFactSet
         {
+            TeamMembers = teamMembers,
             Repository = repository,
             Payload = payload,
             WorkflowRun = run,
-            Approvals = approvals,
+            ApprovalPages = approvals,
             CommitPullPages = pullPages,
             TagRefs = tagRefs,
             Compare = compare,
@@ -143,6 +167,43 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             OrganizationPolicy = organizationPolicy,
             Facts = facts,
         };
+    }
+
+    private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
+        var result = new List<JsonElement>();
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var json = Parse(pages[i]);
+            result.Add(json);
+            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
+        }
+
+        return result;
+    }
+
+    private async Task<List<string>> MembersAsync(long installationId, string team, IEnumerable<string> candidates, CancellationToken cancellationToken)
+    {
+        var parts = team.Split('/', 2);
+        var members = new List<string>();
+        foreach (var login in candidates)
+        {
+            try
+            {
+                var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
+                if (Parse(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("state", out var state) && state.GetString() == "active")
+                {
+                    members.Add(login);
+                }
+            }
+            catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+            {
+                // Not a member.
+            }
+        }
+
+        return members;
     }
 
     private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));

@@ -71,9 +71,14 @@ public static class DeploymentSnapshotParser
             DefaultBranch = repository is { } repo ? OptionalString(repo, "default_branch") : null,
             Event = OptionalString(payload, "event"),
             Deployers = [.. deployers],
-            Approvals = facts.Approvals is { } approvals ? Approvals(approvals) : [],
+            Approvals = [.. facts.ApprovalPages.SelectMany(page => Approvals(page))],
             PullRequestDecisions = decisions.IsDefault ? [] : decisions,
             PreviousApproved = previous,
+            RequestedAt = deployment is { } created && OptionalString(created, "created_at") is { } at
+                && DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var createdAt)
+                    ? createdAt
+                    : null,
+            TeamMembers = facts.TeamMembers.ToImmutableDictionary(t => t.Key, t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase),
         };
     }
 

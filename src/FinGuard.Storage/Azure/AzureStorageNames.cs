@@ -7,13 +7,15 @@ internal sealed record AzureStorageNames(
     string EvidenceIndexTable,
     string EvidenceByShaTable,
     string EvidenceChainsTable,
-    string DeliveriesTable)
+    string DeliveriesTable,
+    string DeploymentRequestsTable)
 {
     public static AzureStorageNames From(StorageOptions options) => new(
         options.EvidenceContainer,
         options.DeliveriesContainer,
-        options.TablePrefix + "EvidenceIndex",
-        options.TablePrefix + "EvidenceBySha",
-        options.TablePrefix + "EvidenceChains",
-        options.TablePrefix + "Deliveries");
+        options.TablePrefix + AzureTableNames.EvidenceIndex,
+        options.TablePrefix + AzureTableNames.EvidenceBySha,
+        options.TablePrefix + AzureTableNames.EvidenceChains,
+        options.TablePrefix + AzureTableNames.Deliveries,
+        options.TablePrefix + AzureTableNames.DeploymentRequests);
 }

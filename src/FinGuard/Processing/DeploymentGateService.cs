@@ -19,7 +19,8 @@ namespace FinGuard.Processing;
 /// <param name="Event">Its event.</param>
 /// <param name="Action">Its action.</param>
 /// <param name="Actor">Its sender.</param>
-public sealed record DeploymentTrigger(string DeliveryId, string Event, string? Action, EvidenceActor Actor);
+/// <param name="Source">The evidence record's <c>source</c>; null: <c>github-webhook:{event}.{action}</c>.</param>
+public sealed record DeploymentTrigger(string DeliveryId, string Event, string? Action, EvidenceActor Actor, string? Source = null);
 
 /// <summary>One lock per deployment request within the process, so two deliveries about it never decide at once.</summary>
 public sealed class DeploymentRequestLocks
@@ -81,7 +82,11 @@ public sealed partial class DeploymentGateService(
     private const int MaxUpdateAttempts = 8;
 
     /// <summary>Decides <paramref name="request"/> (unless it is decided already) and answers GitHub (unless it has the answer).</summary>
-    public async Task ProcessAsync(DeploymentRequest request, DeploymentTrigger trigger, InboundDelivery delivery, CancellationToken cancellationToken)
+    /// <param name="request">The request.</param>
+    /// <param name="trigger">What causes this decision.</param>
+    /// <param name="delivery">The delivery being processed, when there is one (null for the <c>FreezeWindowEdges</c> timer): the request's own payload is then read from the inbox.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    public async Task ProcessAsync(DeploymentRequest request, DeploymentTrigger trigger, InboundDelivery? delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(trigger);
@@ -136,9 +141,9 @@ public sealed partial class DeploymentGateService(
 
     private sealed record Evaluation(DeploymentFactSet Facts, ResolvedPolicy Policy, DeploymentSnapshot Snapshot, EvaluationResult Result, DateTimeOffset EvaluatedAt);
 
-    private async Task<Evaluation> EvaluateAsync(DeploymentRequest request, DeploymentTrigger trigger, InboundDelivery delivery, CancellationToken cancellationToken)
+    private async Task<Evaluation> EvaluateAsync(DeploymentRequest request, DeploymentTrigger trigger, InboundDelivery? delivery, CancellationToken cancellationToken)
     {
-        var payloadBytes = delivery.DeliveryId == request.RequestDeliveryId
+        var payloadBytes = delivery is not null && delivery.DeliveryId == request.RequestDeliveryId
             ? delivery.Body
             : (await inbox.GetAsync(request.RequestDeliveryId, cancellationToken))?.Delivery.Body
                 ?? throw new InvalidOperationException($"The deployment_protection_rule delivery {request.RequestDeliveryId} is no longer in the inbox.");

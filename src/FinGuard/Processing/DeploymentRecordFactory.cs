@@ -62,7 +62,7 @@ public static class DeploymentRecordFactory
             FinGuardVersion = Hosting.FinGuardApp.Version,
             Mode = mode,
             Action = DeploymentAction,
-            Source = $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
+            Source = trigger.Source ?? $"github-webhook:{trigger.Event}{(trigger.Action is null ? "" : "." + trigger.Action)}",
             DeliveryId = trigger.DeliveryId,
             Actor = trigger.Actor,
             Subject = new EvidenceSubject
@@ -82,7 +82,7 @@ public static class DeploymentRecordFactory
                 approved ? "success" : "failure",
                 result.ReasonCode,
                 result.Title,
-                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons)).ToList()),
+                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, EvidenceRecordFactory.ExceptionOf(c))).ToList()),
             Deployment = new EvidenceDeployment
             {
                 Environment = request.Environment,

@@ -88,7 +88,7 @@ public static class EvidenceRecordFactory
     }
 
     /// <summary>The evidence form of a control's exception (break-glass), or null.</summary>
-    private static EvidenceExceptionInfo? ExceptionOf(ControlResult control) => control.Exception is not { } exception
+    internal static EvidenceExceptionInfo? ExceptionOf(ControlResult control) => control.Exception is not { } exception
         ? null
         : new EvidenceExceptionInfo
         {

@@ -10,6 +10,7 @@ using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Auth;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
+using FinGuard.Storage.Deployments;
 using FinGuard.Storage.Evidence;
 
 namespace FinGuard.Processing;
@@ -30,6 +31,10 @@ namespace FinGuard.Processing;
 /// freeze-window policy changed since the last read; then every open pull request
 /// (<c>GET /repos/{owner}/{repo}/pulls?state=open</c>) is evaluated again, recorded as evidence with source
 /// <c>finguard-timer:FreezeWindowEdges</c>, and its check run updated.</item>
+/// <item><b>Held deployments</b>: at the same edges (or policy change), every deployment request of the repository
+/// still waiting for FinGuard's answer (<see cref="IDeploymentRequests.ListOpenAsync"/>: one held by a freeze window
+/// with <c>during-freeze: hold</c>, or one waiting for approvals) is decided again by <see cref="DeploymentGateService"/>,
+/// evidence first, source <c>finguard-timer:FreezeWindowEdges</c>. A request whose freeze is still on stays waiting.</item>
 /// <item><b>Break-glass expiry</b>: while a window is open, an open pull request carrying the break-glass label whose latest
 /// evidence record passed by break-glass that has expired since is evaluated again (and then fails).</item>
 /// </list>
@@ -78,6 +83,8 @@ public sealed partial class FreezeWindowEdgesJob(
                 services.GetRequiredService<PullRequestFactsLoader>(),
                 services.GetRequiredService<GitHubApiClient>(),
                 services.GetRequiredService<PullRequestEvaluationService>(),
+                services.GetRequiredService<DeploymentGateService>(),
+                services.GetRequiredService<IDeploymentRequests>(),
                 now,
                 $"{FunctionNames.FreezeWindowEdges}:{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture)}");
             foreach (var (chain, repository) in repositories.OrderBy(r => r.Key, StringComparer.Ordinal).ToList())
@@ -222,10 +229,28 @@ public sealed partial class FreezeWindowEdgesJob(
             tally.Evaluated++;
         }
 
-        if (toEvaluate.Count > 0)
+        var redecided = edges.Length > 0 || changed ? await RedecideDeploymentsAsync(repository, run, cancellationToken) : 0;
+        tally.Deployments += redecided;
+        if (toEvaluate.Count > 0 || redecided > 0)
         {
             tally.Repositories.Add(repository.Repository);
         }
+    }
+
+    /// <summary>Decides again every deployment request of the repository that GitHub still waits on; returns how many.</summary>
+    private static async Task<int> RedecideDeploymentsAsync(FreezeWindowEdgesRepository repository, Run run, CancellationToken cancellationToken)
+    {
+        run.OpenDeployments ??= await run.Requests.ListOpenAsync(cancellationToken);
+        var waiting = run.OpenDeployments
+            .Where(r => r.State == DeploymentRequestState.Waiting && string.Equals(r.Repository, repository.Repository, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        var trigger = new DeploymentTrigger(run.DeliveryId, TriggerEvent, FunctionNames.FreezeWindowEdges, new EvidenceActor("system", null, "finguard"), EvidenceSource);
+        foreach (var request in waiting)
+        {
+            await run.Gate.ProcessAsync(request, trigger, null, cancellationToken);
+        }
+
+        return waiting.Count;
     }
 
     /// <summary>The freeze-window policy of the default branch, from the cache unless older than <see cref="PolicyRefresh"/>; whether it changed since the last read.</summary>
@@ -304,7 +329,18 @@ public sealed partial class FreezeWindowEdgesJob(
 
     private sealed record OpenPull(int Number, string? HeadSha, List<string> Labels);
 
-    private sealed record Run(PullRequestFactsLoader Loader, GitHubApiClient Api, PullRequestEvaluationService Evaluation, DateTimeOffset Now, string DeliveryId);
+    private sealed record Run(
+        PullRequestFactsLoader Loader,
+        GitHubApiClient Api,
+        PullRequestEvaluationService Evaluation,
+        DeploymentGateService Gate,
+        IDeploymentRequests Requests,
+        DateTimeOffset Now,
+        string DeliveryId)
+    {
+        /// <summary>Every deployment request not answered yet (read once per run, when a repository first needs it).</summary>
+        public IReadOnlyList<DeploymentRequest>? OpenDeployments { get; set; }
+    }
 
     /// <summary>What a run did, for its outcome line.</summary>
     private sealed class Tally
@@ -318,6 +354,8 @@ public sealed partial class FreezeWindowEdgesJob(
         public int Expired { get; set; }
 
         public int Evaluated { get; set; }
+
+        public int Deployments { get; set; }
 
         public int Suspended { get; set; }
 
@@ -338,6 +376,11 @@ public sealed partial class FreezeWindowEdgesJob(
             }
 
             text += ".";
+            if (Deployments > 0)
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $" Decided again {Deployments} waiting deployment request(s).");
+            }
+
             if (Failed.Count > 0)
             {
                 text += $" Failed, retried next run: {string.Join(", ", Failed)}.";

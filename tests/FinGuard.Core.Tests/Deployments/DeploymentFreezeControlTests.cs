@@ -34,14 +34,24 @@ public sealed class DeploymentFreezeControlTests
     }
 
     [Fact]
-    public void An_open_window_freezes_every_environment_it_does_not_exclude()
+    public void An_open_window_holds_a_deployment_to_every_environment_it_does_not_exclude()
     {
         var result = Evaluate("production", null, true, YearEnd);
 
-        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal(ControlStatus.Pending, result.Status);
         Assert.Equal("freeze-window", result.Id);
+        Assert.Equal("Held by freeze window year-end until 2026-12-01 00:00 UTC.", result.Summary);
+        Assert.StartsWith("FinGuard decides again when the freeze ends (GitHub keeps a deployment waiting for up to 30 days). This policy has no break-glass procedure", result.HowToFix, StringComparison.Ordinal);
+        Assert.Null(result.Exception);
+    }
+
+    [Fact]
+    public void With_during_freeze_reject_an_open_window_rejects_the_deployment()
+    {
+        var result = Evaluate("production", new EnvironmentDeploymentPolicy { Name = "production", DuringFreeze = DuringFreeze.Reject }, true, YearEnd);
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
         Assert.Equal("production is frozen: year-end until 2026-12-01 00:00 UTC.", result.Summary);
-        Assert.Contains("Break-glass is not available for deployments", result.HowToFix, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,7 +60,7 @@ public sealed class DeploymentFreezeControlTests
         var result = Evaluate("production", null, true, StagingOnly);
 
         Assert.Equal(ControlStatus.Skipped, result.Status);
-        Assert.Equal(ControlStatus.Fail, Evaluate("Staging", null, true, StagingOnly).Status);
+        Assert.Equal(ControlStatus.Pending, Evaluate("Staging", null, true, StagingOnly).Status);
     }
 
     [Fact]
@@ -58,7 +68,7 @@ public sealed class DeploymentFreezeControlTests
     {
         var named = new EnvironmentDeploymentPolicy { Name = "production", FreezeWindows = ["staging-only"] };
 
-        Assert.Equal(ControlStatus.Fail, Evaluate("production", named, true, StagingOnly, Later).Status);
+        Assert.Equal(ControlStatus.Pending, Evaluate("production", named, true, StagingOnly, Later).Status);
         Assert.Equal(ControlStatus.Skipped, Evaluate("production", named with { FreezeWindows = [] }, true, YearEnd).Status);
     }
 

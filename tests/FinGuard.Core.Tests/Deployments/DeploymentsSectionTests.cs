@@ -25,6 +25,7 @@ public sealed class DeploymentsSectionTests
                 branches: ["**"]
               require-pr-decision: evaluate-now
               freeze-windows: [Month-end close]
+              during-freeze: reject
             preview: {}
         """;
 
@@ -64,6 +65,8 @@ public sealed class DeploymentsSectionTests
         Assert.Equal<string>(["Month-end close"], environments[1].FreezeWindows!.Value!.Value);
         Assert.Equal(PullRequestDecisionSource.EvaluateNow, environments[1].RequirePullRequestDecision!.Value);
         Assert.Null(environments[2].RequiredApprovals);
+        Assert.Null(production.DuringFreeze);
+        Assert.Equal(new PolicySetting<DuringFreeze>(DuringFreeze.Reject, 17, 7), environments[1].DuringFreeze);
     }
 
     [Fact]
@@ -90,6 +93,7 @@ public sealed class DeploymentsSectionTests
         Assert.Empty(other.AllowedTags);
         Assert.Equal(PullRequestDecisionSource.Evidence, other.RequirePullRequestDecision);
         Assert.Null(other.FreezeWindows);
+        Assert.Equal((DuringFreeze.Hold, DuringFreeze.Reject, DuringFreeze.Hold), (production.DuringFreeze, staging.DuringFreeze, other.DuringFreeze));
     }
 
     [Fact]
@@ -112,6 +116,8 @@ public sealed class DeploymentsSectionTests
     [InlineData("deployments:\n  environments:\n    production:\n      allowed-refs:\n        branches: [refs/heads/main]\n", "6:20: deployments.environments.production.allowed-refs.branches: 'refs/heads/main': write the branch name without refs/heads/ (main)")]
     [InlineData("deployments:\n  environments:\n    production:\n      allowed-refs:\n        branches: []\n        tags: []\n", "6:9: deployments.environments.production.allowed-refs.branches: branches and tags are both empty, so nothing could be deployed to this environment; list at least one branch or tag pattern")]
     [InlineData("deployments:\n  environments:\n    production:\n      freeze-windows: all\n", "5:23: deployments.environments.production.freeze-windows: expected inherit or a list of freeze window names, got 'all'")]
+    [InlineData("deployments:\n  environments:\n    production:\n      during-freeze: wait\n", "5:22: deployments.environments.production.during-freeze: unknown value 'wait' (allowed: hold, reject)")]
+    [InlineData("deployments:\n  environments:\n    production:\n      during-freeze: rejected\n", "5:22: deployments.environments.production.during-freeze: unknown value 'rejected' (did you mean 'reject'? allowed: hold, reject)")]
     [InlineData("deployments:\n  environments:\n    production:\n      required-aprovals: 2\n", "5:7: unknown key 'required-aprovals' in deployments.environments.production (did you mean 'required-approvals'?)")]
     [InlineData("deployments:\n  environments:\n    production:\n", "4:16: deployments.environments.production: expected the environment's settings (key: value lines indented below it), got an empty value; write {} to use the defaults")]
     [InlineData("deployments:\n  environments:\n    - production\n", "4:5: deployments.environments: expected environment names with their settings (production: …), got a list; write 'production:' with its settings indented below, not a '- ' list")]
@@ -212,6 +218,18 @@ public sealed class DeploymentsSectionTests
     }
 
     [Fact]
+    public void Under_enforcement_during_freeze_may_only_move_from_hold_to_reject()
+    {
+        var (policy, problems) = Resolve(
+            "version: 1\ndeployments:\n  enforced: true\n  environments:\n    production:\n      during-freeze: reject\n",
+            "version: 1\ndeployments:\n  environments:\n    production:\n      during-freeze: hold\n    staging:\n      during-freeze: reject\n");
+
+        Assert.Equal(DuringFreeze.Reject, policy.For("production").DuringFreeze);
+        Assert.Equal(DuringFreeze.Reject, policy.For("staging").DuringFreeze);
+        Assert.Equal(["5:7: deployments.environments.production.during-freeze: hold is weaker than the organisation's enforced reject; using reject"], problems);
+    }
+
+    [Fact]
     public void The_resolved_section_is_recorded_in_the_policy_json()
     {
         var (policy, _) = Resolve(null, Example);
@@ -225,5 +243,7 @@ public sealed class DeploymentsSectionTests
         Assert.Equal<string>(["**"], staging.AllowedBranches);
         Assert.Equal<string>(["Month-end close"], staging.FreezeWindows!.Value);
         Assert.Null(back.Deployments.For("production").FreezeWindows);
+        Assert.Equal("reject", json.GetProperty("deployments").GetProperty("environments")[1].GetProperty("duringFreeze").GetString());
+        Assert.Equal(DuringFreeze.Reject, staging.DuringFreeze);
     }
 }

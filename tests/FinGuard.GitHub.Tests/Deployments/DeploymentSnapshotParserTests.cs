@@ -91,7 +91,7 @@ public sealed class DeploymentSnapshotParserTests
         {
             Repository = "Codertocat/Hello-World",
             Payload = PayloadFile(),
-            Approvals = Json(approvals),
+            ApprovalPages = [Json(approvals)],
             CommitPullPages = [Json(Pulls((2, DeployedSha, null, false)))],
             TagRefs = Json(new JsonArray()),
         };

@@ -52,6 +52,12 @@ public sealed class DeploymentScenario
     /// <summary>Who started the workflow run (the webhook's sender and the run's triggering actor).</summary>
     public ScenarioUser Deployer { get; init; } = new("deployer-dave", 9_201);
 
+    /// <summary>The deployment's <c>created_at</c> in the payload; null: the payload file's.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Environment reviews per page of GET …/approvals (GitHub's <c>Link</c> header to the next); null: one page.</summary>
+    public int? ApprovalsPerPage { get; init; }
+
     /// <summary>The pull requests GitHub associates with <see cref="Sha"/>.</summary>
     public List<ScenarioPull> Pulls { get; } = [];
 
@@ -88,6 +94,12 @@ public sealed class DeploymentScenario
         deployment["ref"] = Ref;
         deployment["environment"] = Environment;
         deployment["original_environment"] = Environment;
+        if (CreatedAt is { } created)
+        {
+            deployment["created_at"] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            deployment["updated_at"] = deployment["created_at"]!.DeepClone();
+        }
+
         deployment["creator"]!["login"] = Deployer.Login;
         deployment["creator"]!["id"] = Deployer.Id;
         payload["pull_requests"] = new JsonArray();
@@ -124,7 +136,15 @@ public sealed class DeploymentScenario
     {
         ArgumentNullException.ThrowIfNull(github);
         github.RespondJson("GET", string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}"), WorkflowRunJson().ToJsonString());
-        github.Respond("GET", string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}/approvals"), _ => FakeResponse.Json(ApprovalsJson()));
+        var approvalsPath = string.Create(CultureInfo.InvariantCulture, $"/repos/{FullName}/actions/runs/{RunId}/approvals");
+        if (ApprovalsPerPage is { } perPage)
+        {
+            github.RespondPaged("GET", approvalsPath, () => [.. ApprovalsJson().Chunk(perPage).Select(page => new JsonArray([.. page.Select(a => a!.DeepClone())]).ToJsonString())]);
+        }
+        else
+        {
+            github.Respond("GET", approvalsPath, _ => FakeResponse.Json(ApprovalsJson()));
+        }
         github.RespondPaged("GET", $"/repos/{FullName}/commits/{Sha}/pulls", [PullsJson().ToJsonString()]);
         github.RespondJson("GET", $"/repos/{FullName}/git/matching-refs/tags/{Ref}", "[]");
         if (RepositoryPolicy is not null)

@@ -197,6 +197,17 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         Respond(method, pathOrTemplate, request => PagedResponse(request, pages, extraHeaders));
     }
 
+    /// <summary>As <see cref="RespondPaged(string, string, IReadOnlyList{string}, IDictionary{string, string}?)"/>, with the pages computed per request (a list that grows during a test).</summary>
+    public void RespondPaged(string method, string pathOrTemplate, Func<IReadOnlyList<string>> pagesJson)
+    {
+        ArgumentNullException.ThrowIfNull(pagesJson);
+        Respond(method, pathOrTemplate, request =>
+        {
+            var pages = pagesJson().ToArray();
+            return PagedResponse(request, pages.Length == 0 ? ["[]"] : pages, null);
+        });
+    }
+
     /// <summary>Recorded requests answered by, or matching, <paramref name="method"/> <paramref name="pathOrTemplate"/>.</summary>
     public IReadOnlyList<RecordedRequest> FindRequests(string method, string pathOrTemplate)
     {

@@ -203,6 +203,28 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     }
 
     [Fact]
+    public async Task Environment_reviews_on_later_pages_of_the_approvals_list_count()
+    {
+        var pr = await ApprovedPullRequestAsync("octo-org", NewRepo("custody"));
+        var deployment = new DeploymentScenario(pr.Owner, pr.Repo) { ApprovalsPerPage = 1 };
+        deployment.Pulls.Add(new ScenarioPull(pr.Number, pr.HeadSha, deployment.Sha, Merged: true));
+        deployment.WithApproval(deployment.Deployer).WithApproval(Erin).WithApproval(Frank);
+        deployment.ServeOn(github);
+        RecordCallbacks(deployment);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var decision = await DecisionAsync();
+
+        // One review per page: only reading pages 2 and 3 finds the two independent approvals.
+        Assert.Equal("approved", decision.State);
+        Assert.Contains("2 of 2 required environment approvals. Approved by approver-erin and approver-frank.", decision.Comment, StringComparison.Ordinal);
+        Assert.Equal(3, github.FindRequests("GET", $"/repos/{deployment.FullName}/actions/runs/{deployment.RunId}/approvals").Count);
+        var record = await RecordAsync(Assert.Single(await DeploymentEntriesAsync(deployment.FullName)));
+        Assert.Equal(["approvals", "approvals.page2", "approvals.page3"], record.Facts.Select(f => f.Name).Where(n => n.StartsWith("approvals", StringComparison.Ordinal)));
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
     public async Task With_evaluate_now_a_pull_request_without_a_recorded_decision_is_evaluated_at_deployment_time_and_linked()
     {
         var pr = new PullRequestScenario("octo-org", NewRepo("loans"), number: 9).WithCommit(verified: true).WithTwoIndependentApprovals();
@@ -272,7 +294,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     }
 
     [Fact]
-    public async Task A_deployment_during_a_freeze_is_rejected()
+    public async Task With_during_freeze_reject_a_deployment_during_a_freeze_is_rejected()
     {
         var pr = await ApprovedPullRequestAsync("octo-org", NewRepo("treasury"));
         var deployment = MergeOf(pr).WithApproval(Erin).WithApproval(Frank);
@@ -284,6 +306,10 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
                   from: 2000-01-01T00:00:00Z
                   to: 2100-01-01T00:00:00Z
                   environments: [production]
+            deployments:
+              environments:
+                production:
+                  during-freeze: reject
             """;
         deployment.ServeOn(github);
         RecordCallbacks(deployment);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FinGuard.Functions;
+using FinGuard.Storage.Azure;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Tests.Infrastructure;
 
@@ -176,6 +177,17 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
         var vault = Assert.Single(compiled.Resources("Microsoft.KeyVault/vaults"));
         Assert.True(vault["properties"]!["enableRbacAuthorization"]!.GetValue<bool>());
         Assert.True(vault["properties"]!["enableSoftDelete"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void The_template_creates_every_table_the_code_uses_and_no_other()
+    {
+        // ARM writes '${tablePrefix}Name' as [format('{0}Name', parameters('tablePrefix'))].
+        var declared = compiled.Template["variables"]!["tableNames"]!.AsArray().Select(n => (string)n!).ToList();
+        var expected = AzureTableNames.All.Select(name => $"[format('{{0}}{name}', parameters('tablePrefix'))]").ToList();
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), declared.Order(StringComparer.Ordinal));
+        Assert.Single(compiled.Resources("Microsoft.Storage/storageAccounts/tableServices/tables"), t => ((string)t["name"]!).Contains("variables('tableNames')", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -160,6 +160,10 @@ public sealed record EnvironmentSection
     public const string AllowedRefsKey = "allowed-refs";
     public const string RequirePullRequestDecisionKey = "require-pr-decision";
     public const string FreezeWindowsKey = "freeze-windows";
+    public const string DuringFreezeKey = "during-freeze";
+
+    /// <summary>Written forms of <see cref="Deployments.DuringFreeze"/>.</summary>
+    public static IReadOnlyList<string> DuringFreezeNames { get; } = ["hold", "reject"];
 
     /// <summary>Written forms of <see cref="PullRequestDecisionSource"/>.</summary>
     public static IReadOnlyList<string> DecisionSourceNames { get; } = ["evidence", "evaluate-now"];
@@ -180,6 +184,9 @@ public sealed record EnvironmentSection
     /// <summary><c>freeze-windows</c>: a list of window names, or a null value for <c>inherit</c>.</summary>
     public PolicySetting<ImmutableArray<string>?>? FreezeWindows { get; init; }
 
+    /// <summary><c>during-freeze</c>: <c>hold</c> or <c>reject</c>.</summary>
+    public PolicySetting<DuringFreeze>? DuringFreeze { get; init; }
+
     internal static EnvironmentSection Read(PolicyMappingReader reader, PolicySetting<string> name)
     {
         var refs = reader.Section(AllowedRefsKey, ReadAllowedRefs);
@@ -197,6 +204,7 @@ public sealed record EnvironmentSection
             AllowedTags = refs?.Tags,
             RequirePullRequestDecision = ReadDecisionSource(reader),
             FreezeWindows = ReadFreezeWindows(reader),
+            DuringFreeze = ReadDuringFreeze(reader),
         };
     }
 
@@ -209,6 +217,7 @@ public sealed record EnvironmentSection
         AllowedTags = AllowedTags?.Value ?? current.AllowedTags,
         RequirePullRequestDecision = RequirePullRequestDecision?.Value ?? current.RequirePullRequestDecision,
         FreezeWindows = FreezeWindows is { } windows ? windows.Value : current.FreezeWindows,
+        DuringFreeze = DuringFreeze?.Value ?? current.DuringFreeze,
     };
 
     /// <summary>This entry over an enforced <paramref name="enforced"/>: only what makes it stricter is taken; the rest is reported.</summary>
@@ -249,8 +258,23 @@ public sealed record EnvironmentSection
             }
         }
 
+        // reject is the stricter: a held deployment goes out by itself once the freeze ends.
+        var duringFreeze = enforced.DuringFreeze;
+        if (DuringFreeze is { } during)
+        {
+            if (during.Value == Deployments.DuringFreeze.Reject || duringFreeze == Deployments.DuringFreeze.Hold)
+            {
+                duringFreeze = during.Value;
+            }
+            else
+            {
+                problems.Add(new PolicyProblem(during.Line, during.Column, $"{section}.{DuringFreezeKey}: hold is weaker than the organisation's enforced reject; using reject"));
+            }
+        }
+
         return enforced with
         {
+            DuringFreeze = duringFreeze,
             RequiredApprovals = merge.AtLeast(RequiredApprovalsKey, enforced.RequiredApprovals, RequiredApprovals),
             AllowedBranches = Narrow(section, $"{AllowedRefsKey}.branches", enforced.AllowedBranches, AllowedBranches, problems),
             AllowedTags = Narrow(section, $"{AllowedRefsKey}.tags", enforced.AllowedTags, AllowedTags, problems),
@@ -309,6 +333,27 @@ public sealed record EnvironmentSection
                 var near = NearestName.Find(text.Value, DecisionSourceNames);
                 var hint = near is null ? string.Empty : $"did you mean '{near}'? ";
                 reader.Report(node!.Line, node.Column, reader.PathOf(RequirePullRequestDecisionKey), $"unknown value '{text.Value}' ({hint}allowed: {string.Join(", ", DecisionSourceNames)})");
+                return null;
+        }
+    }
+
+    private static PolicySetting<DuringFreeze>? ReadDuringFreeze(PolicyMappingReader reader)
+    {
+        if (FreezeWindowSection.Text(reader, DuringFreezeKey, out var node) is not { } text)
+        {
+            return null;
+        }
+
+        switch (text.Value)
+        {
+            case "hold":
+                return new PolicySetting<DuringFreeze>(Deployments.DuringFreeze.Hold, text.Line, text.Column);
+            case "reject":
+                return new PolicySetting<DuringFreeze>(Deployments.DuringFreeze.Reject, text.Line, text.Column);
+            default:
+                var near = NearestName.Find(text.Value, DuringFreezeNames);
+                var hint = near is null ? string.Empty : $"did you mean '{near}'? ";
+                reader.Report(node!.Line, node.Column, reader.PathOf(DuringFreezeKey), $"unknown value '{text.Value}' ({hint}allowed: {string.Join(", ", DuringFreezeNames)})");
                 return null;
         }
     }
