@@ -21,8 +21,10 @@ public static class GitHubServiceCollectionExtensions
     {
         services.AddOptions<GitHubAppOptions>()
             .Bind(configuration.GetSection(GitHubAppOptions.SectionName))
+            .PostConfigure(o => o.ClearUnresolvedKeyVaultReferences())
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddHostedService<KeyVaultReferenceStartupLog>();
 
         services.AddSingleton<AppJwtFactory>();
         services.AddSingleton<InstallationTokenCache>();

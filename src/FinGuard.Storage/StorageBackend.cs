@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -11,6 +12,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FinGuard.Storage;
+
+/// <summary>Whether the process writes to storage (the server) or only reads it (an auditor's export and verify).</summary>
+public enum StorageAccess
+{
+    /// <summary>The server: containers and tables are created on first use.</summary>
+    ReadWrite,
+
+    /// <summary>A reader: nothing is ever created (Storage Blob Data Reader and Storage Table Data Reader suffice).</summary>
+    ReadOnly,
+}
 
 /// <summary>Names reported by <see cref="IStorageHealth.BackendName"/>.</summary>
 public static class StorageBackendNames
@@ -44,12 +55,28 @@ internal sealed class StorageBackend : IDisposable
     /// <summary>Pending deployment protection rule requests (<c>{root}/deployments</c>, or the <c>DeploymentRequests</c> table).</summary>
     public IDeploymentRequests DeploymentRequests { get; private init; } = null!;
 
-    public static StorageBackend Create(StorageOptions options, ILoggerFactory? loggerFactory = null)
+    /// <param name="options">Storage settings.</param>
+    /// <param name="loggerFactory">Logs of the chain writer.</param>
+    /// <param name="access">
+    /// <see cref="StorageAccess.ReadOnly"/> for commands that only read (an auditor's export and live verify): on Azure,
+    /// no container or table is ever created, a missing one is reported by name, and the evidence store refuses appends.
+    /// </param>
+    public static StorageBackend Create(StorageOptions options, ILoggerFactory? loggerFactory = null, StorageAccess access = StorageAccess.ReadWrite)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.UsesAzure
-            ? CreateAzure(options, AzureStorageClients.Create(options), loggerFactory)
-            : CreateLocal(options.LocalPath, loggerFactory);
+        if (!options.UsesAzure)
+        {
+            return CreateLocal(options.LocalPath, loggerFactory);
+        }
+
+        var clients = AzureStorageClients.Create(options, createsMissing: access == StorageAccess.ReadWrite);
+        var backend = CreateAzure(options, clients, loggerFactory);
+        return access == StorageAccess.ReadWrite
+            ? backend
+            : new StorageBackend(backend.EvidenceObjects, new ReadOnlyEvidenceStore(backend.Evidence, clients, options.EvidenceContainer), backend.Inbox, backend.Health)
+            {
+                DeploymentRequests = backend.DeploymentRequests,
+            };
     }
 
     /// <summary>
@@ -98,6 +125,39 @@ internal sealed class StorageBackend : IDisposable
         TokenCredential? credential = null,
         ILoggerFactory? loggerFactory = null) =>
         CreateAzure(options, AzureStorageClients.Create(options, credential, blobOptions, tableOptions), loggerFactory);
+
+    /// <summary>
+    /// The evidence store of a reader: checks first that the evidence container exists (so that a wrong container name
+    /// is reported as such, before any table is read), then reads; appends are refused.
+    /// </summary>
+    private sealed class ReadOnlyEvidenceStore(IEvidenceStore inner, AzureStorageClients clients, string container) : IEvidenceStore, IDisposable
+    {
+        public Task<EvidenceReceipt> AppendAsync(EvidenceRecord record, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("This evidence store was opened read-only.");
+
+        public async Task<byte[]?> ReadAsync(string blobName, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.ReadAsync(blobName, cancellationToken);
+        }
+
+        public async IAsyncEnumerable<EvidenceIndexEntry> ListAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            await foreach (var entry in inner.ListAsync(chain, cancellationToken))
+            {
+                yield return entry;
+            }
+        }
+
+        public async Task<IReadOnlyList<EvidenceIndexEntry>> FindByShaAsync(string chain, string headSha, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.FindByShaAsync(chain, headSha, cancellationToken);
+        }
+
+        public void Dispose() => (inner as IDisposable)?.Dispose();
+    }
 
     public void Dispose()
     {

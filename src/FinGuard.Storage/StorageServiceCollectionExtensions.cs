@@ -12,9 +12,11 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IEvidenceStore"/>, <see cref="IDeliveryInbox"/>, <see cref="IStorageHealth"/> and <see cref="Deployments.IDeploymentRequests"/> for the
     /// backend configured in the <c>Storage</c> section: Azure when a connection string or service URIs are set,
-    /// otherwise the local folder. Options are validated on start.
+    /// otherwise the local folder. Options are validated on start. <paramref name="access"/>
+    /// <see cref="StorageAccess.ReadOnly"/> is for commands that only read: nothing is created, and a missing container or
+    /// table is reported as <see cref="StorageResourceMissingException"/>.
     /// </summary>
-    public static IServiceCollection AddFinGuardStorage(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddFinGuardStorage(this IServiceCollection services, IConfiguration configuration, StorageAccess access = StorageAccess.ReadWrite)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -29,7 +31,8 @@ public static class StorageServiceCollectionExtensions
 
         services.AddSingleton(sp => StorageBackend.Create(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            access));
         services.AddSingleton<IEvidenceStore>(sp => sp.GetRequiredService<StorageBackend>().Evidence);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Inbox);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);

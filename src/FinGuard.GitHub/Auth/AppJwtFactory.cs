@@ -81,6 +81,12 @@ public sealed class AppJwtFactory : IDisposable
 
     private SigningCredentials CreateCredentials()
     {
+        if (string.IsNullOrWhiteSpace(_options.AppId)
+            && _options.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.AppId)}") is { } unresolved)
+        {
+            throw new GitHubAuthException($"No GitHub App id: {unresolved}.");
+        }
+
         if (string.IsNullOrWhiteSpace(_options.AppId))
         {
             throw new GitHubAuthException(

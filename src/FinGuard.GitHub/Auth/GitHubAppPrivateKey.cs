@@ -36,6 +36,11 @@ public static class GitHubAppPrivateKey
                     $"{setting} ('{options.PrivateKeyPath}') could not be read: {ex.GetType().Name}.", ex);
             }
         }
+        else if ((options.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.PrivateKey)}")
+                  ?? options.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.PrivateKeyPath)}")) is { } unresolved)
+        {
+            throw new GitHubAuthException($"No GitHub App private key: {unresolved}.");
+        }
         else
         {
             throw new GitHubAuthException(

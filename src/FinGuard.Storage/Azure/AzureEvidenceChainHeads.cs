@@ -11,7 +11,7 @@ internal sealed class AzureEvidenceChainHeads(AzureStorageClients clients, strin
 
     public async Task<EvidenceChainHead> GetAsync(string chain, CancellationToken cancellationToken)
     {
-        var table = await clients.TableAsync(tableName, cancellationToken);
+        var table = await clients.TableAsync(tableName, cancellationToken, "evidence chain-head");
         var row = await table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Chain(chain), HeadRowKey, cancellationToken: cancellationToken);
         if (!row.HasValue || row.Value is null)
         {
@@ -25,7 +25,7 @@ internal sealed class AzureEvidenceChainHeads(AzureStorageClients clients, strin
     public async Task<bool> TryReplaceAsync(string chain, EvidenceChainHead expected, long sequence, string sha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expected);
-        var table = await clients.TableAsync(tableName, cancellationToken);
+        var table = await clients.TableAsync(tableName, cancellationToken, "evidence chain-head");
         var entity = new TableEntity(TableKeys.Chain(chain), HeadRowKey)
         {
             ["Sequence"] = sequence,

@@ -16,8 +16,8 @@ internal sealed class AzureEvidenceIndex(AzureStorageClients clients, AzureStora
     public async Task UpsertAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var index = await clients.TableAsync(names.EvidenceIndexTable, cancellationToken);
-        var bySha = await clients.TableAsync(names.EvidenceByShaTable, cancellationToken);
+        var index = await clients.TableAsync(names.EvidenceIndexTable, cancellationToken, "evidence index");
+        var bySha = await clients.TableAsync(names.EvidenceByShaTable, cancellationToken, "evidence index (by SHA)");
         var partition = TableKeys.Chain(entry.Chain);
         var sequence = TableKeys.Sequence(entry.Sequence);
         await bySha.UpsertEntityAsync(ToEntity(entry, partition, $"{TableKeys.HeadSha(entry.HeadSha)}_{sequence}"), TableUpdateMode.Replace, cancellationToken);
@@ -26,7 +26,7 @@ internal sealed class AzureEvidenceIndex(AzureStorageClients clients, AzureStora
 
     public async IAsyncEnumerable<EvidenceIndexEntry> ListAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var index = await clients.TableAsync(names.EvidenceIndexTable, cancellationToken);
+        var index = await clients.TableAsync(names.EvidenceIndexTable, cancellationToken, "evidence index");
         var partition = TableKeys.Chain(chain);
         // Table storage returns a partition in row-key order, i.e. sequence order.
         await foreach (var entity in index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), cancellationToken: cancellationToken))
@@ -37,7 +37,7 @@ internal sealed class AzureEvidenceIndex(AzureStorageClients clients, AzureStora
 
     public async Task<IReadOnlyList<EvidenceIndexEntry>> FindByHeadShaAsync(string chain, string headSha, CancellationToken cancellationToken)
     {
-        var bySha = await clients.TableAsync(names.EvidenceByShaTable, cancellationToken);
+        var bySha = await clients.TableAsync(names.EvidenceByShaTable, cancellationToken, "evidence index (by SHA)");
         var partition = TableKeys.Chain(chain);
         var prefix = TableKeys.HeadSha(headSha) + "_";
         var end = TableKeys.HeadSha(headSha) + "`"; // '`' follows '_' in ordinal order

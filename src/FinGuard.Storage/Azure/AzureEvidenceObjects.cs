@@ -15,7 +15,7 @@ internal sealed class AzureEvidenceObjects(AzureStorageClients clients, string c
 {
     public async Task<bool> TryCreateAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        var container = await clients.ContainerAsync(containerName, cancellationToken);
+        var container = await clients.ContainerAsync(containerName, cancellationToken, "evidence");
         var options = new BlobUploadOptions
         {
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -37,7 +37,7 @@ internal sealed class AzureEvidenceObjects(AzureStorageClients clients, string c
 
     public async Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken)
     {
-        var container = await clients.ContainerAsync(containerName, cancellationToken);
+        var container = await clients.ContainerAsync(containerName, cancellationToken, "evidence");
         try
         {
             var result = await container.GetBlobClient(name).DownloadContentAsync(cancellationToken);

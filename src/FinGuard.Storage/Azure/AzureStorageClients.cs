@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
@@ -7,19 +8,27 @@ using Azure.Storage.Blobs;
 namespace FinGuard.Storage.Azure;
 
 /// <summary>
-/// The Blob and Table service clients of one storage account, and the containers and tables in it, each created
-/// on first use (CreateIfNotExists once per process; a failed attempt is retried on the next use).
+/// The Blob and Table service clients of one storage account, and the containers and tables in it. The server's
+/// clients create each container and table on first use (CreateIfNotExists once per process; a failed attempt is
+/// retried on the next use). Read-only clients (<see cref="CreatesMissing"/> false: the auditor's
+/// <c>finguard evidence export</c> and <c>verify --live</c>, which may run with only Storage Blob Data Reader and
+/// Storage Table Data Reader) never create anything: they check once that the container or table exists, with a
+/// request those roles allow (a one-item listing), and throw <see cref="StorageResourceMissingException"/> when not.
 /// </summary>
 internal sealed class AzureStorageClients
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<BlobContainerClient>>> _containers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
 
-    public AzureStorageClients(BlobServiceClient blobs, TableServiceClient tables)
+    public AzureStorageClients(BlobServiceClient blobs, TableServiceClient tables, bool createsMissing = true)
     {
         Blobs = blobs;
         Tables = tables;
+        CreatesMissing = createsMissing;
     }
+
+    /// <summary>True (the server): create missing containers and tables. False (readers): never create; report them missing.</summary>
+    public bool CreatesMissing { get; }
 
     public BlobServiceClient Blobs { get; }
 
@@ -33,7 +42,8 @@ internal sealed class AzureStorageClients
         StorageOptions options,
         TokenCredential? credential = null,
         BlobClientOptions? blobOptions = null,
-        TableClientOptions? tableOptions = null)
+        TableClientOptions? tableOptions = null,
+        bool createsMissing = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -42,7 +52,8 @@ internal sealed class AzureStorageClients
             {
                 return new AzureStorageClients(
                     new BlobServiceClient(options.ConnectionString, blobOptions),
-                    new TableServiceClient(options.ConnectionString, tableOptions));
+                    new TableServiceClient(options.ConnectionString, tableOptions),
+                    createsMissing);
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
             {
@@ -62,24 +73,69 @@ internal sealed class AzureStorageClients
         credential ??= new DefaultAzureCredential();
         return new AzureStorageClients(
             new BlobServiceClient(options.BlobServiceUri, credential, blobOptions),
-            new TableServiceClient(options.TableServiceUri, credential, tableOptions));
+            new TableServiceClient(options.TableServiceUri, credential, tableOptions),
+            createsMissing);
     }
 
     // Creation is shared by every concurrent caller, so it is not tied to any one caller's cancellation token;
     // each caller still stops waiting when its own token is cancelled.
-    public Task<BlobContainerClient> ContainerAsync(string name, CancellationToken cancellationToken) =>
+    /// <param name="name">The container.</param>
+    /// <param name="purpose">What the container holds, for the "does not exist" message (e.g. <c>evidence</c>).</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    public Task<BlobContainerClient> ContainerAsync(string name, CancellationToken cancellationToken, string purpose = "blob") =>
         EnsureAsync(_containers, name, async () =>
         {
             var container = Blobs.GetBlobContainerClient(name);
-            await container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+            if (CreatesMissing)
+            {
+                await container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+                return container;
+            }
+
+            try
+            {
+                await foreach (var _ in container.GetBlobsAsync(cancellationToken: CancellationToken.None).AsPages(pageSizeHint: 1))
+                {
+                    break;
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new StorageResourceMissingException(
+                    $"{purpose} container '{name}' does not exist in {Blobs.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/')}. "
+                    + "Check Storage:EvidenceContainer and the storage account; this read-only command never creates it.");
+            }
+
             return container;
         }, cancellationToken);
 
-    public Task<TableClient> TableAsync(string name, CancellationToken cancellationToken) =>
+    /// <param name="name">The table.</param>
+    /// <param name="purpose">What the table holds, for the "does not exist" message (e.g. <c>evidence index</c>).</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    public Task<TableClient> TableAsync(string name, CancellationToken cancellationToken, string purpose = "storage") =>
         EnsureAsync(_tables, name, async () =>
         {
             var table = Tables.GetTableClient(name);
-            await table.CreateIfNotExistsAsync(CancellationToken.None);
+            if (CreatesMissing)
+            {
+                await table.CreateIfNotExistsAsync(CancellationToken.None);
+                return table;
+            }
+
+            try
+            {
+                await foreach (var _ in table.QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: CancellationToken.None).AsPages(pageSizeHint: 1))
+                {
+                    break;
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new StorageResourceMissingException(
+                    $"{purpose} table '{name}' does not exist in {Tables.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/')}. "
+                    + "Check Storage:TablePrefix and the storage account; this read-only command never creates it.");
+            }
+
             return table;
         }, cancellationToken);
 

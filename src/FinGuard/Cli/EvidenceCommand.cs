@@ -67,6 +67,11 @@ public static class EvidenceCommand
             await stderr.WriteLineAsync($"finguard evidence {args[0]}: {ex.Message}{Environment.NewLine}{Usage}");
             return 2;
         }
+        catch (StorageResourceMissingException ex)
+        {
+            await stderr.WriteLineAsync($"finguard evidence {args[0]}: {ex.Message}");
+            return 2;
+        }
     }
 
     private static async Task<int> ExportAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
@@ -402,7 +407,11 @@ public static class EvidenceCommand
     private static string Range(BundleChain range) =>
         range.First is null ? "" : string.Create(CultureInfo.InvariantCulture, $" (records {range.First}–{range.Last})");
 
-    /// <summary>The evidence store configured like <c>finguard serve</c>: appsettings.json, environment, then switches.</summary>
+    /// <summary>
+    /// The evidence store configured like <c>finguard serve</c> (appsettings.json, environment, then switches), opened
+    /// read-only: an auditor with only Storage Blob Data Reader and Storage Table Data Reader can export and verify, and
+    /// nothing is ever created in the account.
+    /// </summary>
     private static OpenedStore OpenStore(IReadOnlyList<string> switches)
     {
         var configuration = new ConfigurationBuilder()
@@ -411,7 +420,7 @@ public static class EvidenceCommand
             .AddEnvironmentVariables()
             .AddCommandLine([.. switches])
             .Build();
-        var provider = new ServiceCollection().AddLogging().AddFinGuardStorage(configuration).BuildServiceProvider();
+        var provider = new ServiceCollection().AddLogging().AddFinGuardStorage(configuration, StorageAccess.ReadOnly).BuildServiceProvider();
         try
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;

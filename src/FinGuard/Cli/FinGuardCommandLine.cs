@@ -1,4 +1,6 @@
+using FinGuard.Evidence;
 using FinGuard.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FinGuard.Cli;
 
@@ -14,6 +16,8 @@ public static class FinGuardCommandLine
           finguard serve [--urls URL] [ASP.NET Core configuration switches]
               Run the webhook server (also the Azure Functions custom handler).
               Storage: Azure when Storage:ConnectionString is set, else a local folder (Storage:LocalPath, default ./.finguard).
+              Exit 1 without starting when the configuration is invalid, or when FinGuard:Mode=production and the
+              evidence container is not verified write-once.
           finguard config validate FILE [--org]
               Check a policy file (.github/finguard.yml; --org for the organisation's .github repository finguard.yml).
               Prints FILE:LINE:COL: message for each problem (exit 1), or a one-line summary when it is valid (exit 0).
@@ -49,12 +53,7 @@ public static class FinGuardCommandLine
         switch (command)
         {
             case "serve":
-                await using (var app = FinGuardApp.Build(rest))
-                {
-                    await app.RunAsync();
-                }
-
-                return 0;
+                return await ServeAsync(rest, stderr);
             case "config":
                 return await ConfigCommand.RunAsync(rest, stdout, stderr);
             case "evaluate":
@@ -73,5 +72,40 @@ public static class FinGuardCommandLine
                 await stderr.WriteLineAsync($"finguard: unknown command '{command}'. Run 'finguard help' for the list of commands.");
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// <c>finguard serve</c>. The configuration and the <c>FinGuard:Mode</c> evidence check are run before the host starts,
+    /// so that a refusal ends the process with one message on stderr and exit code 1, not with the host's stack trace.
+    /// </summary>
+    private static async Task<int> ServeAsync(string[] args, TextWriter stderr)
+    {
+        await using var app = FinGuardApp.Build(args);
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+            await app.Services.GetRequiredService<EvidenceModeStartupCheck>().StartAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is OptionsValidationException
+            || (ex is AggregateException all && all.InnerExceptions.All(e => e is OptionsValidationException)))
+        {
+            var failures = ex is OptionsValidationException one
+                ? one.Failures
+                : ((AggregateException)ex).InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures);
+            await stderr.WriteLineAsync($"finguard serve: refusing to start: the configuration is invalid: {string.Join(" ", failures)}");
+            return 1;
+        }
+        catch (EvidenceModeException ex)
+        {
+            await stderr.WriteLineAsync(
+                $"finguard serve: refusing to start: {ex.Message}{Environment.NewLine}"
+                + "To fix it, either lock a time-based retention policy on the evidence container (version-level immutability, "
+                + "as infra/main.bicep sets up; see docs/evidence.md), or, against Azurite or a local folder, run in development "
+                + "mode: --FinGuard:Mode=development (environment: FinGuard__Mode=development).");
+            return 1;
+        }
+
+        await app.RunAsync();
+        return 0;
     }
 }

@@ -15,6 +15,8 @@ namespace FinGuard.Evidence;
 /// otherwise records state <c>"mode": "production"</c>.</item>
 /// </list>
 /// Refusing means <see cref="StartAsync"/> throws <see cref="EvidenceModeException"/>, so the host does not start.
+/// The decision is made once per instance: <c>finguard serve</c> calls <see cref="StartAsync"/> before starting the host
+/// (so that it can refuse with a message instead of the host's stack trace), and the hosted service reuses it.
 /// </summary>
 public sealed partial class EvidenceModeStartupCheck(
     IOptions<FinGuardModeOptions> mode,
@@ -23,19 +25,40 @@ public sealed partial class EvidenceModeStartupCheck(
     IServiceProvider services,
     ILogger<EvidenceModeStartupCheck> logger) : IHostedService
 {
+    private readonly Lock _lock = new();
+    private Task<(bool Allowed, string Message)>? _decision;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var (allowed, message) = await DecideAsync(mode.Value, storage.Value, services, cancellationToken);
-        if (!allowed)
+        Task<(bool Allowed, string Message)> decision;
+        lock (_lock)
         {
-            LogRefused(message);
-            throw new EvidenceModeException(message);
+            decision = _decision ??= DecideAndLogAsync(cancellationToken);
         }
 
-        LogMode(state.Current, message);
+        var (allowed, message) = await decision.WaitAsync(cancellationToken);
+        if (!allowed)
+        {
+            throw new EvidenceModeException(message);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<(bool Allowed, string Message)> DecideAndLogAsync(CancellationToken cancellationToken)
+    {
+        var (allowed, message) = await DecideAsync(mode.Value, storage.Value, services, cancellationToken);
+        if (allowed)
+        {
+            LogMode(state.Current, message);
+        }
+        else
+        {
+            LogRefused(message);
+        }
+
+        return (allowed, message);
+    }
 
     /// <summary>
     /// The decision for a mode and a storage configuration. Verifies the Azure container only in production mode; on

@@ -21,7 +21,10 @@ public static class EvidenceServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<EvidenceModeState>();
-        services.AddHostedService<EvidenceModeStartupCheck>();
+        // One instance: `finguard serve` runs the check before starting the host (to refuse with a message, not a
+        // stack trace), and the hosted service then reuses its decision.
+        services.AddSingleton<EvidenceModeStartupCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<EvidenceModeStartupCheck>());
         services.AddSingleton(sp => CheckpointChainCatalog.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<CheckpointWriter>();
         services.AddSingleton<IScheduledJob, DailyCheckpointJob>();

@@ -24,13 +24,19 @@ public static class HealthEndpoints
         var (storageOk, storageDetail) = await storage.CheckAsync(cancellationToken);
         checks.Add(new ReadinessCheck("storage", storageOk, $"{storage.BackendName}: {storageDetail}"));
 
+        var webhookSecretReference = options.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.WebhookSecret)}");
         checks.Add(string.IsNullOrEmpty(options.WebhookSecret)
-            ? new ReadinessCheck("webhook-secret", false, "GitHub:WebhookSecret is not configured; every webhook delivery is rejected with 503 until it is.")
+            ? new ReadinessCheck("webhook-secret", false, webhookSecretReference is null
+                ? "GitHub:WebhookSecret is not configured; every webhook delivery is rejected with 503 until it is."
+                : $"{webhookSecretReference}; every webhook delivery is rejected with 503 until it resolves.")
             : new ReadinessCheck("webhook-secret", true, "configured"));
 
+        var appReferences = options.UnresolvedKeyVaultReferences.Where(s => !s.EndsWith(nameof(GitHubAppOptions.WebhookSecret), StringComparison.Ordinal)).ToList();
         checks.Add(options.HasAppCredentials
             ? new ReadinessCheck("github-app", true, $"app {options.AppId}, private key loaded")
-            : new ReadinessCheck("github-app", false, "GitHub:AppId and GitHub:PrivateKey (or GitHub:PrivateKeyPath) are not both configured; FinGuard cannot call GitHub."));
+            : new ReadinessCheck("github-app", false, appReferences.Count == 0
+                ? "GitHub:AppId and GitHub:PrivateKey (or GitHub:PrivateKeyPath) are not both configured; FinGuard cannot call GitHub."
+                : string.Join("; ", appReferences.Select(GitHubAppOptions.UnresolvedKeyVaultReferenceMessage)) + "; FinGuard cannot call GitHub."));
 
         var report = new ReadinessReport(checks.TrueForAll(c => c.Ok) ? "ready" : "not-ready", checks);
         return report.Status == "ready"

@@ -17,7 +17,8 @@ namespace FinGuard.Setup;
 /// GitHub's "new App" page for the user or an organisation, with a one-time <c>state</c>.</item>
 /// <item><c>GET /setup/callback?code&amp;state</c>: GitHub's redirect after the App was created: checks the state,
 /// exchanges the code (<c>POST app-manifests/{code}/conversions</c>) and writes id, private key, webhook secret and
-/// OAuth client credentials to the secrets file (0600), which is loaded as configuration.</item>
+/// OAuth client credentials to the secrets file (0600), which is loaded as configuration — or, with
+/// <c>Setup:KeyVaultUri</c>, stores the private key and webhook secret in Key Vault (<see cref="KeyVaultSetupSecretsStore"/>).</item>
 /// <item><c>GET /setup/installed</c>: where GitHub sends the user after installing the App (the manifest's <c>setup_url</c>).</item>
 /// </list>
 /// <c>/setup</c> and <c>/setup/callback</c> work only while no App credentials are configured, and by default only for
@@ -104,7 +105,7 @@ public static partial class SetupEndpoints
         IOptionsMonitor<SetupOptions> setup,
         SetupStateStore states,
         AppManifestConversionClient conversion,
-        SetupSecretsFile secrets,
+        ISetupSecretsStore secrets,
         ILogger<SetupFlow> logger,
         string? code,
         string? state,
@@ -139,8 +140,10 @@ public static partial class SetupEndpoints
             return Html(context, StatusCodes.Status502BadGateway, SetupPages.Message(Nonce(context), "Setup did not complete", ex.Message, retry: true));
         }
 
-        LogSetupCompleted(logger, credentials.AppId, credentials.Slug, credentials.Owner ?? "(unknown)", secrets.Path);
-        return Html(context, StatusCodes.Status200OK, SetupPages.Completed(Nonce(context), credentials, secrets.Path));
+        LogSetupCompleted(logger, credentials.AppId, credentials.Slug, credentials.Owner ?? "(unknown)", secrets.Location);
+        return Html(context, StatusCodes.Status200OK, secrets is KeyVaultSetupSecretsStore
+            ? SetupPages.CompletedInKeyVault(Nonce(context), credentials, secrets.Location)
+            : SetupPages.Completed(Nonce(context), credentials, secrets.Location));
     }
 
     internal static ContentHttpResult Installed(HttpContext context, string? installation_id, string? setup_action) =>
@@ -215,8 +218,8 @@ public static partial class SetupEndpoints
         return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Setup complete: GitHub App {AppId} ({Slug}) owned by {Owner}; credentials written to {SecretsPath}")]
-    private static partial void LogSetupCompleted(ILogger logger, string appId, string slug, string owner, string secretsPath);
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Setup complete: GitHub App {AppId} ({Slug}) owned by {Owner}; credentials stored in {SecretsLocation}")]
+    private static partial void LogSetupCompleted(ILogger logger, string appId, string slug, string owner, string secretsLocation);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Setup callback rejected: the state does not match a setup started from this browser")]
     private static partial void LogStateRejected(ILogger logger);

@@ -14,6 +14,14 @@ public sealed class SetupOptions : IValidatableObject
     public string? SecretsPath { get; set; }
 
     /// <summary>
+    /// A Key Vault (e.g. <c>https://kv-finguard.vault.azure.net/</c>, the <c>keyVaultName</c> output of infra/main.bicep):
+    /// when set, setup stores the private key and webhook secret there as <c>github-app-private-key</c> and
+    /// <c>github-webhook-secret</c> (the names the Function App's Key Vault references use) instead of writing
+    /// <see cref="SecretsPath"/>. Signs in with <c>DefaultAzureCredential</c> (<c>az login</c>); needs Key Vault Secrets Officer.
+    /// </summary>
+    public Uri? KeyVaultUri { get; set; }
+
+    /// <summary>
     /// The public base URL GitHub reaches FinGuard on (webhooks, post-install page), e.g. the Function App URL or a
     /// tunnel. Default: the address the setup page was opened on.
     /// </summary>
@@ -42,6 +50,11 @@ public sealed class SetupOptions : IValidatableObject
             {
                 yield return new ValidationResult($"{SectionName}:{name} must be an absolute http(s) URL.", [name]);
             }
+        }
+
+        if (KeyVaultUri is not null && (!KeyVaultUri.IsAbsoluteUri || KeyVaultUri.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(KeyVaultUri)} must be an absolute https URL, e.g. https://NAME.vault.azure.net/.", [nameof(KeyVaultUri)]);
         }
     }
 

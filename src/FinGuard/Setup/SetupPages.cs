@@ -117,6 +117,41 @@ internal static class SetupPages
         return Layout(nonce, "FinGuard is registered", body.ToString(), script: false);
     }
 
+    /// <summary>The completion page when the secrets went to Key Vault: what is stored where, and the App id to deploy with.</summary>
+    public static string CompletedInKeyVault(string nonce, AppCredentials app, string location)
+    {
+        var e = HtmlEncoder.Default;
+        var body = new StringBuilder();
+        body.Append("<h1 id=\"completed\">FinGuard is registered</h1>");
+        body.Append("<p>GitHub created the App <strong>").Append(e.Encode(app.Name ?? app.Slug)).Append("</strong> (id <code id=\"app-id\">")
+            .Append(e.Encode(app.AppId)).Append("</code>")
+            .Append(app.Owner is null ? "" : ", owned by " + e.Encode(app.Owner)).Append(").</p>");
+        body.Append("<p>Its private key")
+            .Append(app.WebhookSecret is null ? "" : " and webhook secret")
+            .Append(" are stored in <code id=\"secrets-location\">").Append(e.Encode(location))
+            .Append("</code>, the secrets the Function App's Key Vault references read. Nothing was written to disk; the OAuth client secret was not kept (FinGuard does not use it; GitHub can issue a new one).</p>");
+        if (app.WebhookSecret is null)
+        {
+            body.Append("<p><strong>GitHub returned no webhook secret.</strong> FinGuard rejects every delivery until one is configured: set a secret in the App's settings and store it as <code>")
+                .Append(KeyVaultSetupSecretsStore.WebhookSecretName).Append("</code>.</p>");
+        }
+
+        body.Append("<h2>Next</h2><ol>");
+        body.Append("<li>Deploy again with the App id (not a secret): <code>export FINGUARD_GITHUB_APP_ID=").Append(e.Encode(app.AppId))
+            .Append("</code> and run the deployment (docs/install.md, step 4). That also makes the Function App re-read its Key Vault references.</li>");
+        if (app.HtmlUrl is not null)
+        {
+            body.Append("<li><a id=\"install\" href=\"").Append(e.Encode(app.HtmlUrl.TrimEnd('/') + "/installations/new")).Append("\">Install the App</a> on the repositories FinGuard should guard.</li>");
+        }
+        else
+        {
+            body.Append("<li>Install the App from its settings page on GitHub.</li>");
+        }
+
+        body.Append("<li>Require the <code>FinGuard</code> check, with this App as its source, in a branch ruleset (docs/install.md).</li></ol>");
+        return Layout(nonce, "FinGuard is registered", body.ToString(), script: false);
+    }
+
     public static string AlreadyConfigured(string nonce, string appId)
     {
         var body = "<h1 id=\"configured\">FinGuard is already configured</h1><p>GitHub App <code>" + HtmlEncoder.Default.Encode(appId)

@@ -10,7 +10,7 @@ namespace FinGuard.Setup;
 /// (<c>{"GitHub":{"AppId":...,"PrivateKey":...,"WebhookSecret":...}}</c>) readable by the owner only (0600),
 /// loaded at start with reload on change, so the credentials take effect without editing any other setting.
 /// </summary>
-public sealed class SetupSecretsFile
+public sealed class SetupSecretsFile : ISetupSecretsStore
 {
     public const string DefaultFileName = "secrets.json";
 
@@ -22,6 +22,9 @@ public sealed class SetupSecretsFile
 
     /// <summary>Absolute path of the file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc/>
+    public string Location => Path;
 
     /// <summary><c>Setup:SecretsPath</c>, else <c>&lt;Storage:LocalPath&gt;/secrets.json</c>, as an absolute path.</summary>
     public static string ResolvePath(IConfiguration configuration)

@@ -7,7 +7,7 @@ namespace FinGuard.Setup;
 
 public static class SetupServiceCollectionExtensions
 {
-    /// <summary>Setup options (with <c>GitHub:WebBaseUrl</c>), the state store, the manifest, the conversion client, the secrets file and the start-up hint.</summary>
+    /// <summary>Setup options (with <c>GitHub:WebBaseUrl</c>), the state store, the manifest, the conversion client, where the secrets go (the secrets file, or Key Vault with <c>Setup:KeyVaultUri</c>) and the start-up hint.</summary>
     public static IServiceCollection AddFinGuardSetup(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -26,6 +26,9 @@ public static class SetupServiceCollectionExtensions
         services.AddSingleton<SetupStateStore>();
         services.AddSingleton(new AppManifestTemplateSource());
         services.AddSingleton(sp => new SetupSecretsFile(SetupSecretsFile.ResolvePath(sp.GetRequiredService<IConfiguration>())));
+        services.AddSingleton<ISetupSecretsStore>(sp => sp.GetRequiredService<IOptions<SetupOptions>>().Value.KeyVaultUri is { } vault
+            ? KeyVaultSetupSecretsStore.Create(vault)
+            : sp.GetRequiredService<SetupSecretsFile>());
         services.AddHttpClient<AppManifestConversionClient>((sp, http) =>
         {
             http.BaseAddress = sp.GetRequiredService<IOptionsMonitor<GitHubAppOptions>>().CurrentValue.GetApiBaseAddress();

@@ -40,6 +40,14 @@ public static class WebhookEndpoints
     {
         // Read per request so a rotated secret takes effect without a restart.
         var secret = options.CurrentValue.WebhookSecret;
+        if (string.IsNullOrEmpty(secret)
+            && options.CurrentValue.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.WebhookSecret)}") is { } unresolved)
+        {
+            logger.RejectedUnresolvedSecret(unresolved);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "webhook-secret-not-configured", "Webhook secret not configured",
+                $"FinGuard cannot verify deliveries and rejects them all: {unresolved}. See /readyz.");
+        }
+
         if (string.IsNullOrEmpty(secret))
         {
             logger.RejectedNoSecret();

@@ -5,6 +5,9 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Rejected a webhook delivery: no webhook secret is configured (GitHub:WebhookSecret)")]
     public static partial void RejectedNoSecret(this ILogger logger);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Rejected a webhook delivery: {Problem}")]
+    public static partial void RejectedUnresolvedSecret(this ILogger logger, string problem);
+
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Rejected webhook delivery {DeliveryId}: signature {Problem}")]
     public static partial void RejectedSignature(this ILogger logger, string deliveryId, string problem);
 
