@@ -138,6 +138,9 @@ public sealed record DeploymentSnapshot
     public ImmutableDictionary<string, ImmutableHashSet<string>> TeamMembers { get; init; } =
         ImmutableDictionary<string, ImmutableHashSet<string>>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Check runs and scanner output for <see cref="Sha"/>; null when not loaded (the policy names no scan source).</summary>
+    public Scans.ScanFacts? Scans { get; init; }
+
     /// <summary>
     /// True when the deployed commit is older than the environment's last approved deployment (its ancestor). A rollback
     /// is gated like any deployment and recorded as one.

@@ -97,14 +97,14 @@ public sealed class ScanStatusControl : IControl
         if (latest is null)
         {
             state.Pend(subject, $"has not been reported on {shortSha} yet; waiting for it");
-            state.ChecksWaiting++;
+            state.Waiting.Add(check.Name);
             return;
         }
 
         if (latest.Status != "completed")
         {
             state.Pend(subject, $"is {latest.Status.Replace('_', ' ')} on {shortSha}; waiting for it to complete");
-            state.ChecksWaiting++;
+            state.Waiting.Add(check.Name);
             return;
         }
 
@@ -140,7 +140,7 @@ public sealed class ScanStatusControl : IControl
         {
             case null or ScanFileState.WaitingForWorkflow:
                 state.Pend(subject, $"waiting for {workflow} on {shortSha} to complete and upload artifact `{artifact.Name}`");
-                state.FilesWaiting++;
+                state.Waiting.Add($"{artifact.Name}/{file}");
                 return;
             case ScanFileState.ArtifactMissing:
                 state.Fail(
@@ -308,10 +308,19 @@ public sealed class ScanStatusControl : IControl
         return status switch
         {
             ControlStatus.Fail => $"Scans on {shortSha}: {string.Join(", ", parts)}{waivedNote}.",
-            ControlStatus.Pending => $"Waiting for {state.ChecksWaiting + state.FilesWaiting} scan result(s) on {shortSha}{waivedNote}.",
+            ControlStatus.Pending => $"Waiting for {Names(state.Waiting)} on {shortSha}{waivedNote}.",
             _ => $"Scans on {shortSha} are clean: {state.ChecksPassed} required check(s) passed, {state.FilesRead} scan file(s) without findings at or above {policy.Threshold.Name()}{waivedNote}.",
         };
     }
+
+    /// <summary><c>CodeQL</c>, <c>CodeQL and semgrep</c>, <c>CodeQL, semgrep and 2 more</c>.</summary>
+    private static string Names(List<string> names) => names.Count switch
+    {
+        1 => names[0],
+        2 => $"{names[0]} and {names[1]}",
+        3 => $"{names[0]}, {names[1]} and {names[2]}",
+        _ => $"{names[0]}, {names[1]} and {names.Count - 2} more",
+    };
 
     private static string Counts(ScanReport report)
     {
@@ -372,13 +381,12 @@ public sealed class ScanStatusControl : IControl
 
         public int ChecksFailed { get; set; }
 
-        public int ChecksWaiting { get; set; }
+        /// <summary>The required checks and scan files still awaited, by name.</summary>
+        public List<string> Waiting { get; } = [];
 
         public int FilesRead { get; set; }
 
         public int FilesMissing { get; set; }
-
-        public int FilesWaiting { get; set; }
 
         public int ToolErrors { get; set; }
 

@@ -22,6 +22,7 @@ public static class DeploymentCommentRenderer
         [ChainOfCustodyControl.ControlId] = "Chain of custody",
         [DeploymentSeparationOfDutiesControl.ControlId] = "Deployment separation of duties",
         [AllowedRefsControl.ControlId] = "Allowed source refs",
+        [Core.Scans.ScanStatusControl.ControlId] = "Security scans",
         [FreezeWindowControl.ControlId] = "Freeze window",
         [Evaluation.PullRequestEvaluator.PolicyControlId] = "Policy file",
     };

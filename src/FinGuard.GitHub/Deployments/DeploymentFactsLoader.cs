@@ -49,6 +49,15 @@ public sealed record DeploymentFactSet
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
 
+    /// <summary>Whether the deployed commit's scan facts were loaded (the policy names scan sources).</summary>
+    public bool ScansLoaded { get; init; }
+
+    /// <summary>GitHub's check-runs pages for the deployed commit.</summary>
+    public IReadOnlyList<JsonElement> ScanCheckRunPages { get; init; } = [];
+
+    /// <summary>One record per configured scanner output file (see <see cref="Scans.ScanFactsParser"/>).</summary>
+    public IReadOnlyList<JsonElement> ScanFiles { get; init; } = [];
+
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
 }
 
@@ -59,7 +68,7 @@ public sealed record DeploymentFactSet
 /// must not bring its own policy) and the organisation's <c>finguard.yml</c> — and, when the environment has an earlier
 /// approved deployment of another commit, how the two commits compare (for the rollback flag).
 /// </summary>
-public sealed class DeploymentFactsLoader(GitHubApiClient api)
+public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLoader scans)
 {
     /// <summary>Most pages of environment reviews read for one run.</summary>
     public const int MaxApprovalPages = 10;
@@ -153,8 +162,17 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api)
             }
         }
 
+        Scans.ScanFactsResponses? scanResponses = null;
+        if (policy.ScanStatus is { Enabled: true, HasSources: true })
+        {
+            scanResponses = await scans.LoadAsync(installationId, repository, sha, policy.ScanStatus, facts, cancellationToken);
+        }
+
         return new DeploymentFactSet
         {
+            ScansLoaded = scanResponses is not null,
+            ScanCheckRunPages = scanResponses?.CheckRunPages ?? [],
+            ScanFiles = scanResponses?.Files ?? [],
             TeamMembers = teamMembers,
             Repository = repository,
             Payload = payload,

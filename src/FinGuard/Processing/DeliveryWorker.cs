@@ -87,8 +87,10 @@ public sealed partial class DeliveryWorker(
             });
 
             await using var services = scopes.CreateAsyncScope();
-            var handler = services.ServiceProvider.GetServices<IDeliveryHandler>().FirstOrDefault(h => h.Events.Contains(delivery.Event));
-            if (handler is null)
+            // Every handler of the event runs (a finished check can matter to pull requests and to deployments alike);
+            // each is idempotent per delivery, so a retry after one of them failed repeats the others harmlessly.
+            var handlers = services.ServiceProvider.GetServices<IDeliveryHandler>().Where(h => h.Events.Contains(delivery.Event)).ToList();
+            if (handlers.Count == 0)
             {
                 await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
                 return;
@@ -96,7 +98,11 @@ public sealed partial class DeliveryWorker(
 
             try
             {
-                await handler.HandleAsync(delivery, cancellationToken);
+                foreach (var handler in handlers)
+                {
+                    await handler.HandleAsync(delivery, cancellationToken);
+                }
+
                 await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
                 LogProcessed(delivery.Event, delivery.Action);
             }

@@ -17,6 +17,8 @@ namespace FinGuard.Processing;
 /// request is ever sent elsewhere), store the request durably, then decide it (<see cref="DeploymentGateService"/>).</item>
 /// <item><c>deployment_review</c> <c>approved</c> or <c>rejected</c>: an environment review arrived; every stored request
 /// of that workflow run and environment that is not answered yet is decided again.</item>
+/// <item><c>check_run</c> and <c>workflow_run</c> <c>completed</c> (another app's check, a scan workflow): a scan of a
+/// commit may have finished; every waiting request for that commit is decided again (the <c>scan-status</c> control).</item>
 /// </list>
 /// The webhook itself was answered with 202 on arrival; all of this runs in the worker, and GitHub waits (up to 30 days).
 /// </summary>
@@ -27,7 +29,8 @@ public sealed partial class DeploymentDeliveryHandler(
     TimeProvider time,
     ILogger<DeploymentDeliveryHandler> logger) : IDeliveryHandler
 {
-    public IReadOnlyCollection<string> Events { get; } = [WebhookEvents.DeploymentProtectionRule, WebhookEvents.DeploymentReview];
+    public IReadOnlyCollection<string> Events { get; } =
+        [WebhookEvents.DeploymentProtectionRule, WebhookEvents.DeploymentReview, WebhookEvents.CheckRun, WebhookEvents.WorkflowRun];
 
     public async Task HandleAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
@@ -45,6 +48,12 @@ public sealed partial class DeploymentDeliveryHandler(
                 break;
             case DeploymentReviewPayload { Action: "approved" or "rejected" } reviewed:
                 await ReviewedAsync(delivery, reviewed, cancellationToken);
+                break;
+            case CheckRunPayload { Action: "completed" } check when check.CheckRun.ExternalId?.StartsWith("finguard:", StringComparison.Ordinal) != true:
+                await ScanCompletedAsync(delivery, check, check.CheckRun.HeadSha, cancellationToken);
+                break;
+            case WorkflowRunPayload { Action: "completed" } workflow:
+                await ScanCompletedAsync(delivery, workflow, workflow.WorkflowRun.HeadSha, cancellationToken);
                 break;
             default:
                 LogSkipped(delivery.Event, delivery.Action);
@@ -125,6 +134,36 @@ public sealed partial class DeploymentDeliveryHandler(
             await gate.ProcessAsync(request, trigger, delivery, cancellationToken);
         }
     }
+
+    /// <summary>A check or workflow finished on <paramref name="sha"/>: decide again every waiting deployment of that commit.</summary>
+    private async Task ScanCompletedAsync(InboundDelivery delivery, WebhookPayload payload, string sha, CancellationToken cancellationToken)
+    {
+        if (payload.Repository is not { } repository)
+        {
+            return;
+        }
+
+        var waiting = (await requests.ListOpenAsync(cancellationToken))
+            .Where(r => r.State == DeploymentRequestState.Waiting
+                && string.Equals(r.Repository, repository.FullName, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(r.Sha, sha, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            LogSkipped(delivery.Event, delivery.Action);
+            return;
+        }
+
+        LogScanCompleted(repository.FullName, sha, waiting.Count);
+        var trigger = Trigger(delivery, payload.Sender);
+        foreach (var request in waiting)
+        {
+            await gate.ProcessAsync(request, trigger, delivery, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 3226, Level = LogLevel.Information, Message = "A check or workflow completed on {Repository}@{Sha}: {Count} waiting deployment request(s) to decide again")]
+    private partial void LogScanCompleted(string repository, string sha, int count);
 
     private static DeploymentTrigger Trigger(InboundDelivery delivery, WebhookUser? sender) => new(
         delivery.DeliveryId,

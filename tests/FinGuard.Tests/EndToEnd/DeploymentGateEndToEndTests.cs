@@ -181,7 +181,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         Assert.Equal(new EvidenceActor("user", 9_201, "deployer-dave"), record.Actor);
         Assert.Equal(["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs"], record.Facts.Select(f => f.Name));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
-        Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "freeze-window"], record.Result.Controls.Select(c => c.Id));
+        Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
         Assert.Equal(("pass", "success", "all-controls-passed"), (record.Result.Verdict, record.Result.Conclusion, record.Result.ReasonCode));
         Assert.Equal(
             new EvidenceDeployment { Environment = "production", DeploymentId = deployment.DeploymentId, RunId = deployment.RunId, Ref = "main", RefKind = "branch", State = "approved", Rollback = false },
@@ -322,6 +322,83 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         var record = await RecordAsync(Assert.Single(await DeploymentEntriesAsync(deployment.FullName)));
         Assert.Equal("freeze-window:fail", record.Result.ReasonCode);
         Assert.Single(record.Policy.BlobShas);
+    }
+
+    /// <summary>GitHub's recorded <c>check_run.completed</c> example, as another app's check on <paramref name="sha"/>.</summary>
+    private static JsonObject CheckRunCompleted(DeploymentScenario deployment, string sha, string name, string conclusion)
+    {
+        var payload = WebhookExamples.First("check_run", "completed");
+        payload["check_run"]!["name"] = name;
+        payload["check_run"]!["head_sha"] = sha;
+        payload["check_run"]!["conclusion"] = conclusion;
+        payload["check_run"]!["external_id"] = string.Empty;
+        payload["check_run"]!["pull_requests"] = new JsonArray();
+        payload["repository"]!["full_name"] = deployment.FullName;
+        payload["repository"]!["name"] = deployment.Repo;
+        payload["repository"]!["owner"]!["login"] = deployment.Owner;
+        payload["installation"] = new JsonObject { ["id"] = deployment.InstallationId, ["node_id"] = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+        return payload;
+    }
+
+    private void AddCodeQl(DeploymentScenario deployment, string status, string? conclusion) =>
+        github.AddCheckRun(deployment.Owner, deployment.Repo, new JsonObject
+        {
+            ["name"] = "CodeQL",
+            ["head_sha"] = deployment.Sha,
+            ["status"] = status,
+            ["conclusion"] = conclusion,
+            ["app"] = new JsonObject { ["id"] = 57789, ["slug"] = "github-advanced-security", ["name"] = "GitHub Advanced Security" },
+        });
+
+    [Fact]
+    public async Task A_deployed_commit_whose_required_scan_is_running_waits_and_is_approved_when_the_scan_passes()
+    {
+        var pr = await ApprovedPullRequestAsync("octo-org", NewRepo("scans"));
+        var deployment = MergeOf(pr).WithApproval(Erin).WithApproval(Frank);
+        deployment.RepositoryPolicy = "version: 1\nscan-status:\n  required-checks: [CodeQL]\n";
+        deployment.ServeOn(github);
+        RecordCallbacks(deployment);
+        AddCodeQl(deployment, "in_progress", null);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var progress = await Eventually.GetAsync(() => callbacks.FirstOrDefault(c => c.State is null), () => "no progress comment");
+        Assert.Contains($"Waiting for CodeQL on {deployment.Sha[..7]}", progress.Comment, StringComparison.Ordinal);
+        Assert.DoesNotContain(callbacks, c => c.State is not null);
+
+        // An unrelated check finishing on another commit changes nothing; CodeQL finishing on the deployed commit decides.
+        var unrelated = await DeliverAsync("check_run", CheckRunCompleted(deployment, PullRequestScenario.NewSha(), "unit-tests", "success"));
+        await CompletedAsync(unrelated);
+        Assert.DoesNotContain(callbacks, c => c.State is not null);
+        AddCodeQl(deployment, "completed", "success");
+        var completed = await DeliverAsync("check_run", CheckRunCompleted(deployment, deployment.Sha, "CodeQL", "success"));
+        var decision = await DecisionAsync();
+
+        Assert.Equal("approved", decision.State);
+        Assert.True(decision.EvidenceExisted);
+        Assert.Contains($"| ✅ Security scans | Scans on {deployment.Sha[..7]} are clean: 1 required check(s) passed", decision.Comment, StringComparison.Ordinal);
+        var record = await RecordAsync(Assert.Single(await DeploymentEntriesAsync(deployment.FullName)));
+        Assert.Equal(completed, record.DeliveryId);
+        Assert.Contains(record.Facts, f => f.Name == "scans.check-runs");
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_deployed_commit_whose_required_scan_failed_is_rejected()
+    {
+        var pr = await ApprovedPullRequestAsync("octo-org", NewRepo("scanfail"));
+        var deployment = MergeOf(pr).WithApproval(Erin).WithApproval(Frank);
+        deployment.RepositoryPolicy = "version: 1\nscan-status:\n  required-checks: [CodeQL]\n";
+        deployment.ServeOn(github);
+        RecordCallbacks(deployment);
+        AddCodeQl(deployment, "completed", "failure");
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var decision = await DecisionAsync();
+
+        Assert.Equal("rejected", decision.State);
+        Assert.True(decision.EvidenceExisted);
+        Assert.Contains("| ❌ Security scans |", decision.Comment, StringComparison.Ordinal);
+        Assert.Contains("1 required check(s) failed", decision.Comment, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -200,7 +200,7 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
         var waiting = await WaitForCheckRunAsync(scenario.HeadSha, _ => true);
 
         Assert.Equal("action_required", (string?)waiting["conclusion"]);
-        Assert.Contains("| Security scans (`scan-status`) | ⏳ pending | Waiting for 1 scan result(s)", (string)waiting["output"]!["summary"]!, StringComparison.Ordinal);
+        Assert.Contains("| Security scans (`scan-status`) | ⏳ pending | Waiting for security-results/semgrep.json on", (string)waiting["output"]!["summary"]!, StringComparison.Ordinal);
 
         // The Security workflow finishes and uploads Semgrep's JSON; GitHub sends workflow_run.completed.
         var semgrep = Sample("semgrep-all-severities.json");
