@@ -86,6 +86,10 @@ public sealed record PullRequestSnapshot
     /// <summary>Label names on the pull request.</summary>
     public ImmutableArray<string> Labels { get; init; } = [];
 
-    /// <summary>Check runs and scanner output for <see cref="HeadSha"/>; null when they were not loaded (the policy names no scan source).</summary>
+    /// <summary>
+    /// Check runs and scanner output for <see cref="HeadSha"/>; null when they were not loaded (the policy names no scan
+    /// source). Not serialized: evidence keeps the raw scanner files, not this parsed form.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Scans.ScanFacts? Scans { get; init; }
 }

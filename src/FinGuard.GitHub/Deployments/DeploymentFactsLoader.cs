@@ -59,6 +59,34 @@ public sealed record DeploymentFactSet
     public IReadOnlyList<JsonElement> ScanFiles { get; init; } = [];
 
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
+
+    /// <summary>Rebuilds a fact set from the facts of a deployment record (evidence replay).</summary>
+    public static DeploymentFactSet FromFacts(string repository, IEnumerable<GitHubFact> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var list = facts.ToList();
+        JsonElement? Single(string name) => list.FirstOrDefault(f => f.Name == name) is { } fact ? fact.Body : null;
+        IReadOnlyList<JsonElement> Pages(string name) =>
+            [.. list.Where(f => f.Name == name || f.Name.StartsWith(name + ".page", StringComparison.Ordinal)).Select(f => f.Body)];
+        var teams = Single(PullRequestFactSet.TeamMembersFact);
+        return new DeploymentFactSet
+        {
+            Repository = repository,
+            Payload = Single(PayloadFact) ?? throw new GitHubFactsException($"The recorded facts have no '{PayloadFact}' payload."),
+            WorkflowRun = Single(WorkflowRunFact),
+            ApprovalPages = Pages(ApprovalsFact),
+            CommitPullPages = Pages(CommitPullsFact),
+            TagRefs = Single(TagRefsFact),
+            Compare = Single(CompareFact),
+            RepositoryPolicy = Single(PullRequestFactSet.RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo) : null,
+            OrganizationPolicy = Single(PullRequestFactSet.OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org) : null,
+            TeamMembers = teams is { } t ? PullRequestFactSet.ReadTeamMembers(t) : new Dictionary<string, IReadOnlyCollection<string>>(),
+            ScansLoaded = list.Any(f => f.Name.StartsWith("scans.", StringComparison.Ordinal)),
+            ScanCheckRunPages = Pages(Scans.ScanFactsLoader.CheckRunsFact),
+            ScanFiles = [.. list.Where(f => f.Name.StartsWith(Scans.ScanFactsLoader.FileFactPrefix, StringComparison.Ordinal)).Select(f => f.Body)],
+            Facts = list,
+        };
+    }
 }
 
 /// <summary>

@@ -32,10 +32,15 @@ public sealed record EvidenceReplayComparison(
     public static EvidenceReplayComparison Compare(EvidenceRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        if (string.Equals(record.Action, DeploymentRecordFactory.DeploymentAction, StringComparison.Ordinal))
+        {
+            return Compare(record.Result, DeploymentRecordFactory.ResultOf(EvidenceReplay.EvaluateDeployment(record)));
+        }
+
         if (!string.Equals(record.Action, EvidenceRecordFactory.PullRequestAction, StringComparison.Ordinal))
         {
             throw new ArgumentException(
-                $"The record's action is '{record.Action}'; only '{EvidenceRecordFactory.PullRequestAction}' decisions can be replayed"
+                $"The record's action is '{record.Action}'; only '{EvidenceRecordFactory.PullRequestAction}' and '{DeploymentRecordFactory.DeploymentAction}' decisions can be replayed"
                 + (CheckpointRecords.IsCheckpoint(record) ? " (a checkpoint is checked by 'finguard evidence verify')." : "."),
                 nameof(record));
         }
@@ -53,9 +58,12 @@ public sealed record EvidenceReplayComparison(
             "replay",
             null,
             record.Actor);
-        var recomputed = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, record.Timestamp, record.Mode).Result;
-        var recorded = record.Result;
+        return Compare(record.Result, EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, record.Timestamp, record.Mode).Result);
+    }
 
+    /// <summary>Compares a recorded result with the recomputed one, both in evidence form.</summary>
+    private static EvidenceReplayComparison Compare(EvidenceResult recorded, EvidenceResult recomputed)
+    {
         var decisionDifferences = new List<string>();
         var wordingDifferences = new List<string>();
         Compare(decisionDifferences, "verdict", recorded.Verdict, recomputed.Verdict);

@@ -75,14 +75,13 @@ public static class DeploymentRecordFactory
                 HeadSha = snapshot.Sha,
                 BaseRef = snapshot.Ref,
             },
-            Facts = facts.Facts.Select(f => new EvidenceFact(f.Name, f.Request, CanonicalJson.Sha256(f.Body), f.Body)).ToList(),
+            Facts =
+            [
+                .. facts.Facts.Select(f => new EvidenceFact(f.Name, f.Request, CanonicalJson.Sha256(f.Body), f.Body)),
+                Custody(snapshot),
+            ],
             Policy = new EvidencePolicy(policy.Source, policy.BlobShas, PolicyJsonContext.ToElement(policy.Policy)),
-            Result = new EvidenceResult(
-                approved ? "pass" : "fail",
-                approved ? "success" : "failure",
-                result.ReasonCode,
-                result.Title,
-                result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, EvidenceRecordFactory.ExceptionOf(c))).ToList()),
+            Result = ResultOf(result),
             Deployment = new EvidenceDeployment
             {
                 Environment = request.Environment,
@@ -96,5 +95,25 @@ public static class DeploymentRecordFactory
             },
             Links = links.Count == 0 ? null : links,
         };
+    }
+
+    /// <summary>The evidence form of a deployment decision's result (also what replay compares against).</summary>
+    public static EvidenceResult ResultOf(EvaluationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var approved = DeploymentEvaluator.VerdictOf(result) == DeploymentVerdict.Approved;
+        return new EvidenceResult(
+            approved ? "pass" : "fail",
+            approved ? "success" : "failure",
+            result.ReasonCode,
+            result.Title,
+            result.Controls.Select(c => new EvidenceControl(c.Id, c.Status.ToString().ToLowerInvariant(), c.Summary, c.Reasons, EvidenceRecordFactory.ExceptionOf(c), EvidenceRecordFactory.WaiversOf(c))).ToList());
+    }
+
+    /// <summary>The inputs taken from FinGuard's own evidence, as a fact, so the record replays on its own.</summary>
+    private static EvidenceFact Custody(DeploymentSnapshot snapshot)
+    {
+        var body = new DeploymentInputs(snapshot.PullRequestDecisions, snapshot.PreviousApproved).ToJson();
+        return new EvidenceFact(DeploymentInputs.FactName, DeploymentInputs.FactSource, CanonicalJson.Sha256(body), body);
     }
 }

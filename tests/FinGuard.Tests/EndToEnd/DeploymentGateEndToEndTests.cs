@@ -179,7 +179,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         Assert.Equal("github-webhook:deployment_protection_rule.requested", record.Source);
         Assert.Equal(("deployment", $"{deployment.FullName}@production#{deployment.DeploymentId}", deployment.Sha, "main"), (record.Subject.Type, record.Subject.Id, record.Subject.HeadSha, record.Subject.BaseRef));
         Assert.Equal(new EvidenceActor("user", 9_201, "deployer-dave"), record.Actor);
-        Assert.Equal(["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs"], record.Facts.Select(f => f.Name));
+        Assert.Equal(["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs", "finguard.custody"], record.Facts.Select(f => f.Name));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
         Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
         Assert.Equal(("pass", "success", "all-controls-passed"), (record.Result.Verdict, record.Result.Conclusion, record.Result.ReasonCode));
@@ -188,6 +188,10 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
             record.Deployment);
         var link = Assert.Single(record.Links!);
         Assert.Equal(new EvidenceLink("pull_request_decision", chain, prEntry.Sequence, prEntry.Sha256), link);
+
+        // Replaying the record from its own facts (the custody inputs included) reaches the same decision, word for word.
+        var replay = FinGuard.Evidence.EvidenceReplayComparison.Compare(record);
+        Assert.True(replay.ExactMatch, string.Join("\n", replay.DecisionDifferences.Concat(replay.WordingDifferences)));
 
         // The request is answered, and the record validates against the published schema.
         var request = Assert.Single(await host.Services.GetRequiredService<IDeploymentRequests>().ListByRunAsync(deployment.FullName, deployment.RunId, CancellationToken.None));
@@ -399,6 +403,11 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         Assert.True(decision.EvidenceExisted);
         Assert.Contains("| ❌ Security scans |", decision.Comment, StringComparison.Ordinal);
         Assert.Contains("1 required check(s) failed", decision.Comment, StringComparison.Ordinal);
+
+        var record = await RecordAsync(Assert.Single(await DeploymentEntriesAsync(deployment.FullName)));
+        var replay = FinGuard.Evidence.EvidenceReplayComparison.Compare(record);
+        Assert.True(replay.ExactMatch, string.Join("\n", replay.DecisionDifferences.Concat(replay.WordingDifferences)));
+        Assert.Equal("scan-status:fail", replay.Recomputed.ReasonCode);
     }
 
     [Fact]
