@@ -28,6 +28,17 @@ public static class FunctionNames
     /// <summary>Every timer function; each runs the <see cref="IScheduledJob"/> of the same name.</summary>
     public static IReadOnlyList<string> Timers { get; } = [RedeliverySweep, FreezeWindowEdges, DailyCheckpoint];
 
+    /// <summary>
+    /// Each timer's NCRONTAB schedule (with seconds, UTC), as its <c>function.json</c> states it. <c>finguard serve</c>
+    /// outside Azure Functions runs the timers itself on these schedules (<see cref="LocalTimerScheduler"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Schedules { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [RedeliverySweep] = "0 */10 * * * *",
+        [FreezeWindowEdges] = "0 * * * * *",
+        [DailyCheckpoint] = "0 15 0 * * *",
+    };
+
     /// <summary>The Azure Storage queue the HTTP ingress puts delivery ids on in Azure mode.</summary>
     public const string DeliveriesQueue = "deliveries";
 }

@@ -13,6 +13,7 @@ public static class FunctionsServiceCollectionExtensions
             services.AddSingleton<IScheduledJob>(sp => new NotYetImplementedScheduledJob(name, sp.GetRequiredService<ILogger<NotYetImplementedScheduledJob>>()));
         }
 
+        services.AddHostedService<LocalTimerScheduler>();
         return services;
     }
 }
