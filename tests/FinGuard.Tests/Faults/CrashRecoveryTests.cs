@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using FinGuard.Core.Deliveries;
+using FinGuard.Core.Evidence;
+using FinGuard.Testing.FakeGitHub;
+using FinGuard.Testing.Scenarios;
+using FinGuard.Tests.Evidence;
+using FinGuard.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace FinGuard.Tests.Faults;
+
+/// <summary>
+/// The FinGuard process is killed with SIGKILL in the middle of a burst of deliveries and started again on the same
+/// store; GitHub then redelivers what it has (every delivery, acknowledged or not, as a redelivery would). Afterwards
+/// every delivery is processed exactly once, every decision has exactly one evidence record, the chain verifies, and
+/// every published check run names evidence that exists and agrees with it.
+/// </summary>
+public sealed partial class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int PullRequests = 24;
+
+    private readonly string folder = TempDirectory.Create();
+    private readonly string privateKey = FinGuardHost.NewPrivateKeyPem();
+    private FakeGitHubServer github = null!;
+
+    public async Task InitializeAsync() => github = await FakeGitHubServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await github.DisposeAsync();
+        TempDirectory.Delete(folder);
+    }
+
+    [GeneratedRegex("Evidence: `(?<blob>[^`]+)`")]
+    private static partial Regex EvidenceReference();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Dictionary<string, string?> Settings() => new()
+    {
+        ["Storage:LocalPath"] = folder,
+        ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
+        ["GitHub:AppId"] = "123456",
+        ["GitHub:PrivateKey"] = privateKey,
+        ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>The real <c>finguard serve</c> as a child process (so it can be SIGKILLed).</summary>
+    private Process StartProcess(int port)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "finguard.dll"));
+        start.ArgumentList.Add("serve");
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--Scheduler:Enabled=false");
+        foreach (var (key, value) in Settings())
+        {
+            // The private key goes through the environment, as an operator would pass a secret.
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start finguard");
+        process.OutputDataReceived += (_, e) => { };
+        process.ErrorDataReceived += (_, e) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    [Fact]
+    public async Task A_process_killed_mid_burst_loses_nothing_and_decides_each_delivery_exactly_once()
+    {
+        var scenarios = Enumerable.Range(1, PullRequests)
+            .Select(n => new PullRequestScenario("octo-org", "ledger", 100 + n).WithCommit(verified: n % 3 != 0, reason: n % 3 != 0 ? "valid" : "unsigned").WithTwoIndependentApprovals())
+            .ToList();
+        foreach (var scenario in scenarios)
+        {
+            scenario.ServeOn(github);
+        }
+
+        var deliveries = scenarios.Select(s => (
+            Id: Guid.NewGuid().ToString(),
+            Scenario: s,
+            Body: Encoding.UTF8.GetBytes(s.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString()))).ToList();
+
+        // 1. The burst, and SIGKILL once a third of it is acknowledged.
+        var port = FreePort();
+        var first = StartProcess(port);
+        var acknowledged = new ConcurrentBag<string>();
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await Eventually.GetAsync(
+                () => { try { return client.GetAsync(new Uri("healthz", UriKind.Relative)).Result.IsSuccessStatusCode ? "up" : null; } catch (AggregateException) { return null; } },
+                () => "finguard did not start",
+                TimeSpan.FromSeconds(60));
+
+            var killed = 0;
+            using var lanes = new SemaphoreSlim(3);
+            var sends = deliveries.Select(async d =>
+            {
+                await lanes.WaitAsync();
+                try
+                {
+                    using var response = await client.SendAsync(FinGuardHost.Delivery("pull_request", d.Body, deliveryId: d.Id));
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        acknowledged.Add(d.Id);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // The process died under it: GitHub records a failed attempt.
+                }
+                finally
+                {
+                    lanes.Release();
+                }
+
+                if (acknowledged.Count >= PullRequests / 3 && Interlocked.Exchange(ref killed, 1) == 0)
+                {
+                    first.Kill(entireProcessTree: true); // SIGKILL: no shutdown, no flush
+                }
+            }).ToList();
+            await Task.WhenAll(sends);
+            if (Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                first.Kill(entireProcessTree: true);
+            }
+
+            await first.WaitForExitAsync();
+        }
+
+        var decidedBeforeRestart = github.CheckRuns.Count(r => (string?)r["status"] == "completed");
+        output.WriteLine($"acknowledged before the kill: {acknowledged.Count} of {PullRequests}; check runs completed before the restart: {decidedBeforeRestart}");
+        Assert.True(acknowledged.Count >= PullRequests / 3, $"only {acknowledged.Count} acknowledged before the kill");
+
+        // 2. Restart on the same store; GitHub redelivers every delivery (the unacknowledged ones, and duplicates of the others).
+        await using var host = await FinGuardHost.StartAsync(Settings());
+        foreach (var d in deliveries)
+        {
+            using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", d.Body, deliveryId: d.Id));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var inbox = host.Services.GetRequiredService<IDeliveryInbox>();
+        foreach (var d in deliveries)
+        {
+            var stored = await Eventually.GetAsync(
+                () => inbox.GetAsync(d.Id, CancellationToken.None).Result is { State: not DeliveryState.Pending } s ? s : null,
+                () => $"delivery {d.Id} was not processed after the restart");
+            Assert.Equal(DeliveryState.Completed, stored.State);
+        }
+
+        // 3. Exactly one decision record per delivery, and each pull request's check agrees with its record.
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var entries = await store.ListAsync("octo-org/ledger", CancellationToken.None).ToListAsync();
+        Assert.Equal(PullRequests, entries.Count);
+        Assert.Equal(deliveries.Select(d => d.Id).Order(StringComparer.Ordinal), entries.Select(e => e.DeliveryId).Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(1, PullRequests).Select(i => (long)i), entries.Select(e => e.Sequence));
+
+        foreach (var d in deliveries)
+        {
+            var entry = entries.Single(e => e.DeliveryId == d.Id);
+            var run = await Eventually.GetAsync(
+                () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == d.Scenario.HeadSha && (string?)r["status"] == "completed"),
+                () => $"no completed check run for PR #{d.Scenario.Number}");
+            var expected = d.Scenario.Commits[0].Verified ? "success" : "failure";
+            Assert.Equal(expected, (string?)run["conclusion"]);
+            Assert.Equal(expected == "success" ? "pass" : "fail", entry.Verdict);
+            Assert.Equal(entry.BlobName, EvidenceReference().Match((string)run["output"]!["summary"]!).Groups["blob"].Value);
+        }
+
+        // No check run anywhere (before or after the kill) names evidence that does not exist, or contradicts it.
+        foreach (var run in github.CheckRuns.Where(r => (string?)r["status"] == "completed"))
+        {
+            var blob = EvidenceReference().Match((string)run["output"]!["summary"]!).Groups["blob"].Value;
+            var bytes = await store.ReadAsync(blob, CancellationToken.None);
+            Assert.NotNull(bytes);
+            Assert.Equal((string?)run["conclusion"], EvidenceSerializer.FromBytes(bytes).Result.Conclusion);
+        }
+
+        // 4. The chain verifies.
+        await host.DisposeAsync();
+        var verify = await EvidenceCli.RunAsync("verify", "--live", "--repo", "octo-org/ledger", $"--Storage:LocalPath={folder}");
+        Assert.True(verify.Exit == 0, verify.Stdout + verify.Stderr);
+    }
+}
