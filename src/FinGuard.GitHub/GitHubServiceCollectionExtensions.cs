@@ -3,6 +3,7 @@ using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Auth;
 using FinGuard.GitHub.Checks;
 using FinGuard.GitHub.Snapshots;
+using FinGuard.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public static class GitHubServiceCollectionExtensions
     /// <summary>
     /// GitHub App options, App JWT and installation tokens, the REST client (with retries that honour
     /// <c>Retry-After</c>, exponential back-off with jitter and timeouts), the snapshot loader and the check-run publisher.
+    /// Every GitHub client counts its requests and keeps the remaining rate limit (<see cref="GitHubTelemetryHandler"/>).
     /// </summary>
     public static IServiceCollection AddFinGuardGitHub(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,18 +28,29 @@ public static class GitHubServiceCollectionExtensions
             .ValidateOnStart();
         services.AddHostedService<KeyVaultReferenceStartupLog>();
 
+        services.AddFinGuardTelemetry();
+        services.AddTransient<GitHubTelemetryHandler>();
         services.AddSingleton<AppJwtFactory>();
         services.AddSingleton<InstallationTokenCache>();
-        services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
-        services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
-        services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
+        AddGitHubHttpClient<InstallationTokenProvider>(services);
+        AddGitHubHttpClient<GitHubApiClient>(services);
+        AddGitHubHttpClient<Deliveries.HookDeliveriesClient>(services);
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
         services.AddTransient<CheckRunPublisher>();
         return services;
+    }
+
+    /// <summary>
+    /// A typed GitHub client: resilience outside, then the telemetry handler, so that every attempt (retries included)
+    /// is counted and its rate-limit headers read.
+    /// </summary>
+    private static void AddGitHubHttpClient<TClient>(IServiceCollection services)
+        where TClient : class
+    {
+        var client = services.AddHttpClient<TClient>(ConfigureGitHubClient);
+        client.AddStandardResilienceHandler();
+        client.AddHttpMessageHandler<GitHubTelemetryHandler>();
     }
 
     private static void ConfigureGitHubClient(IServiceProvider services, HttpClient http)

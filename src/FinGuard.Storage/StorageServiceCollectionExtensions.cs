@@ -1,5 +1,7 @@
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
+using FinGuard.Storage.Evidence;
+using FinGuard.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,7 @@ public static class StorageServiceCollectionExtensions
     /// backend configured in the <c>Storage</c> section: Azure when a connection string or service URIs are set,
     /// otherwise the local folder. Options are validated on start. <paramref name="access"/>
     /// <see cref="StorageAccess.ReadOnly"/> is for commands that only read: nothing is created, and a missing container or
-    /// table is reported as <see cref="StorageResourceMissingException"/>.
+    /// table is reported as <see cref="StorageResourceMissingException"/>. Evidence appends are timed (<see cref="TimedEvidenceStore"/>).
     /// </summary>
     public static IServiceCollection AddFinGuardStorage(this IServiceCollection services, IConfiguration configuration, StorageAccess access = StorageAccess.ReadWrite)
     {
@@ -33,7 +35,11 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
             access));
-        services.AddSingleton<IEvidenceStore>(sp => sp.GetRequiredService<StorageBackend>().Evidence);
+        services.AddFinGuardTelemetry();
+        services.AddSingleton<IEvidenceStore>(sp => new TimedEvidenceStore(
+            sp.GetRequiredService<StorageBackend>().Evidence,
+            sp.GetRequiredService<FinGuardTelemetry>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Inbox);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().DeploymentRequests);

@@ -177,6 +177,7 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
         var token = await tokens.GetTokenAsync(installationId, cancellationToken);
         var request = new HttpRequestMessage(method, new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Options.Set(GitHubTelemetryHandler.InstallationKey, installationId);
         return request;
     }
 

@@ -41,6 +41,7 @@ public static class FinGuardApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddFinGuardOpenTelemetry();
         builder.Services.AddFinGuardGitHub(builder.Configuration);
         builder.Services.AddFinGuardStorage(builder.Configuration);
         builder.Services.AddFinGuardEvidence(builder.Configuration); // FinGuard:Mode start-up check: before anything writes evidence

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FinGuard.Core.Deliveries;
 using FinGuard.GitHub.Api;
+using FinGuard.Telemetry;
 
 namespace FinGuard.Processing;
 
@@ -17,7 +19,8 @@ public interface IDeliveryHandler
 /// Processes stored deliveries in the background: at start it resumes every pending delivery left by a
 /// previous process, then takes new ones from the <see cref="DeliveryChannel"/>. A delivery is marked completed
 /// only after its handler finished (evidence written, check published); transient failures are retried with
-/// back-off, up to <see cref="MaxAttempts"/>.
+/// back-off, up to <see cref="MaxAttempts"/>. Each attempt is a <c>finguard.delivery</c> span (delivery id, event, action,
+/// installation, repository) with a log scope of the same values, counted as processed or failed.
 /// </summary>
 public sealed partial class DeliveryWorker(
     IDeliveryInbox inbox,
@@ -25,6 +28,7 @@ public sealed partial class DeliveryWorker(
     IServiceScopeFactory scopes,
     Microsoft.Extensions.Options.IOptions<ProcessingOptions> options,
     TimeProvider time,
+    FinGuardTelemetry telemetry,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const int MaxAttempts = 6;
@@ -77,6 +81,8 @@ public sealed partial class DeliveryWorker(
             }
 
             var delivery = stored.Delivery;
+            using var activity = FinGuardTelemetry.StartDelivery(delivery.DeliveryId, delivery.Event, delivery.Action, delivery.InstallationId, delivery.Repository);
+            activity?.SetTag("finguard.delivery.attempt", stored.Attempts + 1);
             using var scope = logger.BeginScope(new Dictionary<string, object?>
             {
                 ["DeliveryId"] = delivery.DeliveryId,
@@ -93,6 +99,7 @@ public sealed partial class DeliveryWorker(
             if (handlers.Count == 0)
             {
                 await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
+                telemetry.DeliveryProcessed(delivery.Event);
                 return;
             }
 
@@ -105,6 +112,7 @@ public sealed partial class DeliveryWorker(
 
                 await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
                 LogProcessed(delivery.Event, delivery.Action);
+                telemetry.DeliveryProcessed(delivery.Event);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -112,6 +120,10 @@ public sealed partial class DeliveryWorker(
                 var transient = IsTransient(ex);
                 var permanent = !transient || attempt >= MaxAttempts;
                 LogFailed(ex, attempt, permanent);
+                telemetry.DeliveryFailed(delivery.Event, permanent);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+                activity?.SetTag("error.type", ex.GetType().FullName);
+                activity?.SetTag("finguard.delivery.permanent_failure", permanent);
                 await inbox.MarkFailedAsync(deliveryId, $"{ex.GetType().Name}: {ex.Message}", permanent, cancellationToken);
                 if (!permanent && !options.Value.UsesQueue)
                 {

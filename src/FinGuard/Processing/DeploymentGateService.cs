@@ -11,6 +11,7 @@ using FinGuard.GitHub.Deployments;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
 using FinGuard.Storage.Deployments;
+using FinGuard.Telemetry;
 
 namespace FinGuard.Processing;
 
@@ -63,6 +64,8 @@ public sealed class DeploymentRequestLocks
 /// <item><b>Answer</b> GitHub. A transient failure (5xx, rate limit) propagates, so the worker retries the delivery,
 /// which finds the request decided and only answers; a permanent refusal (4xx) is kept on the request.</item>
 /// </list>
+/// Traced as a <c>finguard.evaluate</c> span (kind <c>deployment</c>); each evaluation records
+/// <c>finguard.evaluation.duration</c> and <c>finguard.decisions</c> with verdict approved, rejected or waiting.
 /// </summary>
 public sealed partial class DeploymentGateService(
     DeploymentFactsLoader loader,
@@ -74,6 +77,7 @@ public sealed partial class DeploymentGateService(
     DeploymentRequestLocks locks,
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
+    FinGuardTelemetry telemetry,
     ILogger<DeploymentGateService> logger)
 {
     /// <summary>The evidence <c>source</c> of a pull request decision made for a deployment (<c>require-pr-decision: evaluate-now</c>).</summary>
@@ -90,6 +94,9 @@ public sealed partial class DeploymentGateService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(trigger);
+        using var activity = FinGuardTelemetry.StartEvaluation(FinGuardTelemetry.Kinds.Deployment, request.Repository);
+        activity?.SetTag("github.deployment.environment", request.Environment);
+        activity?.SetTag("github.workflow_run.id", request.RunId);
         using var held = await locks.AcquireAsync(request, cancellationToken);
         var current = await requests.GetAsync(request.Repository, request.Key, cancellationToken) ?? request;
         using var scope = logger.BeginScope(new Dictionary<string, object?>
@@ -120,8 +127,10 @@ public sealed partial class DeploymentGateService(
             return;
         }
 
+        var started = time.GetTimestamp();
         var evaluation = await EvaluateAsync(current, trigger, delivery, cancellationToken);
         var verdict = DeploymentEvaluator.VerdictOf(evaluation.Result);
+        telemetry.Decided(FinGuardTelemetry.Kinds.Deployment, time.GetElapsedTime(started), VerdictTag(verdict), conclusion: null);
         if (verdict == DeploymentVerdict.Waiting)
         {
             LogWaiting(evaluation.Result.ReasonCode);
@@ -212,6 +221,14 @@ public sealed partial class DeploymentGateService(
         return result.ToImmutable();
     }
 
+    private static string VerdictTag(DeploymentVerdict verdict) => verdict switch
+    {
+        DeploymentVerdict.Approved => "approved",
+        DeploymentVerdict.Rejected => "rejected",
+        DeploymentVerdict.Waiting => "waiting",
+        _ => verdict.ToString().ToLowerInvariant(),
+    };
+
     private static bool IsPullRequestDecision(EvidenceIndexEntry entry) =>
         entry.SubjectType == "pull_request" && entry.PullRequest is not null;
 
@@ -263,9 +280,11 @@ public sealed partial class DeploymentGateService(
             return await FromRecordAsync(candidate, recorded, evaluatedNow: true, cancellationToken);
         }
 
+        var started = time.GetTimestamp();
         var facts = await pullRequests.LoadAsync(request.InstallationId, request.Repository, candidate.Number, cancellationToken);
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
+        var elapsed = time.GetElapsedTime(started);
         if (!string.Equals(decision.Snapshot.HeadSha, candidate.HeadSha, StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -275,6 +294,7 @@ public sealed partial class DeploymentGateService(
         var record = EvidenceRecordFactory.ForPullRequest(prTrigger, facts, decision, evaluatedAt, mode.Current);
         var receipt = await evidence.AppendAsync(record, cancellationToken);
         LogEvaluatedNow(candidate.Number, record.Result.Verdict, receipt.BlobName);
+        telemetry.Decided(FinGuardTelemetry.Kinds.PullRequest, elapsed, record.Result.Verdict, record.Result.Conclusion);
         return new PullRequestDecisionFact
         {
             Number = candidate.Number,

@@ -2,6 +2,7 @@ using FinGuard.Core.Evidence;
 using FinGuard.GitHub.Checks;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
+using FinGuard.Telemetry;
 
 namespace FinGuard.Processing;
 
@@ -9,7 +10,9 @@ namespace FinGuard.Processing;
 /// Load facts → evaluate (pure) → write evidence (durable) → publish the check run. The order is the
 /// guarantee: no check run is published for a decision whose evidence is not stored. If a previous attempt
 /// for the same delivery already stored evidence (a crash before publishing), that record is replayed and
-/// published instead of deciding twice.
+/// published instead of deciding twice (not counted as a decision again).
+/// Traced as a <c>finguard.evaluate</c> span; a new decision records <c>finguard.evaluation.duration</c> (loading the
+/// facts and evaluating) and <c>finguard.decisions</c>.
 /// </summary>
 public sealed partial class PullRequestEvaluationService(
     PullRequestFactsLoader loader,
@@ -17,14 +20,19 @@ public sealed partial class PullRequestEvaluationService(
     CheckRunPublisher publisher,
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
+    FinGuardTelemetry telemetry,
     ILogger<PullRequestEvaluationService> logger)
 {
     public async Task<EvidenceReceipt> EvaluateAsync(PullRequestTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
+        using var activity = FinGuardTelemetry.StartEvaluation(FinGuardTelemetry.Kinds.PullRequest, trigger.Repository);
+        activity?.SetTag(FinGuardTelemetry.Tags.PullRequest, trigger.Number);
+        var started = time.GetTimestamp();
         var facts = await loader.LoadAsync(trigger.InstallationId, trigger.Repository, trigger.Number, cancellationToken);
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
+        var elapsed = time.GetElapsedTime(started);
         var chain = trigger.Repository.ToLowerInvariant();
 
         var previous = (await evidence.FindByShaAsync(chain, decision.Snapshot.HeadSha, cancellationToken))
@@ -32,6 +40,7 @@ public sealed partial class PullRequestEvaluationService(
         if (previous is not null)
         {
             LogRepublishing(previous.BlobName);
+            activity?.SetTag("finguard.evidence.replayed", true);
             var bytes = await evidence.ReadAsync(previous.BlobName, cancellationToken)
                 ?? throw new InvalidOperationException($"Evidence index names {previous.BlobName}, but the record is missing.");
             var recorded = EvidenceSerializer.FromBytes(bytes);
@@ -43,6 +52,7 @@ public sealed partial class PullRequestEvaluationService(
         var record = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, evaluatedAt, mode.Current);
         var receipt = await evidence.AppendAsync(record, cancellationToken);
         LogDecided(trigger.Number, decision.Snapshot.HeadSha, decision.Result.Conclusion, receipt.BlobName);
+        telemetry.Decided(FinGuardTelemetry.Kinds.PullRequest, elapsed, record.Result.Verdict, record.Result.Conclusion);
 
         await PublishAsync(trigger, decision, receipt.BlobName, cancellationToken);
         return receipt;

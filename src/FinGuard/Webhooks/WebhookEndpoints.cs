@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using FinGuard.Core.Deliveries;
 using FinGuard.GitHub.Auth;
 using FinGuard.GitHub.Webhooks;
 using FinGuard.Processing;
+using FinGuard.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -13,6 +15,7 @@ namespace FinGuard.Webhooks;
 /// <c>POST /api/github/webhooks</c>: verify the signature, persist the delivery (deduplicated on
 /// <c>X-GitHub-Delivery</c>), hand it to the worker and answer 202. Evaluation never happens on this path.
 /// Every rejection is a problem+json with a specific <c>type</c>; bad input never produces a 500.
+/// Counted: <c>finguard.deliveries.received</c> (authentic, well-formed), <c>.deduplicated</c>, <c>.rejected</c> (by reason).
 /// </summary>
 public static class WebhookEndpoints
 {
@@ -35,6 +38,7 @@ public static class WebhookEndpoints
         IDeliveryInbox inbox,
         IDeliveryDispatcher dispatcher,
         TimeProvider time,
+        FinGuardTelemetry telemetry,
         ILogger<WebhookIngress> logger,
         CancellationToken cancellationToken)
     {
@@ -44,6 +48,7 @@ public static class WebhookEndpoints
             && options.CurrentValue.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.WebhookSecret)}") is { } unresolved)
         {
             logger.RejectedUnresolvedSecret(unresolved);
+            telemetry.DeliveryRejected("secret-not-configured");
             return Problem(StatusCodes.Status503ServiceUnavailable, "webhook-secret-not-configured", "Webhook secret not configured",
                 $"FinGuard cannot verify deliveries and rejects them all: {unresolved}. See /readyz.");
         }
@@ -51,6 +56,7 @@ public static class WebhookEndpoints
         if (string.IsNullOrEmpty(secret))
         {
             logger.RejectedNoSecret();
+            telemetry.DeliveryRejected("secret-not-configured");
             return Problem(StatusCodes.Status503ServiceUnavailable, "webhook-secret-not-configured", "Webhook secret not configured",
                 "FinGuard has no webhook secret (GitHub:WebhookSecret), so it cannot verify deliveries and rejects them all. Configure the secret from the GitHub App settings; see /readyz.");
         }
@@ -59,12 +65,14 @@ public static class WebhookEndpoints
         var deliveryId = context.Request.Headers["X-GitHub-Delivery"].ToString();
         if (string.IsNullOrWhiteSpace(eventName) || string.IsNullOrWhiteSpace(deliveryId))
         {
+            telemetry.DeliveryRejected("missing-github-headers");
             return Problem(StatusCodes.Status400BadRequest, "missing-github-headers", "Missing GitHub headers",
                 $"A webhook delivery needs both X-GitHub-Event and X-GitHub-Delivery headers; missing: {string.Join(", ", new[] { string.IsNullOrWhiteSpace(eventName) ? "X-GitHub-Event" : null, string.IsNullOrWhiteSpace(deliveryId) ? "X-GitHub-Delivery" : null }.OfType<string>())}.");
         }
 
         if (deliveryId.Length > 100 || !deliveryId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
+            telemetry.DeliveryRejected("invalid-delivery-id");
             return Problem(StatusCodes.Status400BadRequest, "invalid-delivery-id", "Invalid delivery id",
                 "X-GitHub-Delivery must be a GUID (letters, digits and dashes, at most 100 characters).");
         }
@@ -72,6 +80,7 @@ public static class WebhookEndpoints
         var body = await ReadBodyAsync(context, cancellationToken);
         if (body is null)
         {
+            telemetry.DeliveryRejected("payload-too-large");
             return Problem(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",
                 $"The delivery exceeds GitHub's {MaxBodyBytes / (1024 * 1024)} MiB webhook payload limit.");
         }
@@ -82,21 +91,28 @@ public static class WebhookEndpoints
                 break;
             case WebhookSignatureResult.MissingSignature:
                 logger.RejectedSignature(deliveryId, "missing");
+                telemetry.DeliveryRejected("missing-signature");
                 return Problem(StatusCodes.Status401Unauthorized, "missing-signature", "Missing signature",
                     "The X-Hub-Signature-256 header is missing. GitHub sends it when the App has a webhook secret.");
             case WebhookSignatureResult.MalformedSignature:
                 logger.RejectedSignature(deliveryId, "malformed");
+                telemetry.DeliveryRejected("malformed-signature");
                 return Problem(StatusCodes.Status401Unauthorized, "malformed-signature", "Malformed signature",
                     "X-Hub-Signature-256 must be 'sha256=' followed by 64 hexadecimal characters.");
             default:
                 logger.RejectedSignature(deliveryId, "mismatch");
+                telemetry.DeliveryRejected("invalid-signature");
                 return Problem(StatusCodes.Status401Unauthorized, "invalid-signature", "Invalid signature",
                     "X-Hub-Signature-256 does not match the body for the configured webhook secret.");
         }
 
+        // Authentic from here on: the request span (ASP.NET Core's) names the delivery, so a trace can be found by it.
+        Activity.Current?.SetTag(FinGuardTelemetry.Tags.DeliveryId, deliveryId);
+        Activity.Current?.SetTag(FinGuardTelemetry.Tags.GitHubEvent, eventName);
         if (!WebhookEvents.Supported.Contains(eventName))
         {
             logger.IgnoredEvent(deliveryId, eventName);
+            telemetry.DeliveryReceived(eventName);
             return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "ignored", $"FinGuard does not handle '{eventName}' events."));
         }
 
@@ -107,15 +123,18 @@ public static class WebhookEndpoints
         }
         catch (JsonException ex)
         {
+            telemetry.DeliveryRejected("malformed-json");
             return Problem(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
                 $"The delivery body is not a JSON object: {ex.Message}");
         }
 
         var delivery = new InboundDelivery(deliveryId, eventName, envelope.Action, envelope.InstallationId, envelope.Repository, time.GetUtcNow(), body);
         var outcome = await inbox.AcceptAsync(delivery, cancellationToken);
+        telemetry.DeliveryReceived(eventName);
         if (outcome == InboxAcceptOutcome.Duplicate)
         {
             logger.DuplicateDelivery(deliveryId, eventName);
+            telemetry.DeliveryDeduplicated(eventName);
             return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery was already received; it is not processed again."));
         }
 

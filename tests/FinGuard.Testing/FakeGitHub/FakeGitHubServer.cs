@@ -66,6 +66,13 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     /// <summary>Clock used for <c>expires_at</c> and check-run timestamps.</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>
+    /// When set, every response carries GitHub's rate-limit headers: <c>x-ratelimit-limit: 5000</c>,
+    /// <c>x-ratelimit-remaining</c> with this value, <c>x-ratelimit-used</c> and <c>x-ratelimit-resource: core</c>
+    /// (a route's own headers win). Null (the default): no rate-limit headers.
+    /// </summary>
+    public int? RateLimitRemaining { get; set; }
+
     /// <summary>Every request received so far, in arrival order (a snapshot).</summary>
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -287,6 +294,15 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             {
                 response = FakeResponse.Error(500, $"Fake GitHub route '{route.Method} {route.Pattern}' threw: {ex.Message}");
             }
+        }
+
+        if (RateLimitRemaining is { } remaining)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            context.Response.Headers["x-ratelimit-limit"] = "5000";
+            context.Response.Headers["x-ratelimit-remaining"] = remaining.ToString(invariant);
+            context.Response.Headers["x-ratelimit-used"] = (5000 - remaining).ToString(invariant);
+            context.Response.Headers["x-ratelimit-resource"] = "core";
         }
 
         await WriteAsync(context.Response, response, cancellationToken);

@@ -8,11 +8,13 @@ using Azure.Storage.Blobs;
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
 using FinGuard.Storage.Deployments;
+using FinGuard.Telemetry;
 using FinGuard.Testing.Azurite;
 using FinGuard.Testing.Deployments;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Testing.Scenarios;
 using FinGuard.Tests.Infrastructure;
+using FinGuard.Tests.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FinGuard.Tests.EndToEnd;
@@ -33,6 +35,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     private readonly ConcurrentQueue<Callback> callbacks = new();
     private FakeGitHubServer github = null!;
     private FinGuardHost host = null!;
+    private FinGuardMeasurements metrics = null!;
 
     /// <summary>One POST GitHub received on the callback path, and whether the decision's evidence existed at that moment.</summary>
     private sealed record Callback(string? State, string? Environment, string Comment, bool EvidenceExisted, int Status);
@@ -51,10 +54,12 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
                 ["Logging:LogLevel:Default"] = "Warning",
             },
             builder => builder.Logging.AddProvider(logs));
+        metrics = new FinGuardMeasurements(host.Services);
     }
 
     public async Task DisposeAsync()
     {
+        metrics.Dispose();
         await host.DisposeAsync();
         await github.DisposeAsync();
     }
@@ -167,6 +172,13 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         Assert.Contains("| ➖ Freeze window | No freeze window applies to production. |", decision.Comment, StringComparison.Ordinal);
         Assert.Single(callbacks);
 
+        // Counted: the pull request's decision, then the deployment's, each with its evidence write.
+        Assert.Equal(1, metrics.Sum(FinGuardTelemetry.Instruments.Decisions, ("kind", "deployment"), ("verdict", "approved")));
+        Assert.Equal(1, metrics.Sum(FinGuardTelemetry.Instruments.Decisions, ("kind", "pull_request"), ("verdict", "pass"), ("conclusion", "success")));
+        Assert.Equal(2, metrics.Sum(FinGuardTelemetry.Instruments.Decisions));
+        Assert.Single(metrics.Of(FinGuardTelemetry.Instruments.EvaluationDuration), m => m.Has("kind", "deployment") && m.Has("verdict", "approved"));
+        Assert.Single(metrics.Of(FinGuardTelemetry.Instruments.EvidenceWriteDuration), m => m.Has("kind", "deployment") && m.Has("outcome", "ok"));
+
         // The evidence: a deployment record linked to the pull request's decision.
         var chain = deployment.FullName.ToLowerInvariant();
         var entries = await Store.ListAsync(chain, CancellationToken.None).ToListAsync();
@@ -265,6 +277,8 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
 
         Assert.Equal("rejected", decision.State);
         Assert.True(decision.EvidenceExisted);
+        Assert.Equal(1, metrics.Sum(FinGuardTelemetry.Instruments.Decisions, ("kind", "deployment"), ("verdict", "rejected")));
+        Assert.Equal(1, metrics.Sum(FinGuardTelemetry.Instruments.Decisions));
         Assert.StartsWith("## ❌ FinGuard rejected this deployment", decision.Comment, StringComparison.Ordinal);
         Assert.Contains($"| ❌ Chain of custody | `{deployment.Sha[..7]}` is not the head or merge commit of any pull request: nothing shows this change was reviewed. |", decision.Comment, StringComparison.Ordinal);
         Assert.Contains("**How to fix:** Deploy a commit that reached the repository through a pull request FinGuard passed", decision.Comment, StringComparison.Ordinal);
@@ -426,6 +440,8 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         var request = Assert.Single(await host.Services.GetRequiredService<IDeploymentRequests>().ListByRunAsync(deployment.FullName, deployment.RunId, CancellationToken.None));
         Assert.Equal(DeploymentRequestState.Waiting, request.State);
         Assert.Empty(await DeploymentEntriesAsync(deployment.FullName));
+        Assert.Equal(1, metrics.Sum(FinGuardTelemetry.Instruments.Decisions, ("kind", "deployment"), ("verdict", "waiting")));
+        Assert.DoesNotContain(metrics.Of(FinGuardTelemetry.Instruments.EvidenceWriteDuration), m => m.Has("kind", "deployment"));
 
         // The deployer approving their own deployment does not count.
         deployment.WithApproval(deployment.Deployer);
