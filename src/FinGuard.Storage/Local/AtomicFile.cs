@@ -5,7 +5,8 @@ namespace FinGuard.Storage.Local;
 /// to disk; only then does it get its final name, so a reader never sees a half-written file and a crash leaves at
 /// most a stray <c>*.tmp</c> file (ignored by every reader). The directory is fsynced afterwards on Linux and macOS;
 /// on Windows that step is skipped (NTFS journals the rename, and .NET cannot open a directory handle without
-/// further P/Invoke).
+/// further P/Invoke). The fsyncs run on dedicated threads, and concurrent writers in one directory share its
+/// directory fsync (<see cref="DurableIo"/>); a call returns only once its own file and name are durable.
 /// </summary>
 internal static class AtomicFile
 {
@@ -27,7 +28,7 @@ internal static class AtomicFile
                 return false;
             }
 
-            SyncDirectory(directory);
+            await SyncDirectoryAsync(directory);
             return true;
         }
         finally
@@ -44,7 +45,7 @@ internal static class AtomicFile
         try
         {
             File.Move(temp, path, overwrite: true);
-            SyncDirectory(directory);
+            await SyncDirectoryAsync(directory);
         }
         finally
         {
@@ -79,6 +80,10 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>As <see cref="SyncDirectory"/>, off the thread pool and shared with concurrent callers.</summary>
+    public static Task SyncDirectoryAsync(string directory) =>
+        OperatingSystem.IsWindows() ? Task.CompletedTask : DurableIo.SyncDirectoryAsync(directory, PosixFileSystem.SyncDirectory);
+
     private static string EnsureDirectory(string path)
     {
         var directory = Path.GetDirectoryName(path) ?? throw new ArgumentException("A file path needs a directory.", nameof(path));
@@ -110,7 +115,8 @@ internal static class AtomicFile
             };
             await using var stream = new FileStream(temp, options);
             await stream.WriteAsync(bytes, cancellationToken);
-            stream.Flush(flushToDisk: true);
+            await stream.FlushAsync(cancellationToken);
+            await DurableIo.RunAsync(() => stream.Flush(flushToDisk: true));
         }
         catch
         {

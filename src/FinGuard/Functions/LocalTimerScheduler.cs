@@ -49,23 +49,38 @@ public sealed partial class LocalTimerScheduler(
         {
             var (name, at) = next.Where(n => n.Value is not null).MinBy(n => n.Value!.Value);
             var wait = at!.Value - time.GetUtcNow();
+
+            // The timer is armed before Started completes, so a clock moved after Started is always seen.
+            var delay = wait > TimeSpan.Zero ? Task.Delay(wait, time, stoppingToken) : Task.CompletedTask;
             started.TrySetResult();
-            if (wait > TimeSpan.Zero)
+            try
             {
-                try
-                {
-                    await Task.Delay(wait, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                await delay;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
 
             var pastDue = time.GetUtcNow() - at.Value > TimeSpan.FromMinutes(1);
             await RunAsync(name, pastDue, at.Value, stoppingToken);
-            next[name] = schedules[name].GetNextOccurrence(time.GetUtcNow(), TimeZoneInfo.Utc);
+            next[name] = Following(schedules[name], at.Value, time.GetUtcNow());
         }
+    }
+
+    /// <summary>
+    /// The occurrence after <paramref name="ran"/>, counted from the schedule rather than the clock, so the time a job
+    /// takes never skips an occurrence; when several have passed meanwhile (the process was paused), only the latest.
+    /// </summary>
+    private static DateTimeOffset? Following(CronExpression schedule, DateTimeOffset ran, DateTimeOffset now)
+    {
+        var following = schedule.GetNextOccurrence(ran, TimeZoneInfo.Utc);
+        while (following is { } current && schedule.GetNextOccurrence(current, TimeZoneInfo.Utc) is { } after && after <= now)
+        {
+            following = after;
+        }
+
+        return following;
     }
 
     private async Task RunAsync(string name, bool pastDue, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
