@@ -5,6 +5,8 @@ using FinGuard.GitHub.Checks;
 using FinGuard.GitHub.Snapshots;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace FinGuard.GitHub;
@@ -28,17 +30,49 @@ public static class GitHubServiceCollectionExtensions
 
         services.AddSingleton<AppJwtFactory>();
         services.AddSingleton<InstallationTokenCache>();
-        services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
-        services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
-        services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient)
-            .AddStandardResilienceHandler();
+        services.AddOptions<GitHubResilienceOptions>()
+            .Bind(configuration.GetSection(GitHubResilienceOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTransient<GitHubRateLimitHandler>();
+        AddResilience(services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient));
+        AddResilience(services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient));
+        AddResilience(services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient));
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
         services.AddTransient<CheckRunPublisher>();
         return services;
     }
+
+    /// <summary>
+    /// Outermost, <see cref="GitHubRateLimitHandler"/> waits out short rate limits. Inside it, the standard resilience
+    /// handler (total and per-attempt timeouts, circuit breaker, retry with exponential back-off and jitter) retries
+    /// connection failures, timeouts, 408 and 5xx — <see cref="GitHubResilienceOptions.MaxRetries"/> times — but not
+    /// 429 or 403: a rate limit is the outer handler's, a plain 403 is a permission problem that retrying cannot fix.
+    /// </summary>
+    private static void AddResilience(IHttpClientBuilder client)
+    {
+        client.AddHttpMessageHandler<GitHubRateLimitHandler>();
+        client.AddStandardResilienceHandler().Configure((options, services) =>
+        {
+            var resilience = services.GetRequiredService<IOptions<GitHubResilienceOptions>>().Value;
+            options.Retry.ShouldHandle = args => ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested && IsRetryable(args.Outcome));
+            options.Retry.MaxRetryAttempts = Math.Max(1, resilience.MaxRetries);
+            options.Retry.Delay = resilience.RetryBaseDelay;
+            options.Retry.MaxDelay = TimeSpan.FromSeconds(30);
+            options.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested && IsRetryable(args.Outcome));
+            if (resilience.MaxRetries == 0)
+            {
+                options.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
+            }
+        });
+    }
+
+    // The standard predicate (connection failures, timeouts, 408, 5xx, 429) without 429: rate limits are GitHubRateLimitHandler's.
+    private static bool IsRetryable(Polly.Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests
+        && HttpClientResiliencePredicates.IsTransient(outcome);
 
     private static void ConfigureGitHubClient(IServiceProvider services, HttpClient http)
     {
