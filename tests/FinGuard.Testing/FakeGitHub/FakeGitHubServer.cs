@@ -48,6 +48,7 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     private readonly List<Route> _routes = [];
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<StoredCheckRun> _checkRuns = [];
+    private readonly List<Action<RecordedRequest>> _observers = [];
     private long _lastCheckRunId;
     private long _lastTokenNumber;
     private int _disposed;
@@ -161,6 +162,19 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="observer"/> with every request as it arrives, before it is answered (e.g. to check what
+    /// was already stored when a check run was published).
+    /// </summary>
+    public void Observe(Action<RecordedRequest> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            _observers.Add(observer);
+        }
+    }
+
     /// <summary>Answers with a fixed JSON body.</summary>
     public void RespondJson(string method, string pathOrTemplate, string json, int statusCode = 200, IDictionary<string, string>? headers = null)
     {
@@ -266,11 +280,18 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         FakeResponse response;
         Route? route;
         IReadOnlyDictionary<string, string> values;
+        Action<RecordedRequest>[] observers;
         lock (_gate)
         {
             (route, values) = FindRoute(request);
             request = request with { Route = route?.Pattern, RouteValues = values };
             _requests.Add(request);
+            observers = [.. _observers];
+        }
+
+        foreach (var observer in observers)
+        {
+            observer(request);
         }
 
         if (route is null)
