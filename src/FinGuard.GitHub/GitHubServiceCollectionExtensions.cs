@@ -36,6 +36,7 @@ public static class GitHubServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddTransient<GitHubRateLimitHandler>();
+        services.AddSingleton(_ => new GitHubResponseCache());
         AddResilience(services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient));
         AddResilience(services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient));
         AddResilience(services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient));

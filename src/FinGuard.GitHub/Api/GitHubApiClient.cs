@@ -12,7 +12,8 @@ namespace FinGuard.GitHub.Api;
 /// <param name="Status">HTTP status code.</param>
 /// <param name="Body">The raw response body.</param>
 /// <param name="NextPage">The <c>rel="next"</c> link of a paginated response, if any.</param>
-public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[] Body, Uri? NextPage)
+/// <param name="NotModified">GitHub answered <c>304 Not Modified</c> to a conditional GET; <paramref name="Body"/> is the cached 200 body it validated.</param>
+public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[] Body, Uri? NextPage, bool NotModified = false)
 {
     public JsonElement Json()
     {
@@ -128,15 +129,47 @@ public sealed class GitHubDownloadTooLargeException : Exception
 /// responses a decision was based on can be stored as evidence and replayed; parsing happens in the
 /// snapshot parser, which the offline evaluator shares.
 /// </summary>
-public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens, TimeProvider time)
+public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens, TimeProvider time, GitHubResponseCache cache)
 {
     private const int MaxPages = 10;
 
-    /// <summary>GET one resource; throws <see cref="GitHubApiException"/> unless 2xx.</summary>
+    /// <summary>
+    /// GET one resource; throws <see cref="GitHubApiException"/> unless 2xx. Conditional: a response GitHub sent with
+    /// an ETag is cached (<see cref="GitHubResponseCache"/>) and asked for with <c>If-None-Match</c> next time; a
+    /// <c>304</c> returns the cached body, byte for byte.
+    /// </summary>
     public async Task<GitHubResponse> GetAsync(long installationId, string pathAndQuery, CancellationToken cancellationToken)
     {
-        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, pathAndQuery, cancellationToken);
-        return await SendAsync(request, cancellationToken);
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
+        var key = pathAndQuery.TrimStart('/');
+        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, key, cancellationToken);
+        var cached = cache.TryGet(installationId, key);
+        if (cached is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", cached.ETag);
+        }
+
+        var description = $"{request.Method} /{key.Split('?')[0]}";
+        using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotModified && cached is not null)
+        {
+            return new GitHubResponse(description, HttpStatusCode.OK, cached.Body, cached.NextPage, NotModified: true);
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            cache.Remove(installationId, key);
+            throw Failure(description, response, body);
+        }
+
+        var result = new GitHubResponse(description, response.StatusCode, body, NextLink(response));
+        if (response.Headers.ETag is { } etag)
+        {
+            cache.Set(installationId, key, etag.ToString(), body, result.NextPage);
+        }
+
+        return result;
     }
 
     /// <summary>GET every page of a list (following <c>Link: rel="next"</c>), at most <paramref name="maxPages"/> pages.</summary>

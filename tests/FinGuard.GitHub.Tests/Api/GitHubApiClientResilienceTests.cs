@@ -183,4 +183,22 @@ public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
         Assert.True(error.IsUnreachable);
         Assert.Contains("GET /repos/octo/app/pulls/1", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_304_to_the_conditional_get_returns_the_cached_body_byte_for_byte()
+    {
+        const string body = "{ \"number\" : 1,\n  \"title\": \"exact   spacing kept\" }";
+        github.RespondJson("GET", PullPath, body);
+
+        var first = await Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None);
+        var second = await Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None);
+
+        Assert.False(first.NotModified);
+        Assert.True(second.NotModified);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(body, System.Text.Encoding.UTF8.GetString(second.Body));
+        Assert.Equal([200, 304], PullRequests.Select(r => r.ResponseStatus ?? 0));
+        Assert.Null(PullRequests[0].Header("If-None-Match"));
+        Assert.NotNull(PullRequests[1].Header("If-None-Match"));
+    }
 }
