@@ -6,6 +6,8 @@ using FinGuard.GitHub.Snapshots;
 using FinGuard.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace FinGuard.GitHub;
@@ -32,9 +34,16 @@ public static class GitHubServiceCollectionExtensions
         services.AddTransient<GitHubTelemetryHandler>();
         services.AddSingleton<AppJwtFactory>();
         services.AddSingleton<InstallationTokenCache>();
-        AddGitHubHttpClient<InstallationTokenProvider>(services);
-        AddGitHubHttpClient<GitHubApiClient>(services);
-        AddGitHubHttpClient<Deliveries.HookDeliveriesClient>(services);
+        services.AddOptions<GitHubResilienceOptions>()
+            .Bind(configuration.GetSection(GitHubResilienceOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTransient<GitHubRateLimitHandler>();
+        services.AddSingleton(_ => new GitHubResponseCache());
+        AddResilience(services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient));
+        AddResilience(services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient));
+        AddResilience(services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient));
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
         services.AddTransient<CheckRunPublisher>();
@@ -42,16 +51,36 @@ public static class GitHubServiceCollectionExtensions
     }
 
     /// <summary>
-    /// A typed GitHub client: resilience outside, then the telemetry handler, so that every attempt (retries included)
-    /// is counted and its rate-limit headers read.
+    /// Outermost, <see cref="GitHubRateLimitHandler"/> waits out short rate limits. Inside it, the standard resilience
+    /// handler (total and per-attempt timeouts, circuit breaker, retry with exponential back-off and jitter) retries
+    /// connection failures, timeouts, 408 and 5xx — <see cref="GitHubResilienceOptions.MaxRetries"/> times — but not
+    /// 429 or 403: a rate limit is the outer handler's, a plain 403 is a permission problem that retrying cannot fix.
     /// </summary>
-    private static void AddGitHubHttpClient<TClient>(IServiceCollection services)
-        where TClient : class
+    private static void AddResilience(IHttpClientBuilder client)
     {
-        var client = services.AddHttpClient<TClient>(ConfigureGitHubClient);
-        client.AddStandardResilienceHandler();
+        client.AddHttpMessageHandler<GitHubRateLimitHandler>();
+        client.AddStandardResilienceHandler().Configure((options, services) =>
+        {
+            var resilience = services.GetRequiredService<IOptions<GitHubResilienceOptions>>().Value;
+            options.Retry.ShouldHandle = args => ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested && IsRetryable(args.Outcome));
+            options.Retry.MaxRetryAttempts = Math.Max(1, resilience.MaxRetries);
+            options.Retry.Delay = resilience.RetryBaseDelay;
+            options.Retry.MaxDelay = TimeSpan.FromSeconds(30);
+            options.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested && IsRetryable(args.Outcome));
+            if (resilience.MaxRetries == 0)
+            {
+                options.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
+            }
+        });
+
+        // Innermost, so every attempt (retries included) is counted and its rate-limit headers read.
         client.AddHttpMessageHandler<GitHubTelemetryHandler>();
     }
+
+    // The standard predicate (connection failures, timeouts, 408, 5xx, 429) without 429: rate limits are GitHubRateLimitHandler's.
+    private static bool IsRetryable(Polly.Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests
+        && HttpClientResiliencePredicates.IsTransient(outcome);
 
     private static void ConfigureGitHubClient(IServiceProvider services, HttpClient http)
     {

@@ -12,7 +12,8 @@ namespace FinGuard.GitHub.Api;
 /// <param name="Status">HTTP status code.</param>
 /// <param name="Body">The raw response body.</param>
 /// <param name="NextPage">The <c>rel="next"</c> link of a paginated response, if any.</param>
-public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[] Body, Uri? NextPage)
+/// <param name="NotModified">GitHub answered <c>304 Not Modified</c> to a conditional GET; <paramref name="Body"/> is the cached 200 body it validated.</param>
+public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[] Body, Uri? NextPage, bool NotModified = false)
 {
     public JsonElement Json()
     {
@@ -25,10 +26,17 @@ public sealed record GitHubResponse(string Request, HttpStatusCode Status, byte[
 public sealed class GitHubApiException : Exception
 {
     public GitHubApiException(string request, HttpStatusCode status, string? gitHubMessage)
-        : base($"GitHub answered {(int)status} {status} to {request}{(string.IsNullOrEmpty(gitHubMessage) ? "" : $": {gitHubMessage}")}")
+        : this(request, status, gitHubMessage, null)
+    {
+    }
+
+    /// <summary>A failed answer; <paramref name="rateLimitedUntil"/> is when GitHub's rate limit resets, if it was one.</summary>
+    public GitHubApiException(string request, HttpStatusCode status, string? gitHubMessage, DateTimeOffset? rateLimitedUntil)
+        : base(Describe(request, status, gitHubMessage, rateLimitedUntil))
     {
         Request = request;
         Status = status;
+        RateLimitedUntil = rateLimitedUntil;
     }
 
     public GitHubApiException()
@@ -48,12 +56,46 @@ public sealed class GitHubApiException : Exception
         Request = "";
     }
 
+    private GitHubApiException(string request, Exception transportFailure, bool unreachable)
+        : base($"GitHub could not be reached for {request} (after retries): {transportFailure.Message}", transportFailure)
+    {
+        Request = request;
+        IsUnreachable = unreachable;
+    }
+
     public string Request { get; }
 
+    /// <summary>The HTTP status; 0 when GitHub did not answer (<see cref="IsUnreachable"/>).</summary>
     public HttpStatusCode Status { get; }
 
-    /// <summary>True for failures that may succeed later (5xx, rate limiting); false for 4xx answers that will not change.</summary>
-    public bool IsTransient => (int)Status >= 500 || Status is HttpStatusCode.TooManyRequests or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout;
+    /// <summary>When GitHub's rate limit resets, for a rate-limited answer (403/429 with rate-limit headers); else null.</summary>
+    public DateTimeOffset? RateLimitedUntil { get; }
+
+    /// <summary>GitHub did not answer at all: connection failure or timeout, after the client's retries.</summary>
+    public bool IsUnreachable { get; }
+
+    /// <summary>
+    /// True for failures that may succeed later (no answer, 5xx, 408, 429, a rate-limited 403); false for 4xx answers
+    /// that will not change — a 403 without rate-limit headers is a permission problem and is not retried.
+    /// </summary>
+    public bool IsTransient => IsUnreachable || RateLimitedUntil is not null || (int)Status >= 500
+        || Status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
+
+    /// <summary>GitHub did not answer <paramref name="request"/>: a transient failure wrapping the transport error.</summary>
+    public static GitHubApiException Unreachable(string request, Exception transportFailure) => new(request, transportFailure, unreachable: true);
+
+    private static string Describe(string request, HttpStatusCode status, string? gitHubMessage, DateTimeOffset? rateLimitedUntil)
+    {
+        var text = $"GitHub answered {(int)status} {status} to {request}{(string.IsNullOrEmpty(gitHubMessage) ? "" : $": {gitHubMessage}")}";
+        if (rateLimitedUntil is { } until)
+        {
+            return text + $" (rate limited until {until.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}; retried after it resets)";
+        }
+
+        return status == HttpStatusCode.Forbidden
+            ? text + " (no rate-limit headers: a permission problem — check the App's permissions and the installation's repository access; not retried)"
+            : text;
+    }
 }
 
 /// <summary>A download was larger than the caller's limit; nothing of it is kept.</summary>
@@ -87,15 +129,47 @@ public sealed class GitHubDownloadTooLargeException : Exception
 /// responses a decision was based on can be stored as evidence and replayed; parsing happens in the
 /// snapshot parser, which the offline evaluator shares.
 /// </summary>
-public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens)
+public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens, TimeProvider time, GitHubResponseCache cache)
 {
     private const int MaxPages = 10;
 
-    /// <summary>GET one resource; throws <see cref="GitHubApiException"/> unless 2xx.</summary>
+    /// <summary>
+    /// GET one resource; throws <see cref="GitHubApiException"/> unless 2xx. Conditional: a response GitHub sent with
+    /// an ETag is cached (<see cref="GitHubResponseCache"/>) and asked for with <c>If-None-Match</c> next time; a
+    /// <c>304</c> returns the cached body, byte for byte.
+    /// </summary>
     public async Task<GitHubResponse> GetAsync(long installationId, string pathAndQuery, CancellationToken cancellationToken)
     {
-        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, pathAndQuery, cancellationToken);
-        return await SendAsync(request, cancellationToken);
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
+        var key = pathAndQuery.TrimStart('/');
+        using var request = await CreateRequestAsync(HttpMethod.Get, installationId, key, cancellationToken);
+        var cached = cache.TryGet(installationId, key);
+        if (cached is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", cached.ETag);
+        }
+
+        var description = $"{request.Method} /{key.Split('?')[0]}";
+        using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotModified && cached is not null)
+        {
+            return new GitHubResponse(description, HttpStatusCode.OK, cached.Body, cached.NextPage, NotModified: true);
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            cache.Remove(installationId, key);
+            throw Failure(description, response, body);
+        }
+
+        var result = new GitHubResponse(description, response.StatusCode, body, NextLink(response));
+        if (response.Headers.ETag is { } etag)
+        {
+            cache.Set(installationId, key, etag.ToString(), body, result.NextPage);
+        }
+
+        return result;
     }
 
     /// <summary>GET every page of a list (following <c>Link: rel="next"</c>), at most <paramref name="maxPages"/> pages.</summary>
@@ -122,11 +196,11 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
     {
         using var request = await CreateRequestAsync(HttpMethod.Get, installationId, path, cancellationToken);
         var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             var error = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            throw new GitHubApiException(description, response.StatusCode, TryReadMessage(error));
+            throw Failure(description, response, error);
         }
 
         if (response.Content.Headers.ContentLength > maxBytes)
@@ -184,14 +258,42 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
     private async Task<GitHubResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseContentRead, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new GitHubApiException(description, response.StatusCode, TryReadMessage(body));
+            throw Failure(description, response, body);
         }
 
         return new GitHubResponse(description, response.StatusCode, body, NextLink(response));
+    }
+
+    /// <summary>Sends through the handler chain; a transport failure or timeout that outlived the retries becomes a transient <see cref="GitHubApiException"/>.</summary>
+    private async Task<HttpResponseMessage> TransportAsync(HttpRequestMessage request, string description, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && ex is HttpRequestException or TimeoutException or TaskCanceledException or Polly.ExecutionRejectedException)
+        {
+            throw GitHubApiException.Unreachable(description, ex);
+        }
+    }
+
+    private GitHubApiException Failure(string description, HttpResponseMessage response, byte[] body)
+    {
+        var message = TryReadMessage(body);
+        var rateLimitedUntil = GitHubRateLimit.RetryAt(response, time.GetUtcNow());
+        if (rateLimitedUntil is null && response.StatusCode == HttpStatusCode.Forbidden
+            && message?.Contains("secondary rate limit", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // A secondary rate limit sometimes comes without headers; GitHub's advice is to wait at least a minute.
+            rateLimitedUntil = time.GetUtcNow() + GitHubRateLimit.UnspecifiedWait;
+        }
+
+        return new GitHubApiException(description, response.StatusCode, message, rateLimitedUntil);
     }
 
     private static string? TryReadMessage(byte[] body)

@@ -59,7 +59,7 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
         var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
         if (existing is { } found)
         {
-            id = found;
+            id = found.Id;
             body.Remove("head_sha");
             await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", body, cancellationToken);
         }
@@ -75,6 +75,41 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Marks the head SHA's FinGuard check <c>in_progress</c> with <paramref name="title"/> and <paramref name="summary"/>:
+    /// no decision yet, and — unlike <c>neutral</c>, which satisfies a required check — nothing a merge can pass on.
+    /// An existing run still in progress is updated; a completed one is superseded by a new run with the same
+    /// <c>external_id</c> (GitHub does not reliably reopen a completed run), which the next publish then completes.
+    /// </summary>
+    public async Task<long> PublishInProgressAsync(
+        long installationId, string repository, string headSha, string title, string summary, Uri? detailsUrl, CancellationToken cancellationToken)
+    {
+        var externalId = ExternalIdFor(headSha);
+        var body = new JsonObject
+        {
+            ["name"] = CheckRunRenderer.CheckName,
+            ["head_sha"] = headSha,
+            ["external_id"] = externalId,
+            ["status"] = "in_progress",
+            ["output"] = new JsonObject { ["title"] = title, ["summary"] = summary },
+        };
+        if (detailsUrl is not null)
+        {
+            body["details_url"] = detailsUrl.AbsoluteUri;
+        }
+
+        var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
+        if (existing is { Completed: false } open)
+        {
+            body.Remove("head_sha");
+            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{open.Id}", body, cancellationToken);
+            return open.Id;
+        }
+
+        var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
+        return created.Json().GetProperty("id").GetInt64();
     }
 
     private static JsonObject Output(CheckRunOutput output, FileAnnotation[]? annotations)
@@ -101,13 +136,15 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
         return node;
     }
 
-    private async Task<long?> FindExistingAsync(long installationId, string repository, string headSha, string externalId, CancellationToken cancellationToken)
+    /// <summary>The newest FinGuard run with <paramref name="externalId"/> on the head SHA (highest id), or null.</summary>
+    private async Task<(long Id, bool Completed)?> FindExistingAsync(long installationId, string repository, string headSha, string externalId, CancellationToken cancellationToken)
     {
         var pages = await api.GetPagesAsync(
             installationId,
             $"repos/{repository}/commits/{headSha}/check-runs?check_name={CheckRunRenderer.CheckName}&filter=all&per_page=100",
             maxPages: 3,
             cancellationToken);
+        (long Id, bool Completed)? newest = null;
         foreach (var page in pages)
         {
             var json = page.Json();
@@ -119,13 +156,15 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
             foreach (var run in runs.EnumerateArray())
             {
                 if (run.TryGetProperty("external_id", out var ext) && ext.ValueKind == JsonValueKind.String && ext.GetString() == externalId
-                    && run.TryGetProperty("id", out var idElement) && idElement.TryGetInt64(out var id))
+                    && run.TryGetProperty("id", out var idElement) && idElement.TryGetInt64(out var id)
+                    && (newest is null || id > newest.Value.Id))
                 {
-                    return id;
+                    var completed = run.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "completed";
+                    newest = (id, completed);
                 }
             }
         }
 
-        return null;
+        return newest;
     }
 }

@@ -7,7 +7,8 @@ namespace FinGuard.Processing;
 
 /// <summary>
 /// Who or what a decision is about, and why it was made; supplied by the trigger. <c>Source</c> is the evidence
-/// record's <c>source</c>; null means <c>github-webhook:{Event}.{Action}</c>.
+/// record's <c>source</c>; null means <c>github-webhook:{Event}.{Action}</c>. <c>HeadSha</c> is the head the delivery
+/// named, if any: where a "could not reach GitHub" check goes when the pull request itself cannot be loaded.
 /// </summary>
 public sealed record PullRequestTrigger(
     long InstallationId,
@@ -18,7 +19,8 @@ public sealed record PullRequestTrigger(
     string Event,
     string? Action,
     EvidenceActor Actor,
-    string? Source = null);
+    string? Source = null,
+    string? HeadSha = null);
 
 /// <summary>Builds the evidence record of a pull request decision: the facts, the policy and the result tree.</summary>
 public static class EvidenceRecordFactory

@@ -53,6 +53,17 @@ public static class PullRequestTriggers
         _ => null,
     };
 
+    /// <summary>The head SHA of pull request <paramref name="number"/> as the payload names it, or null.</summary>
+    public static string? HeadShaOf(WebhookPayload payload, int number) => payload switch
+    {
+        PullRequestPayload pr => pr.PullRequest.Head.Sha,
+        PullRequestReviewPayload review => review.PullRequest.Head.Sha,
+        CheckRunPayload run => run.CheckRun.PullRequests?.FirstOrDefault(p => p.Number == number)?.Head.Sha,
+        CheckSuitePayload suite => suite.CheckSuite.PullRequests?.FirstOrDefault(p => p.Number == number)?.Head.Sha,
+        WorkflowRunPayload workflow => workflow.WorkflowRun.PullRequests?.FirstOrDefault(p => p.Number == number)?.Head.Sha,
+        _ => null,
+    };
+
     /// <summary>Whether the policy's <c>scan-status</c> reads what <paramref name="signal"/> says finished.</summary>
     public static bool IsRelevant(ScanSignal signal, Core.Scans.ScanStatusPolicy policy)
     {
@@ -122,7 +133,10 @@ public sealed partial class PullRequestDeliveryHandler(
             : new EvidenceActor("unknown", null, null);
         foreach (var number in numbers)
         {
-            var trigger = new PullRequestTrigger(payload.Installation.Id, payload.Repository.FullName, payload.Repository.Id, number, delivery.DeliveryId, delivery.Event, delivery.Action, actor);
+            var trigger = new PullRequestTrigger(payload.Installation.Id, payload.Repository.FullName, payload.Repository.Id, number, delivery.DeliveryId, delivery.Event, delivery.Action, actor)
+            {
+                HeadSha = PullRequestTriggers.HeadShaOf(payload, number),
+            };
             await evaluation.EvaluateAsync(trigger, cancellationToken);
         }
     }

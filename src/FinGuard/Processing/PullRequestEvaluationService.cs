@@ -1,4 +1,6 @@
+using System.Text;
 using FinGuard.Core.Evidence;
+using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Checks;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
@@ -13,6 +15,13 @@ namespace FinGuard.Processing;
 /// published instead of deciding twice (not counted as a decision again).
 /// Traced as a <c>finguard.evaluate</c> span; a new decision records <c>finguard.evaluation.duration</c> (loading the
 /// facts and evaluating) and <c>finguard.decisions</c>.
+/// <para>
+/// Never a silent pass: when the facts cannot be loaded because GitHub is unreachable or rate limited (a transient
+/// <see cref="GitHubApiException"/>, after the client's bounded retries), the head SHA's check is set to
+/// <c>in_progress</c> — "FinGuard could not reach GitHub; retrying", naming what failed — if GitHub takes that write,
+/// and the exception is rethrown so the <see cref="DeliveryWorker"/> retries the delivery. No evidence is written and
+/// no conclusion published until an evaluation completes.
+/// </para>
 /// </summary>
 public sealed partial class PullRequestEvaluationService(
     PullRequestFactsLoader loader,
@@ -29,7 +38,17 @@ public sealed partial class PullRequestEvaluationService(
         using var activity = FinGuardTelemetry.StartEvaluation(FinGuardTelemetry.Kinds.PullRequest, trigger.Repository);
         activity?.SetTag(FinGuardTelemetry.Tags.PullRequest, trigger.Number);
         var started = time.GetTimestamp();
-        var facts = await loader.LoadAsync(trigger.InstallationId, trigger.Repository, trigger.Number, cancellationToken);
+        PullRequestFactSet facts;
+        try
+        {
+            facts = await loader.LoadAsync(trigger.InstallationId, trigger.Repository, trigger.Number, cancellationToken);
+        }
+        catch (GitHubApiException ex) when (ex.IsTransient)
+        {
+            await PublishUnreachableAsync(trigger, ex, cancellationToken);
+            throw;
+        }
+
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
         var elapsed = time.GetElapsedTime(started);
@@ -69,6 +88,46 @@ public sealed partial class PullRequestEvaluationService(
         var detailsUrl = new Uri($"https://github.com/{trigger.Repository}/pull/{trigger.Number}");
         return publisher.PublishAsync(trigger.InstallationId, trigger.Repository, decision.Snapshot.HeadSha, decision.Result, evidenceReference, cancellationToken, annotations, detailsUrl);
     }
+
+    public const string UnreachableTitle = "FinGuard could not reach GitHub; retrying";
+
+    private async Task PublishUnreachableAsync(PullRequestTrigger trigger, GitHubApiException failure, CancellationToken cancellationToken)
+    {
+        if (trigger.HeadSha is not { Length: > 0 } headSha)
+        {
+            LogUnreachableNoHead(trigger.Number);
+            return;
+        }
+
+        var summary = new StringBuilder()
+            .Append("FinGuard has **not** decided on this pull request: it could not load what the controls need from GitHub.\n\n")
+            .Append("What failed: ").Append(failure.Message).Append("\n\n")
+            .Append(failure.RateLimitedUntil is { } until
+                ? $"GitHub's rate limit resets at {until.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC. "
+                : string.Empty)
+            .Append("The delivery is retried automatically with back-off; this check is completed when an evaluation succeeds.")
+            .ToString();
+        try
+        {
+            var detailsUrl = new Uri($"https://github.com/{trigger.Repository}/pull/{trigger.Number}");
+            await publisher.PublishInProgressAsync(trigger.InstallationId, trigger.Repository, headSha, UnreachableTitle, summary, detailsUrl, cancellationToken);
+            LogUnreachablePublished(trigger.Number, headSha);
+        }
+        catch (Exception ex) when (ex is GitHubApiException or FinGuard.GitHub.Auth.GitHubAuthException)
+        {
+            // GitHub takes no writes either; the retry is what matters, and it is scheduled by the caller.
+            LogUnreachableNotPublished(ex, trigger.Number);
+        }
+    }
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "PR #{Number} could not be evaluated (GitHub unreachable); check at {HeadSha} set to in progress, the delivery will be retried")]
+    private partial void LogUnreachablePublished(int number, string headSha);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "PR #{Number} could not be evaluated and the in-progress check could not be published either; the delivery will be retried")]
+    private partial void LogUnreachableNotPublished(Exception exception, int number);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "PR #{Number} could not be evaluated (GitHub unreachable) and the delivery names no head SHA to mark; the delivery will be retried")]
+    private partial void LogUnreachableNoHead(int number);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "PR #{Number} at {HeadSha}: {Conclusion}; evidence {BlobName}")]
     private partial void LogDecided(int number, string headSha, Core.Results.Conclusion conclusion, string blobName);

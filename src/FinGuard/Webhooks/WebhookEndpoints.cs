@@ -202,7 +202,10 @@ public sealed record WebhookAck(string DeliveryId, string Status, string? Detail
 /// <summary>Logger category for the ingress.</summary>
 public sealed class WebhookIngress;
 
-/// <summary>The few envelope fields the inbox indexes, read without materialising the payload.</summary>
+/// <summary>
+/// The few envelope fields the inbox indexes, read without materialising the payload. A field of the wrong type reads
+/// as absent (the handler reports the payload as unreadable), never as an exception here.
+/// </summary>
 internal readonly record struct WebhookEnvelope(string? Action, long? InstallationId, string? Repository)
 {
     public static WebhookEnvelope Read(byte[] body)
@@ -214,11 +217,24 @@ internal readonly record struct WebhookEnvelope(string? Action, long? Installati
             throw new JsonException($"expected a JSON object at the top level, found {root.ValueKind.ToString().ToLowerInvariant()}.");
         }
 
-        string? action = root.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+        string? action = root.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? Text(a) : null;
         long? installation = root.TryGetProperty("installation", out var i) && i.ValueKind == JsonValueKind.Object
-            && i.TryGetProperty("id", out var id) && id.TryGetInt64(out var n) ? n : null;
+            && i.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var n) ? n : null;
         string? repository = root.TryGetProperty("repository", out var r) && r.ValueKind == JsonValueKind.Object
-            && r.TryGetProperty("full_name", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            && r.TryGetProperty("full_name", out var f) && f.ValueKind == JsonValueKind.String ? Text(f) : null;
         return new WebhookEnvelope(action, installation, repository);
+    }
+
+    // A string with an unpaired surrogate escape (e.g. "\ud800") is valid JSON syntax but not text.
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"a string in the envelope is not valid Unicode: {ex.Message}", ex);
+        }
     }
 }

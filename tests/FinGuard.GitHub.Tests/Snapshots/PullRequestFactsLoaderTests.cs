@@ -114,7 +114,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     [Fact]
     public async Task A_404_from_github_is_a_specific_non_transient_error()
     {
-        var error = await Assert.ThrowsAsync<Api.GitHubApiException>(() => Loader.LoadAsync(1, "octo/missing", 9, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<FinGuard.GitHub.Api.GitHubApiException>(() => Loader.LoadAsync(1, "octo/missing", 9, CancellationToken.None));
 
         Assert.Equal(System.Net.HttpStatusCode.NotFound, error.Status);
         Assert.False(error.IsTransient);

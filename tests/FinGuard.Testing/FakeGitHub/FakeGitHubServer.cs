@@ -26,6 +26,11 @@ namespace FinGuard.Testing.FakeGitHub;
 /// Every request is recorded (<see cref="Requests"/>) and annotated with its GitHub OpenAPI template;
 /// <see cref="AssertAllRequestsExistInOpenApi"/> fails the test when a request is not a GitHub operation.
 /// </para>
+/// <para>
+/// Like GitHub, a 200 answer to a GET carries an <c>ETag</c> (a hash of the body and <c>Link</c> header, unless the
+/// route set one), and a GET whose <c>If-None-Match</c> names the current ETag gets <c>304 Not Modified</c> without a
+/// body. <see cref="RecordedRequest.ResponseStatus"/> says what each request got.
+/// </para>
 /// </summary>
 public sealed class FakeGitHubServer : IAsyncDisposable
 {
@@ -48,6 +53,7 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     private readonly List<Route> _routes = [];
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<StoredCheckRun> _checkRuns = [];
+    private readonly List<Action<RecordedRequest>> _observers = [];
     private long _lastCheckRunId;
     private long _lastTokenNumber;
     private int _disposed;
@@ -168,6 +174,19 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="observer"/> with every request as it arrives, before it is answered (e.g. to check what
+    /// was already stored when a check run was published).
+    /// </summary>
+    public void Observe(Action<RecordedRequest> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            _observers.Add(observer);
+        }
+    }
+
     /// <summary>Answers with a fixed JSON body.</summary>
     public void RespondJson(string method, string pathOrTemplate, string json, int statusCode = 200, IDictionary<string, string>? headers = null)
     {
@@ -273,11 +292,18 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         FakeResponse response;
         Route? route;
         IReadOnlyDictionary<string, string> values;
+        Action<RecordedRequest>[] observers;
         lock (_gate)
         {
             (route, values) = FindRoute(request);
             request = request with { Route = route?.Pattern, RouteValues = values };
             _requests.Add(request);
+            observers = [.. _observers];
+        }
+
+        foreach (var observer in observers)
+        {
+            observer(request);
         }
 
         if (route is null)
@@ -305,7 +331,43 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             context.Response.Headers["x-ratelimit-resource"] = "core";
         }
 
+        response = Conditional(request, response);
+        lock (_gate)
+        {
+            var index = _requests.LastIndexOf(request);
+            if (index >= 0)
+            {
+                _requests[index] = request with { ResponseStatus = response.StatusCode };
+            }
+        }
+
         await WriteAsync(context.Response, response, cancellationToken);
+    }
+
+    /// <summary>GitHub's conditional GET: an ETag on every 200, and 304 when <c>If-None-Match</c> names it.</summary>
+    private static FakeResponse Conditional(RecordedRequest request, FakeResponse response)
+    {
+        if (request.Method != "GET" || response.StatusCode != 200 || (response.Body is null && response.BinaryBody is null))
+        {
+            return response;
+        }
+
+        var headers = new Dictionary<string, string>(response.Headers ?? PathTemplate.EmptyValues, StringComparer.OrdinalIgnoreCase);
+        if (!headers.TryGetValue("ETag", out var etag))
+        {
+            var content = response.BinaryBody ?? Encoding.UTF8.GetBytes(response.Body!);
+            var link = Encoding.UTF8.GetBytes(headers.TryGetValue("Link", out var l) ? l : string.Empty);
+            etag = $"W/\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. content, .. link]))[..32]}\"";
+            headers["ETag"] = etag;
+        }
+
+        var ifNoneMatch = request.Header("If-None-Match");
+        if (ifNoneMatch is not null && ifNoneMatch.Split(',').Any(v => string.Equals(v.Trim(), etag, StringComparison.Ordinal)))
+        {
+            return new FakeResponse(304, null, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["ETag"] = etag });
+        }
+
+        return response with { Headers = headers };
     }
 
     private static async Task<RecordedRequest> RecordAsync(HttpContext context, CancellationToken cancellationToken)

@@ -35,6 +35,9 @@ public sealed record RecordedRequest
     /// <summary>The GitHub OpenAPI path template this request matches, or null when it is not a GitHub operation.</summary>
     public string? OpenApiTemplate { get; init; }
 
+    /// <summary>The status code the fake answered with (e.g. 304 to a matching <c>If-None-Match</c>); null while being answered.</summary>
+    public int? ResponseStatus { get; init; }
+
     public bool IsMatched => Route is not null;
 
     /// <summary><see cref="Path"/> plus <see cref="QueryString"/>.</summary>
