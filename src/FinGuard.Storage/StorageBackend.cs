@@ -69,7 +69,11 @@ internal sealed class StorageBackend : IDisposable
             return CreateLocal(options.LocalPath, loggerFactory);
         }
 
-        var clients = AzureStorageClients.Create(options, createsMissing: access == StorageAccess.ReadWrite);
+        var clients = AzureStorageClients.Create(
+            options,
+            blobOptions: AzureStorageClients.WithBoundedRetries(new global::Azure.Storage.Blobs.BlobClientOptions()),
+            tableOptions: AzureStorageClients.WithBoundedRetries(new global::Azure.Data.Tables.TableClientOptions()),
+            createsMissing: access == StorageAccess.ReadWrite);
         var backend = CreateAzure(options, clients, loggerFactory);
         return access == StorageAccess.ReadWrite
             ? backend

@@ -35,6 +35,24 @@ internal sealed class AzureStorageClients
     public TableServiceClient Tables { get; }
 
     /// <summary>
+    /// The retry policy FinGuard uses against storage: a few quick retries (0.2 s, doubling, at most 2 s; 10 s per
+    /// attempt) instead of the SDK's default of up to 100 s per attempt. GitHub gives a webhook 10 s, so an ingress
+    /// that cannot store a delivery must fail fast with a 503 (GitHub records the failure and FinGuard's redelivery
+    /// sweep asks for it again) rather than hang; the worker retries whole deliveries on its own schedule.
+    /// </summary>
+    public static T WithBoundedRetries<T>(T options)
+        where T : global::Azure.Core.ClientOptions
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Retry.Mode = global::Azure.Core.RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+
+    /// <summary>
     /// Clients from options: the connection string when set, otherwise the service URIs with
     /// <paramref name="credential"/> (default: <see cref="DefaultAzureCredential"/>, i.e. managed identity in Azure).
     /// </summary>

@@ -64,7 +64,11 @@ public sealed partial class DeliveryWorker(
             async (deliveryId, ct) => await ProcessAsync(deliveryId, ct));
     }
 
-    /// <summary>Processes one delivery to completion or recorded failure; never throws except on shutdown.</summary>
+    /// <summary>
+    /// Processes one delivery to completion or recorded failure. When storage itself fails (the delivery cannot be read,
+    /// or its failure cannot be recorded), the delivery stays pending: in process it is tried again later, and the
+    /// worker goes on with the others; a queue invocation throws, so the Functions host retries its message.
+    /// </summary>
     public async Task ProcessAsync(string deliveryId, CancellationToken cancellationToken)
     {
         if (!inFlight.TryAdd(deliveryId, 0))
@@ -74,66 +78,79 @@ public sealed partial class DeliveryWorker(
 
         try
         {
-            var stored = await inbox.GetAsync(deliveryId, cancellationToken);
-            if (stored is null || stored.State != DeliveryState.Pending)
-            {
-                return;
-            }
-
-            var delivery = stored.Delivery;
-            using var activity = FinGuardTelemetry.StartDelivery(delivery.DeliveryId, delivery.Event, delivery.Action, delivery.InstallationId, delivery.Repository);
-            activity?.SetTag("finguard.delivery.attempt", stored.Attempts + 1);
-            using var scope = logger.BeginScope(new Dictionary<string, object?>
-            {
-                ["DeliveryId"] = delivery.DeliveryId,
-                ["Event"] = delivery.Event,
-                ["Action"] = delivery.Action,
-                ["InstallationId"] = delivery.InstallationId,
-                ["Repository"] = delivery.Repository,
-            });
-
-            await using var services = scopes.CreateAsyncScope();
-            // Every handler of the event runs (a finished check can matter to pull requests and to deployments alike);
-            // each is idempotent per delivery, so a retry after one of them failed repeats the others harmlessly.
-            var handlers = services.ServiceProvider.GetServices<IDeliveryHandler>().Where(h => h.Events.Contains(delivery.Event)).ToList();
-            if (handlers.Count == 0)
-            {
-                await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
-                telemetry.DeliveryProcessed(delivery.Event);
-                return;
-            }
-
-            try
-            {
-                foreach (var handler in handlers)
-                {
-                    await handler.HandleAsync(delivery, cancellationToken);
-                }
-
-                await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
-                LogProcessed(delivery.Event, delivery.Action);
-                telemetry.DeliveryProcessed(delivery.Event);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                var attempt = stored.Attempts + 1;
-                var transient = IsTransient(ex);
-                var permanent = !transient || attempt >= MaxAttempts;
-                LogFailed(ex, attempt, permanent);
-                telemetry.DeliveryFailed(delivery.Event, permanent);
-                activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
-                activity?.SetTag("error.type", ex.GetType().FullName);
-                activity?.SetTag("finguard.delivery.permanent_failure", permanent);
-                await inbox.MarkFailedAsync(deliveryId, $"{ex.GetType().Name}: {ex.Message}", permanent, cancellationToken);
-                if (!permanent && !options.Value.UsesQueue)
-                {
-                    ScheduleRetry(deliveryId, attempt, cancellationToken);
-                }
-            }
+            await ProcessCoreAsync(deliveryId, cancellationToken);
+        }
+        catch (Exception ex) when (!options.Value.UsesQueue && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            LogStorageFailed(ex, deliveryId);
+            ScheduleRetry(deliveryId, StorageRetryAttempt, cancellationToken);
         }
         finally
         {
             inFlight.TryRemove(deliveryId, out _);
+        }
+    }
+
+    /// <summary>Retries after a storage failure wait 2^3 = 8 s: storage outages last seconds to minutes, not milliseconds.</summary>
+    private const int StorageRetryAttempt = 3;
+
+    private async Task ProcessCoreAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var stored = await inbox.GetAsync(deliveryId, cancellationToken);
+        if (stored is null || stored.State != DeliveryState.Pending)
+        {
+            return;
+        }
+
+        var delivery = stored.Delivery;
+        using var activity = FinGuardTelemetry.StartDelivery(delivery.DeliveryId, delivery.Event, delivery.Action, delivery.InstallationId, delivery.Repository);
+        activity?.SetTag("finguard.delivery.attempt", stored.Attempts + 1);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["DeliveryId"] = delivery.DeliveryId,
+            ["Event"] = delivery.Event,
+            ["Action"] = delivery.Action,
+            ["InstallationId"] = delivery.InstallationId,
+            ["Repository"] = delivery.Repository,
+        });
+
+        await using var services = scopes.CreateAsyncScope();
+        // Every handler of the event runs (a finished check can matter to pull requests and to deployments alike);
+        // each is idempotent per delivery, so a retry after one of them failed repeats the others harmlessly.
+        var handlers = services.ServiceProvider.GetServices<IDeliveryHandler>().Where(h => h.Events.Contains(delivery.Event)).ToList();
+        if (handlers.Count == 0)
+        {
+            await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
+            telemetry.DeliveryProcessed(delivery.Event);
+            return;
+        }
+
+        try
+        {
+            foreach (var handler in handlers)
+            {
+                await handler.HandleAsync(delivery, cancellationToken);
+            }
+
+            await inbox.MarkCompletedAsync(deliveryId, cancellationToken);
+            LogProcessed(delivery.Event, delivery.Action);
+            telemetry.DeliveryProcessed(delivery.Event);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var attempt = stored.Attempts + 1;
+            var transient = IsTransient(ex);
+            var permanent = !transient || attempt >= MaxAttempts;
+            LogFailed(ex, attempt, permanent);
+            telemetry.DeliveryFailed(delivery.Event, permanent);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            activity?.SetTag("error.type", ex.GetType().FullName);
+            activity?.SetTag("finguard.delivery.permanent_failure", permanent);
+            await inbox.MarkFailedAsync(deliveryId, $"{ex.GetType().Name}: {ex.Message}", permanent, cancellationToken);
+            if (!permanent && !options.Value.UsesQueue)
+            {
+                ScheduleRetry(deliveryId, attempt, cancellationToken);
+            }
         }
     }
 
@@ -155,6 +172,9 @@ public sealed partial class DeliveryWorker(
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
     }
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Storage failed while processing delivery {DeliveryId}; it stays pending and is tried again")]
+    private partial void LogStorageFailed(Exception exception, string deliveryId);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Deliveries are dispatched to the Azure Storage queue '{QueueName}'; the ProcessDelivery function processes them")]
     private partial void LogQueueMode(string queueName);

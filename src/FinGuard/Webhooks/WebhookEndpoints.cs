@@ -129,7 +129,23 @@ public static class WebhookEndpoints
         }
 
         var delivery = new InboundDelivery(deliveryId, eventName, envelope.Action, envelope.InstallationId, envelope.Repository, time.GetUtcNow(), body);
-        var outcome = await inbox.AcceptAsync(delivery, cancellationToken);
+        InboxAcceptOutcome outcome;
+        try
+        {
+            outcome = await inbox.AcceptAsync(delivery, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing was acknowledged, so nothing is lost: GitHub records the failed attempt, and the redelivery sweep
+            // (or an operator) asks GitHub for it again once storage is back.
+            logger.StoreFailed(ex, deliveryId);
+            telemetry.DeliveryRejected("storage-unavailable");
+            var problem = Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage unavailable",
+                "FinGuard could not store this delivery durably, so it was not accepted. GitHub records the failed attempt; FinGuard asks for it again when storage is back.");
+            context.Response.Headers.RetryAfter = "60";
+            return problem;
+        }
+
         telemetry.DeliveryReceived(eventName);
         if (outcome == InboxAcceptOutcome.Duplicate)
         {

@@ -20,6 +20,9 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Stored webhook delivery {DeliveryId} but could not dispatch it; the pending-delivery sweep will")]
     public static partial void DispatchFailed(this ILogger logger, Exception exception, string deliveryId);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Could not store webhook delivery {DeliveryId}; answered 503 so GitHub records the failure and it is redelivered")]
+    public static partial void StoreFailed(this ILogger logger, Exception exception, string deliveryId);
+
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Accepted webhook delivery {DeliveryId}: {Event}.{Action} on {Repository}")]
     public static partial void AcceptedDelivery(this ILogger logger, string deliveryId, string @event, string? action, string? repository);
 }
