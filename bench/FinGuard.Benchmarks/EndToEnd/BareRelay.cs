@@ -10,7 +10,7 @@ namespace FinGuard.Benchmarks.EndToEnd;
 
 /// <summary>
 /// The end-to-end baseline: the bare webhook endpoint hands each body to an in-memory channel, and as many workers
-/// as FinGuard's <c>DeliveryWorker</c> runs (4) make the same GitHub REST calls FinGuard makes for a pull request —
+/// as FinGuard's <c>DeliveryWorker</c> runs (4, its default <c>Processing:Concurrency</c>) make the same GitHub REST calls FinGuard makes for a pull request —
 /// GET the pull request, its commits and reviews, the two policy files (404 here), the head's check runs, then POST
 /// the check run — with no signature check, storage, evidence, evaluation or token handling. What FinGuard adds
 /// on top of this floor is its own cost.

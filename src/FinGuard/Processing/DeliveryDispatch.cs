@@ -18,6 +18,14 @@ public sealed class ProcessingOptions
 
     public string QueueName { get; set; } = AzureQueueDeliveryDispatcher.DefaultQueueName;
 
+    /// <summary>
+    /// Deliveries the in-process worker handles at once (default 4). More helps only while deliveries wait on GitHub or
+    /// the disk; on the 2-core benchmark machine 16 was slower than 4 (the worker took CPU from the webhook ingress:
+    /// bench/README.md). The evidence chain of one repository is appended in order whatever the setting.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 256)]
+    public int Concurrency { get; set; } = 4;
+
     public const string InProcess = "in-process";
     public const string AzureQueue = "azure-queue";
 

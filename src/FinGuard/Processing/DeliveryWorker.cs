@@ -32,7 +32,6 @@ public sealed partial class DeliveryWorker(
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     public const int MaxAttempts = 6;
-    private const int Concurrency = 4;
 
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
 
@@ -60,7 +59,7 @@ public sealed partial class DeliveryWorker(
 
         await Parallel.ForEachAsync(
             queue.Reader.ReadAllAsync(stoppingToken),
-            new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = stoppingToken },
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.Concurrency, CancellationToken = stoppingToken },
             async (deliveryId, ct) => await ProcessAsync(deliveryId, ct));
     }
 

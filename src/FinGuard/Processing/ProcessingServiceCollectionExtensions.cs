@@ -7,6 +7,7 @@ public static class ProcessingServiceCollectionExtensions
     {
         services.AddOptions<ProcessingOptions>()
             .Bind(configuration.GetSection(ProcessingOptions.SectionName))
+            .ValidateDataAnnotations()
             .Validate(o => o.UsesQueue || string.Equals(o.Dispatch, ProcessingOptions.InProcess, StringComparison.OrdinalIgnoreCase),
                 $"{ProcessingOptions.SectionName}:Dispatch must be '{ProcessingOptions.InProcess}' or '{ProcessingOptions.AzureQueue}'.")
             .ValidateOnStart();
