@@ -17,6 +17,9 @@ namespace FinGuard.Benchmarks.Evaluation;
 /// <item><see cref="PullRequestEvaluatorEvaluate"/>: what the worker runs — snapshot from the responses, policy file
 /// parsed and resolved, every control evaluated into the result tree;</item>
 /// <item><see cref="PolicyEvaluatorEvaluate"/>: the pure controls alone, on a ready snapshot and policy.</item>
+/// <item><see cref="PolicyEvaluatorWithFindings"/>: the same, with the <c>scan-status</c> control judging a ready
+/// Semgrep report of <see cref="Findings"/> findings (parsing it is the <c>parsing</c> benchmark's subject): the
+/// issue's "250-commit, 50-review, 5,000-finding" pull request.</item>
 /// </list>
 /// </summary>
 [MemoryDiagnoser]
@@ -27,6 +30,11 @@ public class EvaluationBenchmarks
     private EvaluationFacts facts = null!;
     private PullRequestSnapshot snapshot = null!;
     private FinGuardPolicy policy = null!;
+    private PullRequestSnapshot snapshotWithFindings = null!;
+    private FinGuardPolicy policyWithFindings = null!;
+
+    /// <summary>Findings in the scan report of <see cref="PolicyEvaluatorWithFindings"/>.</summary>
+    public const int Findings = 5_000;
 
     [Params(250)]
     public int Commits { get; set; }
@@ -41,6 +49,24 @@ public class EvaluationBenchmarks
         var set = facts.Facts;
         snapshot = PullRequestSnapshotParser.Parse(set.Repository, set.Pull, set.CommitPages, set.ReviewPages, set.TeamMembers);
         policy = PullRequestEvaluator.ResolvePolicy(set.OrganizationPolicy, set.RepositoryPolicy).Policy;
+
+        var report = Core.Scans.ScanReportParser.Parse(Parsing.ScanReportGenerator.SemgrepJson(Findings));
+        if (!report.IsParsed || report.Report.Findings.Length < Findings * 9 / 10)
+        {
+            throw new InvalidOperationException($"The generated scan report did not parse into ~{Findings} findings: {report}");
+        }
+
+        snapshotWithFindings = snapshot with
+        {
+            Scans = new Core.Scans.ScanFacts
+            {
+                Files = [new Core.Scans.ScanFileFact { Artifact = "security-results", File = "semgrep.json", State = Core.Scans.ScanFileState.Found, HeadSha = snapshot.HeadSha, Parsed = report }],
+            },
+        };
+        policyWithFindings = policy with
+        {
+            ScanStatus = new Core.Scans.ScanStatusPolicy { Artifacts = [new Core.Scans.ScanArtifact { Name = "security-results", Files = ["semgrep.json"] }] },
+        };
 
         // A benchmark of a broken evaluation would measure the error path.
         var decision = PullRequestEvaluator.Evaluate(set, EvaluatedAt);
@@ -69,4 +95,7 @@ public class EvaluationBenchmarks
 
     [Benchmark(Description = "PolicyEvaluator.Evaluate")]
     public EvaluationResult PolicyEvaluatorEvaluate() => PolicyEvaluator.Evaluate(snapshot, policy, EvaluatedAt);
+
+    [Benchmark(Description = "PolicyEvaluator.Evaluate + 5,000 findings")]
+    public EvaluationResult PolicyEvaluatorWithFindings() => PolicyEvaluator.Evaluate(snapshotWithFindings, policyWithFindings, EvaluatedAt);
 }
