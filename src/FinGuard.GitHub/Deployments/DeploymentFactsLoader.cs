@@ -119,7 +119,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
         try
         {
             var response = await api.GetAsync(installationId, $"repos/{repository}/actions/runs/{runId}", cancellationToken);
-            run = Parse(response);
+            run = GitHubFacts.Parse(response);
             facts.Add(new GitHubFact(DeploymentFactSet.WorkflowRunFact, response.Request, run.Value));
         }
         catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
@@ -129,14 +129,14 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
 
         // The review history of a run is documented without paging parameters; GitHub still pages long lists with a
         // Link header, and a review on a later page must count (or block) like one on the first.
-        var approvals = await LoadPagesAsync(installationId, $"repos/{repository}/actions/runs/{runId}/approvals", DeploymentFactSet.ApprovalsFact, MaxApprovalPages, facts, cancellationToken);
-        var pullPages = await LoadPagesAsync(installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", DeploymentFactSet.CommitPullsFact, 3, facts, cancellationToken);
+        var approvals = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/actions/runs/{runId}/approvals", DeploymentFactSet.ApprovalsFact, MaxApprovalPages, facts, cancellationToken);
+        var pullPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/commits/{sha}/pulls?per_page=100", DeploymentFactSet.CommitPullsFact, 3, facts, cancellationToken);
 
         JsonElement? tagRefs = null;
         if (shortRef is not null)
         {
             var response = await api.GetAsync(installationId, $"repos/{repository}/git/matching-refs/tags/{Escape(shortRef)}", cancellationToken);
-            tagRefs = Parse(response);
+            tagRefs = GitHubFacts.Parse(response);
             facts.Add(new GitHubFact(DeploymentFactSet.TagRefsFact, response.Request, tagRefs.Value));
         }
 
@@ -146,7 +146,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             try
             {
                 var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{previousSha}...{sha}?per_page=1", cancellationToken);
-                compare = Parse(response);
+                compare = GitHubFacts.Parse(response);
                 facts.Add(new GitHubFact(DeploymentFactSet.CompareFact, response.Request, compare.Value));
             }
             catch (GitHubApiException ex) when (ex.Status is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
@@ -215,20 +215,6 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
         };
     }
 
-    private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
-    {
-        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
-        var result = new List<JsonElement>();
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var json = Parse(pages[i]);
-            result.Add(json);
-            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
-        }
-
-        return result;
-    }
-
     private async Task<List<string>> MembersAsync(long installationId, string team, IEnumerable<string> candidates, CancellationToken cancellationToken)
     {
         var parts = team.Split('/', 2);
@@ -238,7 +224,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             try
             {
                 var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
-                if (Parse(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("state", out var state) && state.GetString() == "active")
+                if (GitHubFacts.Parse(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("state", out var state) && state.GetString() == "active")
                 {
                     members.Add(login);
                 }
@@ -253,16 +239,4 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
     }
 
     private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));
-
-    private static JsonElement Parse(GitHubResponse response)
-    {
-        try
-        {
-            return response.Json();
-        }
-        catch (JsonException ex)
-        {
-            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
-        }
-    }
 }

@@ -32,23 +32,15 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(facts);
-        var checkRunPages = new List<JsonElement>();
-        if (policy.RequiredChecks.Length > 0)
-        {
-            var pages = await api.GetPagesAsync(installationId, $"repos/{repository}/commits/{sha}/check-runs?per_page=100", 3, cancellationToken);
-            for (var i = 0; i < pages.Count; i++)
-            {
-                var json = Parse(pages[i]);
-                checkRunPages.Add(json);
-                facts.Add(new GitHubFact(i == 0 ? CheckRunsFact : $"{CheckRunsFact}.page{i + 1}", pages[i].Request, json));
-            }
-        }
+        var checkRunPages = policy.RequiredChecks.Length > 0
+            ? await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/commits/{sha}/check-runs?per_page=100", CheckRunsFact, 3, facts, cancellationToken)
+            : [];
 
         var files = new List<JsonElement>();
         if (policy.Artifacts.Length > 0)
         {
             var runsResponse = await api.GetAsync(installationId, $"repos/{repository}/actions/runs?head_sha={sha}&per_page=100", cancellationToken);
-            var runsJson = Parse(runsResponse);
+            var runsJson = GitHubFacts.Parse(runsResponse);
             facts.Add(new GitHubFact(WorkflowRunsFact, runsResponse.Request, runsJson));
             var runs = WorkflowRuns(runsJson, sha);
             for (var a = 0; a < policy.Artifacts.Length; a++)
@@ -75,7 +67,7 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
                 installationId,
                 $"repos/{repository}/actions/runs/{run.Id.ToString(CultureInfo.InvariantCulture)}/artifacts?name={Uri.EscapeDataString(artifact.Name)}&per_page=100",
                 cancellationToken);
-            var listingJson = Parse(listing);
+            var listingJson = GitHubFacts.Parse(listing);
             facts.Add(new GitHubFact($"{ArtifactsFactPrefix}{artifactNumber.ToString(CultureInfo.InvariantCulture)}.run{run.Id.ToString(CultureInfo.InvariantCulture)}", listing.Request, listingJson));
             if (FindArtifact(listingJson, artifact.Name) is not { } found)
             {
@@ -159,18 +151,6 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
                     r.TryGetProperty("head_sha", out var h) ? h.GetString() ?? sha : sha,
                     r.TryGetProperty("status", out var s) && s.GetString() == "completed")),
         ];
-    }
-
-    private static JsonElement Parse(GitHubResponse response)
-    {
-        try
-        {
-            return response.Json();
-        }
-        catch (JsonException ex)
-        {
-            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
-        }
     }
 
     private sealed record WorkflowRun(long Id, string? Name, string HeadSha, bool Completed);

@@ -28,17 +28,17 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     {
         var facts = new List<GitHubFact>();
         var pull = await api.GetAsync(installationId, $"repos/{repository}/pulls/{number}", cancellationToken);
-        var pullJson = Parse(pull);
+        var pullJson = GitHubFacts.Parse(pull);
         facts.Add(new GitHubFact(PullRequestFactSet.PullFact, pull.Request, pullJson));
 
         var reported = pullJson.TryGetProperty("commits", out var c) && c.TryGetInt32(out var n) ? n : 0;
         var commitPages = new List<JsonElement>();
         if (reported <= FinGuardPolicy.GitHubCommitListLimit)
         {
-            commitPages = await LoadPagesAsync(installationId, $"repos/{repository}/pulls/{number}/commits?per_page=100", PullRequestFactSet.CommitsFact, 3, facts, cancellationToken);
+            commitPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/commits?per_page=100", PullRequestFactSet.CommitsFact, 3, facts, cancellationToken);
         }
 
-        var reviewPages = await LoadPagesAsync(installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
+        var reviewPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
 
         var baseRef = pullJson.TryGetProperty("base", out var b) && b.TryGetProperty("ref", out var r) ? r.GetString() : null;
         var owner = repository.Split('/')[0];
@@ -102,20 +102,6 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         return (organizationPolicy, repositoryPolicy);
     }
 
-    private async Task<List<JsonElement>> LoadPagesAsync(long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
-    {
-        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
-        var result = new List<JsonElement>();
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var json = Parse(pages[i]);
-            result.Add(json);
-            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
-        }
-
-        return result;
-    }
-
     private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
         long installationId, IEnumerable<string> teams, IReadOnlyCollection<string> candidates, CancellationToken cancellationToken)
     {
@@ -129,7 +115,7 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
                 try
                 {
                     var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
-                    var json = Parse(response);
+                    var json = GitHubFacts.Parse(response);
                     if (json.TryGetProperty("state", out var state) && state.GetString() == "active")
                     {
                         members.Add(login);
@@ -161,16 +147,4 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
             .Select(r => r.GetProperty("user").GetProperty("login").GetString()!)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToList();
-
-    private static JsonElement Parse(GitHubResponse response)
-    {
-        try
-        {
-            return response.Json();
-        }
-        catch (JsonException ex)
-        {
-            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
-        }
-    }
 }

@@ -30,15 +30,7 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:LocalPath"] = folder,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        host = await FinGuardHost.StartAsync(FinGuardHost.GitHubSettings(github, folder));
     }
 
     public async Task DisposeAsync()

@@ -56,6 +56,20 @@ public sealed class FinGuardHost : IAsyncDisposable
         return new FinGuardHost(app, new Uri(address.TrimEnd('/') + "/"));
     }
 
+    /// <summary>
+    /// Settings for a host with App credentials (a fresh key) that talks to <paramref name="github"/>, storing in the
+    /// local folder <paramref name="localPath"/>; add or override keys on the returned dictionary.
+    /// </summary>
+    public static Dictionary<string, string?> GitHubSettings(Testing.FakeGitHub.FakeGitHubServer github, string localPath)
+    {
+        ArgumentNullException.ThrowIfNull(github);
+        var settings = LocalSettings(localPath);
+        settings["GitHub:AppId"] = "123456";
+        settings["GitHub:PrivateKey"] = NewPrivateKeyPem();
+        settings["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString();
+        return settings;
+    }
+
     /// <summary>Settings for a host using the local folder backend and a webhook secret.</summary>
     public static Dictionary<string, string?> LocalSettings(string localPath, string? secret = WebhookSecret) => new()
     {

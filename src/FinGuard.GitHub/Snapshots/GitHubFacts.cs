@@ -1,0 +1,40 @@
+using System.Text.Json;
+using FinGuard.GitHub.Api;
+
+namespace FinGuard.GitHub.Snapshots;
+
+/// <summary>Reading GitHub responses as facts: shared by the pull request, deployment and scan loaders.</summary>
+internal static class GitHubFacts
+{
+    /// <summary>The response body as JSON; a body that is not JSON is a <see cref="GitHubFactsException"/> naming the request.</summary>
+    public static JsonElement Parse(GitHubResponse response)
+    {
+        try
+        {
+            return response.Json();
+        }
+        catch (JsonException ex)
+        {
+            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Every page of a list (at most <paramref name="maxPages"/>), each recorded in <paramref name="facts"/> as
+    /// <paramref name="name"/>, <c>{name}.page2</c>, …
+    /// </summary>
+    public static async Task<List<JsonElement>> LoadPagesAsync(
+        GitHubApiClient api, long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
+        var result = new List<JsonElement>(pages.Count);
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var json = Parse(pages[i]);
+            result.Add(json);
+            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
+        }
+
+        return result;
+    }
+}
