@@ -56,6 +56,7 @@ public static class PullRequestSnapshotParser
             RequireKind(page, JsonValueKind.Array, "reviews");
             foreach (var item in page.EnumerateArray())
             {
+                RequireKind(item, JsonValueKind.Object, "review");
                 var user = ParseUser(item, "user");
                 if (user is null)
                 {
@@ -67,7 +68,7 @@ public static class PullRequestSnapshotParser
                     user,
                     GetString(item, "state", "review"),
                     OptionalString(item, "commit_id"),
-                    OptionalString(item, "submitted_at") is { } at ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : null));
+                    SubmittedAt(item)));
             }
         }
 
@@ -81,8 +82,8 @@ public static class PullRequestSnapshotParser
             BaseRef = GetString(@base, "ref", "pull request base"),
             Author = ParseUser(pull, "user") ?? throw new GitHubFactsException("The pull request has no `user` (author)."),
             Draft = pull.TryGetProperty("draft", out var draft) && draft.ValueKind == JsonValueKind.True,
-            ReportedCommitCount = pull.TryGetProperty("commits", out var count) && count.ValueKind == JsonValueKind.Number
-                ? count.GetInt32()
+            ReportedCommitCount = pull.TryGetProperty("commits", out var count) && count.ValueKind == JsonValueKind.Number && count.TryGetInt32(out var reported)
+                ? reported
                 : commits.Count,
             DefaultBranch = @base.TryGetProperty("repo", out var baseRepo) && baseRepo.ValueKind == JsonValueKind.Object
                 ? OptionalString(baseRepo, "default_branch")
@@ -147,7 +148,7 @@ public static class PullRequestSnapshotParser
         }
 
         var login = OptionalString(user, "login");
-        if (login is null || !user.TryGetProperty("id", out var id) || !id.TryGetInt64(out var numericId))
+        if (login is null || !user.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt64(out var numericId))
         {
             return null;
         }
@@ -173,6 +174,19 @@ public static class PullRequestSnapshotParser
         parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!
             : throw new GitHubFactsException($"The {what} has no `{property}` string.");
+
+    /// <summary>A review's <c>submitted_at</c>; null when absent (a pending review), a facts error when it is not a date.</summary>
+    private static DateTimeOffset? SubmittedAt(JsonElement review)
+    {
+        if (OptionalString(review, "submitted_at") is not { } text)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : throw new GitHubFactsException($"GitHub's review has submitted_at '{(text.Length > 40 ? text[..40] + "…" : text)}', which is not a date.");
+    }
 
     private static long GetInt64(JsonElement parent, string property, string what) =>
         parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)

@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FinGuard.GitHub.Evaluation;
+using FinGuard.GitHub.Snapshots;
+using FinGuard.GitHub.Webhooks;
+using FinGuard.Testing.Scenarios;
+
+namespace FinGuard.GitHub.Tests.Snapshots;
+
+/// <summary>
+/// Fuzzing what GitHub sends: GitHub's own response examples and recorded webhook payloads with random values replaced
+/// by other types, removed, or swapped for huge arrays. Evaluating a pull request from mutated responses either
+/// decides or fails with a <see cref="GitHubFactsException"/> that names what is wrong — never another exception
+/// (a <see cref="NullReferenceException"/>, an <see cref="InvalidOperationException"/> from <c>JsonElement</c>) that
+/// would surface as a crash. Parsing a mutated webhook payload returns a result or a format error and never throws.
+/// Seeded, so a failure reproduces; the failing input is printed.
+/// </summary>
+public sealed class GitHubResponseMutationTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
+
+    private static readonly JsonNode?[] Replacements =
+    [
+        null, JsonValue.Create(0), JsonValue.Create(-1), JsonValue.Create(1e300), JsonValue.Create(""), JsonValue.Create("x"),
+        JsonValue.Create(true), new JsonArray(), new JsonObject(), JsonValue.Create("2026-13-45T99:99:99Z"),
+        new JsonArray(JsonValue.Create(1), JsonValue.Create("a")), new JsonObject { ["login"] = 5 },
+    ];
+
+    private static PullRequestScenario Scenario() =>
+        new PullRequestScenario("octo-org", "payments", 42)
+            .WithCommit(verified: true, message: "One\n\nCo-authored-by: Dana <dana@example.com>")
+            .WithCommit(verified: false, reason: "unsigned")
+            .WithTwoIndependentApprovals()
+            .WithReview("dev-alice", 5001);
+
+    [Theory]
+    [InlineData(20261203)]
+    [InlineData(7)]
+    public void Mutated_pull_request_responses_decide_or_fail_with_a_facts_error(int seed)
+    {
+        var scenario = Scenario();
+        scenario.RepositoryPolicy = "version: 1\nseparation-of-duties:\n  required-approvals: 2\n";
+        var originals = new[] { scenario.PullJson().ToJsonString(), scenario.CommitPages()[0], scenario.ReviewsJson() };
+        var random = new Random(seed);
+        var decided = 0;
+        var refused = 0;
+
+        for (var i = 0; i < 1500; i++)
+        {
+            var target = random.Next(originals.Length);
+            var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
+            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
+            var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
+
+            try
+            {
+                var facts = new PullRequestFactSet
+                {
+                    Repository = scenario.FullName,
+                    Pull = Element(json[0]),
+                    CommitPages = [Element(json[1])],
+                    ReviewPages = [Element(json[2])],
+                    RepositoryPolicy = new PolicyFile(scenario.FullName, ".github/finguard.yml", "main", null, scenario.RepositoryPolicy),
+                };
+                var decision = PullRequestEvaluator.Evaluate(facts, At);
+                Assert.NotNull(decision.Result);
+                decided++;
+            }
+            catch (GitHubFactsException ex)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+                refused++;
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\nmutated response {target}: {json[target][..Math.Min(json[target].Length, 3000)]}\n{ex.StackTrace}");
+            }
+        }
+
+        // Both outcomes must occur, or the mutations are not reaching the parser.
+        Assert.True(decided > 100 && refused > 100, $"decided {decided}, refused {refused}");
+    }
+
+    [Theory]
+    [InlineData("pull_request")]
+    [InlineData("pull_request_review")]
+    [InlineData("check_run")]
+    [InlineData("check_suite")]
+    [InlineData("workflow_run")]
+    [InlineData("deployment_protection_rule")]
+    [InlineData("deployment_review")]
+    [InlineData("installation")]
+    public void Mutated_webhook_payloads_parse_or_are_format_errors(string eventName)
+    {
+        // @octokit/webhooks-examples has no deployment_protection_rule example; the deployment tests' payload is checked
+        // against GitHub's webhook schema instead.
+        IReadOnlyList<JsonObject> examples = eventName == "deployment_protection_rule"
+            ? [new FinGuard.Testing.Deployments.DeploymentScenario("octo-org", "payments").ProtectionRulePayload(new Uri("https://api.github.com/repos/octo-org/payments/actions/runs/5453085689/deployment_protection_rule"))]
+            : WebhookExamples.All(eventName);
+        Assert.NotEmpty(examples);
+        var random = new Random(eventName.Length * 7919);
+        var parsed = 0;
+        var refused = 0;
+        for (var i = 0; i < 600; i++)
+        {
+            var mutated = Mutate(examples[random.Next(examples.Count)], random, edits: 1 + random.Next(3));
+            var bytes = Encoding.UTF8.GetBytes(mutated is null ? "null" : mutated.ToJsonString());
+            try
+            {
+                var result = WebhookPayloadParser.Parse(eventName, bytes);
+                if (result.IsParsed)
+                {
+                    parsed++;
+                }
+                else
+                {
+                    Assert.False(string.IsNullOrWhiteSpace(result.Error));
+                    refused++;
+                }
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\ninput: {Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 3000)])}");
+            }
+        }
+
+        Assert.True(parsed > 0 && refused > 0, $"parsed {parsed}, refused {refused}");
+    }
+
+    private static JsonElement Element(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Replaces, removes or blows up <paramref name="edits"/> random nodes (document order) of a copy.</summary>
+    private static JsonNode? Mutate(JsonNode? original, Random random, int edits)
+    {
+        var root = original?.DeepClone();
+        for (var e = 0; e < edits && root is not null; e++)
+        {
+            var nodes = new List<JsonNode>();
+            Collect(root, nodes);
+            var node = nodes[random.Next(nodes.Count)];
+            if (node.Parent is null)
+            {
+                root = random.Next(2) == 0 ? new JsonArray() : Replacement(random);
+                continue;
+            }
+
+            var replacement = random.Next(10) == 0
+                ? new JsonArray([.. Enumerable.Range(0, 5000).Select(i => (JsonNode?)JsonValue.Create(i))])
+                : Replacement(random);
+            switch (node.Parent)
+            {
+                case JsonObject parent:
+                    var name = node.GetPropertyName();
+                    if (random.Next(4) == 0)
+                    {
+                        parent.Remove(name);
+                    }
+                    else
+                    {
+                        parent[name] = replacement;
+                    }
+
+                    break;
+                case JsonArray array:
+                    array[node.GetElementIndex()] = replacement;
+                    break;
+            }
+        }
+
+        return root;
+    }
+
+    private static JsonNode? Replacement(Random random) => Replacements[random.Next(Replacements.Length)]?.DeepClone();
+
+    private static void Collect(JsonNode node, List<JsonNode> nodes)
+    {
+        nodes.Add(node);
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, child) in o)
+                {
+                    if (child is not null)
+                    {
+                        Collect(child, nodes);
+                    }
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    if (child is not null)
+                    {
+                        Collect(child, nodes);
+                    }
+                }
+
+                break;
+        }
+    }
+}
