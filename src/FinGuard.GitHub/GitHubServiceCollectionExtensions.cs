@@ -46,6 +46,7 @@ public static class GitHubServiceCollectionExtensions
         AddResilience(services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient));
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();
+        services.AddSingleton<CheckRunIds>();
         services.AddTransient<CheckRunPublisher>();
         return services;
     }

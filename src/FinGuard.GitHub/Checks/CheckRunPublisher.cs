@@ -9,9 +9,11 @@ namespace FinGuard.GitHub.Checks;
 /// <summary>
 /// Creates or updates the one <c>FinGuard</c> check run of a head SHA. The run is reconciled by
 /// <c>external_id</c> (<c>finguard:{sha}</c>), so a redelivered webhook updates the run instead of adding another.
-/// Callers publish only after the decision's evidence is durably written.
+/// Callers publish only after the decision's evidence is durably written. The run's id is remembered
+/// (<see cref="CheckRunIds"/>), so publishing the same head again goes straight to its run: an unchanged re-evaluation
+/// costs GitHub only 304s and the one update.
 /// </summary>
-public sealed class CheckRunPublisher(GitHubApiClient api)
+public sealed class CheckRunPublisher(GitHubApiClient api, CheckRunIds ids)
 {
     public static string ExternalIdFor(string headSha) => $"finguard:{headSha}";
 
@@ -55,18 +57,24 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
             body["details_url"] = detailsUrl.AbsoluteUri;
         }
 
-        long id;
-        var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
-        if (existing is { } found)
+        var id = await UpdateKnownAsync(installationId, repository, headSha, body, cancellationToken);
+        if (id is null)
         {
-            id = found.Id;
-            body.Remove("head_sha");
-            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", body, cancellationToken);
-        }
-        else
-        {
-            var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
-            id = created.Json().GetProperty("id").GetInt64();
+            var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
+            if (existing is { } found)
+            {
+                id = found.Id;
+                var update = (JsonObject)body.DeepClone();
+                update.Remove("head_sha");
+                await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", update, cancellationToken);
+            }
+            else
+            {
+                var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
+                id = created.Json().GetProperty("id").GetInt64();
+            }
+
+            ids.Remember(repository, headSha, id.Value);
         }
 
         foreach (var batch in batches.Skip(1))
@@ -74,7 +82,29 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
             await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{id}", new JsonObject { ["output"] = Output(output, batch) }, cancellationToken);
         }
 
-        return id;
+        return id.Value;
+    }
+
+    /// <summary>Updates the run this process last published for the head; null when it knows none (or GitHub no longer has it).</summary>
+    private async Task<long?> UpdateKnownAsync(long installationId, string repository, string headSha, JsonObject body, CancellationToken cancellationToken)
+    {
+        if (!ids.TryGet(repository, headSha, out var known))
+        {
+            return null;
+        }
+
+        var update = (JsonObject)body.DeepClone();
+        update.Remove("head_sha");
+        try
+        {
+            await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{known}", update, cancellationToken);
+            return known;
+        }
+        catch (GitHubApiException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            ids.Forget(repository, headSha);
+            return null;
+        }
     }
 
     /// <summary>
@@ -105,11 +135,14 @@ public sealed class CheckRunPublisher(GitHubApiClient api)
         {
             body.Remove("head_sha");
             await api.SendJsonAsync(HttpMethod.Patch, installationId, $"repos/{repository}/check-runs/{open.Id}", body, cancellationToken);
+            ids.Remember(repository, headSha, open.Id);
             return open.Id;
         }
 
         var created = await api.SendJsonAsync(HttpMethod.Post, installationId, $"repos/{repository}/check-runs", body, cancellationToken);
-        return created.Json().GetProperty("id").GetInt64();
+        var id = created.Json().GetProperty("id").GetInt64();
+        ids.Remember(repository, headSha, id);
+        return id;
     }
 
     private static JsonObject Output(CheckRunOutput output, FileAnnotation[]? annotations)
