@@ -314,4 +314,11 @@ public interface IEvidenceStore
 
     /// <summary>Index rows for decisions about one head SHA in a chain, newest first.</summary>
     Task<IReadOnlyList<EvidenceIndexEntry>> FindByShaAsync(string chain, string headSha, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Indexes any record that is durable at the end of the chain but not indexed yet (a writer crashed between the two),
+    /// so that the index shows every decision. Call it before asking the index whether a decision was already recorded.
+    /// Read-only stores do nothing.
+    /// </summary>
+    Task RecoverAsync(string chain, CancellationToken cancellationToken) => Task.CompletedTask;
 }

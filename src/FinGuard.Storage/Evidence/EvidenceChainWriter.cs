@@ -98,6 +98,44 @@ public sealed partial class EvidenceChainWriter : IEvidenceStore, IDisposable
         return _index.FindByHeadShaAsync(EvidenceObjectNames.NormalizeChain(chain), headSha, cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Walks from the head hint while the next sequence's object exists, checking that each links to its predecessor,
+    /// indexing it and advancing the head: the same adoption an append does when it finds a sequence taken. One read
+    /// (of the object after the head) when nothing needs recovering.
+    /// </remarks>
+    public async Task RecoverAsync(string chain, CancellationToken cancellationToken)
+    {
+        chain = EvidenceObjectNames.NormalizeChain(chain);
+        var gate = _chainGates.GetOrAdd(chain, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var head = await _heads.GetAsync(chain, cancellationToken);
+            var (sequence, previousSha) = (head.Sequence, head.Sha256);
+            for (var adopted = 0; adopted < _maxConflicts; adopted++)
+            {
+                var next = sequence + 1;
+                var name = EvidenceObjectNames.ObjectName(chain, next);
+                if (await _objects.ReadAsync(name, cancellationToken) is not { } existing)
+                {
+                    return;
+                }
+
+                var existingSha = CanonicalJson.Sha256Hex(existing);
+                var occupant = ParseOccupant(chain, next, previousSha, name, existing);
+                LogAdopted(_logger, chain, next, existingSha);
+                await _index.UpsertAsync(CreateIndexEntry(occupant, name, existingSha), cancellationToken);
+                await AdvanceHeadAsync(chain, next, existingSha, cancellationToken);
+                (sequence, previousSha) = (next, existingSha);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     public void Dispose()
     {
         foreach (var gate in _chainGates.Values)

@@ -33,4 +33,6 @@ internal sealed class TimedEvidenceStore(IEvidenceStore inner, FinGuardTelemetry
 
     public Task<IReadOnlyList<EvidenceIndexEntry>> FindByShaAsync(string chain, string headSha, CancellationToken cancellationToken) =>
         inner.FindByShaAsync(chain, headSha, cancellationToken);
+
+    public Task RecoverAsync(string chain, CancellationToken cancellationToken) => inner.RecoverAsync(chain, cancellationToken);
 }

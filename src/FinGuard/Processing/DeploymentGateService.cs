@@ -313,6 +313,7 @@ public sealed partial class DeploymentGateService(
     private async Task<RecordedDecision?> RecordedByThisDeliveryAsync(DeploymentRequest request, DeploymentTrigger trigger, CancellationToken cancellationToken)
     {
         var chain = request.Repository.ToLowerInvariant();
+        await evidence.RecoverAsync(chain, cancellationToken); // a crash may have left this delivery's record unindexed
         foreach (var entry in (await evidence.FindByShaAsync(chain, request.Sha, cancellationToken))
             .Where(e => e.SubjectType == DeploymentRecordFactory.SubjectType && e.DeliveryId == trigger.DeliveryId))
         {

@@ -54,6 +54,9 @@ public sealed partial class PullRequestEvaluationService(
         var elapsed = time.GetElapsedTime(started);
         var chain = trigger.Repository.ToLowerInvariant();
 
+        // A crashed earlier attempt may have written this delivery's record without indexing it: adopt it first, so the
+        // check below sees it and the delivery is not decided twice.
+        await evidence.RecoverAsync(chain, cancellationToken);
         var previous = (await evidence.FindByShaAsync(chain, decision.Snapshot.HeadSha, cancellationToken))
             .FirstOrDefault(e => e.DeliveryId == trigger.DeliveryId && e.PullRequest == trigger.Number);
         if (previous is not null)

@@ -44,6 +44,25 @@ public sealed class EvidenceChainWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Recover_indexes_a_crashed_writers_record_so_a_retry_finds_it_instead_of_deciding_again()
+    {
+        await _writer.AppendAsync(EvidenceRecords.Create(_chain, 1), default);
+        _backend.FailNextUpsert = new IOException("process died");
+        await Assert.ThrowsAsync<IOException>(() => _writer.AppendAsync(EvidenceRecords.Create(_chain, 2), default));
+        Assert.Single(await _writer.ListAsync(_chain, default).ToListAsync());
+
+        await _writer.RecoverAsync(_chain, default);
+
+        var rows = await _writer.ListAsync(_chain, default).ToListAsync();
+        Assert.Equal([1L, 2L], rows.Select(r => r.Sequence));
+        Assert.Equal(CanonicalJson.Sha256Hex(_backend.Objects[EvidenceObjectNames.ObjectName(_chain, 2)]), rows[1].Sha256);
+
+        // Nothing left to recover: a second call changes nothing, and the next append continues after the adopted record.
+        await _writer.RecoverAsync(_chain, default);
+        Assert.Equal(3, (await _writer.AppendAsync(EvidenceRecords.Create(_chain, 3), default)).Sequence);
+    }
+
+    [Fact]
     public async Task A_run_of_orphans_longer_than_the_conflict_bound_fails_clearly_and_the_next_append_gets_past_it()
     {
         using var writer = new EvidenceChainWriter(_backend, _backend, _backend, maxConflicts: 3);
