@@ -269,7 +269,7 @@ public sealed class ScanStatusControl : IControl
     private static ImmutableArray<ResultAnnotation> Annotate(ScanStatusPolicy policy, List<(Finding Finding, ScanFileFact File)> findings, HashSet<Finding> waived) =>
     [
         .. findings
-            .Where(f => f.Finding.Path is not null && !waived.Contains(f.Finding))
+            .Where(f => f.Finding.Path is not null && !waived.Contains(f.Finding) && IsRepositoryPath(RepositoryPath(f.Finding.Path)))
             .OrderByDescending(f => f.Finding.Severity)
             .Take(MaxAnnotations)
             .Select(f => new ResultAnnotation(
@@ -341,7 +341,7 @@ public sealed class ScanStatusControl : IControl
     private static string Where(Finding finding) =>
         finding.Path is null ? finding.RuleId : finding.Line is { } line ? $"{finding.Path}:{line.ToString(CultureInfo.InvariantCulture)}" : finding.Path;
 
-    /// <summary>Scanners write paths relative to where they ran: <c>./src/a.py</c> and <c>file:src/a.py</c> become <c>src/a.py</c>.</summary>
+    /// <summary>Scanners write paths relative to where they ran: <c>./src/a.py</c> and <c>file:src/a.py</c> become <c>src/a.py</c>; absolute paths stay absolute.</summary>
     private static string RepositoryPath(string path)
     {
         var result = path.StartsWith("file://", StringComparison.Ordinal) ? path[7..] : path.StartsWith("file:", StringComparison.Ordinal) ? path[5..] : path;
@@ -350,8 +350,16 @@ public sealed class ScanStatusControl : IControl
             result = result[2..];
         }
 
-        return result.TrimStart('/');
+        return result;
     }
+
+    /// <summary>
+    /// Whether a path can name a file of the repository: relative, without <c>..</c> or a scheme. A finding at an absolute
+    /// path (a runner's <c>/home/runner/work/…</c>, a dependency outside the checkout) is listed, not annotated.
+    /// </summary>
+    private static bool IsRepositoryPath(string path) =>
+        path.Length > 0 && !path.StartsWith('/') && !path.Contains("://", StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
+        && !path.Split('/').Contains("..", StringComparer.Ordinal) && !(path.Length > 1 && path[1] == ':');
 
     private static string OneLine(string message)
     {

@@ -130,6 +130,31 @@ public sealed class ScanStatusControlTests
     }
 
     [Fact]
+    public void Only_findings_at_repository_paths_are_annotated()
+    {
+        Finding At(string path) => new("Trivy", "CVE-2026-1", ScanSeverity.High, "vulnerable", path, 3, null);
+        var report = new ScanReport
+        {
+            Format = ScanFormat.Sarif,
+            Tools = ["Trivy"],
+            Findings = [At("./src/app.py"), At("file:lib/x.js"), At("file:///home/runner/work/r/r/app.py"), At("/usr/lib/libssl.so"), At("../outside.py"), At("C:/x.cs")],
+            Suppressed = 0,
+            ToolErrors = [],
+            ToolWarnings = [],
+        };
+        var facts = new ScanFacts
+        {
+            Files = [new ScanFileFact { Artifact = "semgrep-results", File = "semgrep.json", State = ScanFileState.Found, HeadSha = Sha, Parsed = ScanParseResult.Parsed(report) }],
+        };
+
+        var result = Evaluate(SemgrepArtifact, facts);
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.Equal(["src/app.py", "lib/x.js"], result.Annotations.Select(a => a.Path));
+        Assert.Equal(6, result.Details.Count(d => !d.Ok));
+    }
+
+    [Fact]
     public void Raising_the_threshold_to_critical_lets_high_findings_through()
     {
         var report = ScanReportParser.Parse(ScanSamples.Bytes("semgrep-all-severities.json")).Report!;
