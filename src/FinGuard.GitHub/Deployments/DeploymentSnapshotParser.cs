@@ -34,6 +34,11 @@ public static class DeploymentSnapshotParser
     {
         ArgumentNullException.ThrowIfNull(facts);
         var payload = facts.Payload;
+        if (payload.ValueKind != JsonValueKind.Object)
+        {
+            throw new GitHubFactsException("The deployment_protection_rule payload is not a JSON object.");
+        }
+
         var deployment = Optional(payload, "deployment");
         var sha = deployment is { } d && OptionalString(d, "sha") is { } deployedSha
             ? deployedSha
@@ -62,7 +67,7 @@ public static class DeploymentSnapshotParser
         {
             Repository = facts.Repository,
             Environment = environment,
-            DeploymentId = deployment is { } withId && withId.TryGetProperty("id", out var id) && id.TryGetInt64(out var deploymentId) ? deploymentId : null,
+            DeploymentId = deployment is { } withId && withId.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var deploymentId) ? deploymentId : null,
             RunId = runId,
             Sha = sha,
             Ref = gitRef,
@@ -128,7 +133,7 @@ public static class DeploymentSnapshotParser
         {
             foreach (var pull in page.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.Object))
             {
-                if (!pull.TryGetProperty("number", out var n) || !n.TryGetInt32(out var number)
+                if (!pull.TryGetProperty("number", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var number)
                     || Optional(pull, "head") is not { } head || OptionalString(head, "sha") is not { } headSha)
                 {
                     continue;
@@ -182,7 +187,7 @@ public static class DeploymentSnapshotParser
     private static GitHubUser? User(JsonElement parent, string property)
     {
         if (Optional(parent, property) is not { } user || OptionalString(user, "login") is not { } login
-            || !user.TryGetProperty("id", out var id) || !id.TryGetInt64(out var accountId))
+            || !user.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt64(out var accountId))
         {
             return null;
         }

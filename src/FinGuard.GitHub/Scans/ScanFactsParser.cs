@@ -27,8 +27,13 @@ public static class ScanFactsParser
 
             foreach (var run in list.EnumerateArray())
             {
+                if (run.ValueKind != JsonValueKind.Object)
+                {
+                    throw new GitHubFactsException("A check-runs response lists something other than a check run object.");
+                }
+
                 runs.Add(new CheckRunFact(
-                    run.TryGetProperty("id", out var id) && id.TryGetInt64(out var i) ? i : throw new GitHubFactsException("A check run has no id."),
+                    run.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var i) ? i : throw new GitHubFactsException("A check run has no numeric id."),
                     String(run, "name") ?? throw new GitHubFactsException($"Check run {i} has no name."),
                     run.TryGetProperty("app", out var app) && app.ValueKind == JsonValueKind.Object ? String(app, "slug") : null,
                     String(run, "status") ?? "queued",

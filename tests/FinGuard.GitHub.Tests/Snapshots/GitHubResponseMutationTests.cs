@@ -83,6 +83,60 @@ public sealed class GitHubResponseMutationTests
     }
 
     [Theory]
+    [InlineData(20261204)]
+    [InlineData(11)]
+    public void Mutated_deployment_facts_decide_or_fail_with_a_facts_error(int seed)
+    {
+        var scenario = new FinGuard.Testing.Deployments.DeploymentScenario("octo-org", "payments")
+            .WithApproval(new FinGuard.Testing.Deployments.ScenarioUser("approver-erin", 9301))
+            .WithApproval(new FinGuard.Testing.Deployments.ScenarioUser("approver-frank", 9302), comment: "emergency-change");
+        scenario.Pulls.Add(new FinGuard.Testing.Deployments.ScenarioPull(42, PullRequestScenario.NewSha(), scenario.Sha, Merged: true));
+        var originals = new[]
+        {
+            scenario.ProtectionRulePayload(new Uri("https://api.github.com/repos/octo-org/payments/actions/runs/5453085689/deployment_protection_rule")).ToJsonString(),
+            scenario.WorkflowRunJson().ToJsonString(),
+            scenario.ApprovalsJson().ToJsonString(),
+            scenario.PullsJson().ToJsonString(),
+        };
+        var policy = PullRequestEvaluator.ResolvePolicy(null, new PolicyFile(scenario.FullName, ".github/finguard.yml", null, null, "version: 1\nfreeze-window:\n  break-glass:\n    label: emergency-change\n    approver-teams: [octo-org/cab]\n"));
+        var random = new Random(seed);
+        var decided = 0;
+        var refused = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            var target = random.Next(originals.Length);
+            var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
+            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
+            var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
+            try
+            {
+                var facts = new FinGuard.GitHub.Deployments.DeploymentFactSet
+                {
+                    Repository = scenario.FullName,
+                    Payload = Element(json[0]),
+                    WorkflowRun = Element(json[1]),
+                    ApprovalPages = [Element(json[2])],
+                    CommitPullPages = [Element(json[3])],
+                };
+                var snapshot = FinGuard.GitHub.Deployments.DeploymentSnapshotParser.Parse(facts, scenario.Environment, scenario.RunId, [], null);
+                Assert.NotNull(FinGuard.GitHub.Deployments.DeploymentEvaluation.Evaluate(snapshot, policy, At));
+                decided++;
+            }
+            catch (GitHubFactsException ex)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+                refused++;
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\nmutated fact {target}: {json[target][..Math.Min(json[target].Length, 3000)]}\n{ex.StackTrace}");
+            }
+        }
+
+        Assert.True(decided > 100 && refused > 0, $"decided {decided}, refused {refused}");
+    }
+
+    [Theory]
     [InlineData("pull_request")]
     [InlineData("pull_request_review")]
     [InlineData("check_run")]
