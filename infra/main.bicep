@@ -119,6 +119,7 @@ var tableNames = [
   '${tablePrefix}EvidenceChains'
   '${tablePrefix}Deliveries'
   '${tablePrefix}DeploymentRequests'
+  '${tablePrefix}JobState'
 ]
 var deliveriesQueueName = 'deliveries'
 var queueNames = [

@@ -55,6 +55,9 @@ internal sealed class StorageBackend : IDisposable
     /// <summary>Pending deployment protection rule requests (<c>{root}/deployments</c>, or the <c>DeploymentRequests</c> table).</summary>
     public IDeploymentRequests DeploymentRequests { get; private init; } = null!;
 
+    /// <summary>Timer jobs' state between runs (<c>{root}/jobs</c>, or the <c>JobState</c> table).</summary>
+    public Jobs.IJobStateStore JobState { get; private init; } = null!;
+
     /// <param name="options">Storage settings.</param>
     /// <param name="loggerFactory">Logs of the chain writer.</param>
     /// <param name="access">
@@ -80,6 +83,7 @@ internal sealed class StorageBackend : IDisposable
             : new StorageBackend(backend.EvidenceObjects, new ReadOnlyEvidenceStore(backend.Evidence, clients, options.EvidenceContainer), backend.Inbox, backend.Health)
             {
                 DeploymentRequests = backend.DeploymentRequests,
+                JobState = backend.JobState,
             };
     }
 
@@ -101,6 +105,7 @@ internal sealed class StorageBackend : IDisposable
         return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries")), new LocalStorageHealth(fullRoot))
         {
             DeploymentRequests = new LocalDeploymentRequests(Path.Combine(fullRoot, "deployments"), TimeProvider.System),
+            JobState = new Jobs.LocalJobStateStore(Path.Combine(fullRoot, "job-state")),
         };
     }
 
@@ -118,6 +123,7 @@ internal sealed class StorageBackend : IDisposable
         return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names), new AzureStorageHealth(clients, names, HealthTimeout))
         {
             DeploymentRequests = new AzureDeploymentRequests(clients, names.DeploymentRequestsTable, TimeProvider.System),
+            JobState = new Jobs.AzureJobStateStore(clients, names.JobStateTable),
         };
     }
 

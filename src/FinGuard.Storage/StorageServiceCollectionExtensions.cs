@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Inbox);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().DeploymentRequests);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().JobState);
         return services;
     }
 }

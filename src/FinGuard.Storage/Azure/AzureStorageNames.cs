@@ -8,7 +8,8 @@ internal sealed record AzureStorageNames(
     string EvidenceByShaTable,
     string EvidenceChainsTable,
     string DeliveriesTable,
-    string DeploymentRequestsTable)
+    string DeploymentRequestsTable,
+    string JobStateTable)
 {
     public static AzureStorageNames From(StorageOptions options) => new(
         options.EvidenceContainer,
@@ -17,5 +18,6 @@ internal sealed record AzureStorageNames(
         options.TablePrefix + AzureTableNames.EvidenceBySha,
         options.TablePrefix + AzureTableNames.EvidenceChains,
         options.TablePrefix + AzureTableNames.Deliveries,
-        options.TablePrefix + AzureTableNames.DeploymentRequests);
+        options.TablePrefix + AzureTableNames.DeploymentRequests,
+        options.TablePrefix + AzureTableNames.JobState);
 }

@@ -11,7 +11,8 @@ public static class AzureTableNames
     public const string EvidenceChains = "EvidenceChains";
     public const string Deliveries = "Deliveries";
     public const string DeploymentRequests = "DeploymentRequests";
+    public const string JobState = "JobState";
 
     /// <summary>Every table FinGuard's code uses.</summary>
-    public static IReadOnlyList<string> All { get; } = [EvidenceIndex, EvidenceBySha, EvidenceChains, Deliveries, DeploymentRequests];
+    public static IReadOnlyList<string> All { get; } = [EvidenceIndex, EvidenceBySha, EvidenceChains, Deliveries, DeploymentRequests, JobState];
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FinGuard.Processing;
@@ -23,7 +22,7 @@ public interface IFreezeWindowEdgesState
 }
 
 /// <summary>
-/// State in this process only (the Azure backend, until it has a table for it): after a restart the job starts again
+/// State in this process only (tests): after a restart the job starts again
 /// with <see cref="FreezeWindowEdgesJob.FirstLookBack"/> per repository, so edges during a longer outage are missed.
 /// </summary>
 public sealed class InMemoryFreezeWindowEdgesState : IFreezeWindowEdgesState
@@ -43,64 +42,46 @@ public sealed class InMemoryFreezeWindowEdgesState : IFreezeWindowEdgesState
 }
 
 /// <summary>
-/// State in a JSON file of the local backend (<c>{Storage:LocalPath}/jobs/freeze-window-edges.json</c>), replaced
-/// atomically (written beside it, then renamed over it).
+/// In FinGuard's storage (<see cref="Storage.Jobs.IJobStateStore"/>: the <c>JobState</c> table on Azure), one entry per
+/// repository, so a restarted or scaled-out Functions instance continues where the last run stopped.
 /// </summary>
-public sealed class LocalFreezeWindowEdgesState(string path) : IFreezeWindowEdgesState
+public sealed class StoredFreezeWindowEdgesState(Storage.Jobs.IJobStateStore store) : IFreezeWindowEdgesState
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    public const string Job = "freeze-window-edges";
 
-    public string Description => $"state in {path}";
+    public string Description => "state in the job state store";
 
     public async Task<IReadOnlyDictionary<string, FreezeWindowEdgesRepository>> ReadAsync(CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, FreezeWindowEdgesRepository>(StringComparer.Ordinal);
-        if (!File.Exists(path))
+        foreach (var (chain, text) in await store.ReadAsync(Job, cancellationToken))
         {
-            return result;
-        }
-
-        var node = JsonNode.Parse(await File.ReadAllBytesAsync(path, cancellationToken));
-        if (node?["repositories"] is not JsonObject repositories)
-        {
-            throw new InvalidDataException($"{path} is not a FreezeWindowEdges state file (no 'repositories' object); delete it to start again from {FreezeWindowEdgesJob.FirstLookBack.TotalMinutes:0} minutes back.");
-        }
-
-        foreach (var (chain, value) in repositories)
-        {
-            if (value is not JsonObject entry)
+            if (JsonNode.Parse(text) is JsonObject entry)
             {
-                continue;
+                result[chain] = new FreezeWindowEdgesRepository(
+                    (string)entry["repository"]!,
+                    (long)entry["installationId"]!,
+                    DateTimeOffset.Parse((string)entry["checkedUntil"]!, CultureInfo.InvariantCulture),
+                    entry["suspendedUntil"] is { } suspended ? DateTimeOffset.Parse((string)suspended!, CultureInfo.InvariantCulture) : null);
             }
-
-            result[chain] = new FreezeWindowEdgesRepository(
-                (string)entry["repository"]!,
-                (long)entry["installationId"]!,
-                DateTimeOffset.Parse((string)entry["checkedUntil"]!, CultureInfo.InvariantCulture),
-                entry["suspendedUntil"] is { } suspended ? DateTimeOffset.Parse((string)suspended!, CultureInfo.InvariantCulture) : null);
         }
 
         return result;
     }
 
-    public async Task WriteAsync(IReadOnlyDictionary<string, FreezeWindowEdgesRepository> repositories, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyDictionary<string, FreezeWindowEdgesRepository> repositories, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repositories);
-        var entries = new JsonObject();
-        foreach (var (chain, entry) in repositories.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            entries[chain] = new JsonObject
+        var entries = repositories.ToDictionary(
+            r => r.Key,
+            r => new JsonObject
             {
-                ["repository"] = entry.Repository,
-                ["installationId"] = entry.InstallationId,
-                ["checkedUntil"] = entry.CheckedUntil.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-                ["suspendedUntil"] = entry.SuspendedUntil?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-            };
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllTextAsync(temporary, new JsonObject { ["repositories"] = entries }.ToJsonString(Indented), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+                ["repository"] = r.Value.Repository,
+                ["installationId"] = r.Value.InstallationId,
+                ["checkedUntil"] = r.Value.CheckedUntil.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+                ["suspendedUntil"] = r.Value.SuspendedUntil?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            }.ToJsonString(),
+            StringComparer.Ordinal);
+        return store.WriteAsync(Job, entries, cancellationToken);
     }
 }

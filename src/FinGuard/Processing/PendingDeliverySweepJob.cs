@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using FinGuard.Core.Deliveries;
 using FinGuard.Functions;
 using FinGuard.GitHub.Api;
@@ -145,45 +144,19 @@ public interface IRedeliverySweepState
     Task WriteLastSweepAsync(DateTimeOffset at, CancellationToken cancellationToken);
 }
 
-/// <summary>
-/// In memory: lost on restart, which costs only a longer first look back (<see cref="PendingDeliverySweepJob.FirstLookBack"/>);
-/// the sweep is idempotent because stored deliveries are skipped.
-/// </summary>
-public sealed class InMemoryRedeliverySweepState : IRedeliverySweepState
+/// <summary>In FinGuard's storage (<see cref="Storage.Jobs.IJobStateStore"/>: the <c>JobState</c> table on Azure).</summary>
+public sealed class StoredRedeliverySweepState(Storage.Jobs.IJobStateStore store) : IRedeliverySweepState
 {
-    private DateTimeOffset? last;
+    public const string Job = "redelivery-sweep";
 
-    public Task<DateTimeOffset?> ReadLastSweepAsync(CancellationToken cancellationToken) => Task.FromResult(last);
+    private const string LastSweepKey = "lastSweep";
 
-    public Task WriteLastSweepAsync(DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        last = at;
-        return Task.CompletedTask;
-    }
-}
+    public async Task<DateTimeOffset?> ReadLastSweepAsync(CancellationToken cancellationToken) =>
+        (await store.ReadAsync(Job, cancellationToken)).TryGetValue(LastSweepKey, out var text)
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            ? at
+            : null;
 
-/// <summary>In a small JSON file under the local store (<c>jobs/redelivery-sweep.json</c>).</summary>
-public sealed class LocalRedeliverySweepState(string path) : IRedeliverySweepState
-{
-    public async Task<DateTimeOffset?> ReadLastSweepAsync(CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        var node = JsonNode.Parse(await File.ReadAllBytesAsync(path, cancellationToken));
-        return node?["lastSweep"] is JsonValue value && value.TryGetValue<string>(out var text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
-                ? at
-                : throw new InvalidDataException($"{path} is not a redelivery sweep state file (no 'lastSweep'); delete it to look back {PendingDeliverySweepJob.FirstLookBack.TotalHours:0} hours again.");
-    }
-
-    public async Task WriteLastSweepAsync(DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, new JsonObject { ["lastSweep"] = at.ToString("O", CultureInfo.InvariantCulture) }.ToJsonString(), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
-    }
+    public Task WriteLastSweepAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
+        store.WriteAsync(Job, new Dictionary<string, string> { [LastSweepKey] = at.ToString("O", CultureInfo.InvariantCulture) }, cancellationToken);
 }

@@ -26,21 +26,9 @@ public static class ProcessingServiceCollectionExtensions
     /// <summary>Real timer jobs; registered after the Functions placeholders so they replace them.</summary>
     public static IServiceCollection AddFinGuardScheduledJobs(this IServiceCollection services)
     {
-        services.AddSingleton<IRedeliverySweepState>(sp =>
-        {
-            var storage = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value;
-            return storage.UsesAzure
-                ? new InMemoryRedeliverySweepState()
-                : new LocalRedeliverySweepState(Path.Combine(Path.GetFullPath(storage.LocalPath), "jobs", "redelivery-sweep.json"));
-        });
+        services.AddSingleton<IRedeliverySweepState, StoredRedeliverySweepState>();
         services.AddSingleton<Functions.IScheduledJob, PendingDeliverySweepJob>();
-        services.AddSingleton<IFreezeWindowEdgesState>(sp =>
-        {
-            var storage = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value;
-            return storage.UsesAzure
-                ? new InMemoryFreezeWindowEdgesState()
-                : new LocalFreezeWindowEdgesState(Path.Combine(Path.GetFullPath(storage.LocalPath), "jobs", "freeze-window-edges.json"));
-        });
+        services.AddSingleton<IFreezeWindowEdgesState, StoredFreezeWindowEdgesState>();
         services.AddSingleton<Functions.IScheduledJob, FreezeWindowEdgesJob>();
         return services;
     }
