@@ -265,8 +265,9 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
         var quiet = await RunTimerAsync();
         Assert.Contains("0 window edge(s), 0 policy change(s), 0 expired break-glass; re-evaluated 0 open pull request(s).", quiet, StringComparison.Ordinal);
         Assert.Equal(2, (await RecordsAsync(scenario, 2)).Count);
-        var state = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "jobs", "freeze-window-edges.json")))!;
-        Assert.Equal(scenario.InstallationId, (long)state["repositories"]![scenario.FullName.ToLowerInvariant()]!["installationId"]!);
+        var state = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "job-state", "freeze-window-edges.json")))!;
+        var entry = JsonNode.Parse((string)state[scenario.FullName.ToLowerInvariant()]!)!;
+        Assert.Equal(scenario.InstallationId, (long)entry["installationId"]!);
         github.AssertAllRequestsExistInOpenApi();
     }
 }
