@@ -14,9 +14,10 @@ public sealed record ScanFactsResponses(IReadOnlyList<JsonElement> CheckRunPages
 /// names: the commit's check runs when there are required checks (<c>GET /repos/{o}/{r}/commits/{sha}/check-runs</c>);
 /// when there are artifacts, the commit's workflow runs (<c>GET /repos/{o}/{r}/actions/runs?head_sha=</c>), the
 /// newest completed run's artifact of the configured name, and its zip, from which only the named files are
-/// extracted (size-capped, no path traversal, no zip bombs: <see cref="ArtifactExtractor"/>).
+/// extracted (size-capped, no path traversal, no zip bombs: <see cref="ArtifactExtractor"/>) — once per artifact: the
+/// extracted files are kept (<see cref="ArtifactCache"/>) for the commit's later evaluations.
 /// </summary>
-public sealed class ScanFactsLoader(GitHubApiClient api)
+public sealed class ScanFactsLoader(GitHubApiClient api, ArtifactCache cache)
 {
     public const string CheckRunsFact = "scans.check-runs";
     public const string WorkflowRunsFact = "scans.workflow-runs";
@@ -96,9 +97,13 @@ public sealed class ScanFactsLoader(GitHubApiClient api)
                 throw new ArtifactRejectedException($"the artifact is {found.Size} bytes, over the {limits.MaxArchiveBytes}-byte limit");
             }
 
-            var zip = await api.DownloadAsync(installationId, $"repos/{repository}/actions/artifacts/{found.Id.ToString(CultureInfo.InvariantCulture)}/zip", limits.MaxArchiveBytes, cancellationToken);
-            using var stream = new MemoryStream(zip, writable: false);
-            extracted = ArtifactExtractor.Extract(stream, artifact.Files, limits);
+            if (!cache.TryGet(repository, found.Id, artifact.Files, out extracted))
+            {
+                var zip = await api.DownloadAsync(installationId, $"repos/{repository}/actions/artifacts/{found.Id.ToString(CultureInfo.InvariantCulture)}/zip", limits.MaxArchiveBytes, cancellationToken);
+                using var stream = new MemoryStream(zip, writable: false);
+                extracted = ArtifactExtractor.Extract(stream, artifact.Files, limits);
+                cache.Add(repository, found.Id, artifact.Files, extracted);
+            }
         }
         catch (Exception ex) when (ex is ArtifactRejectedException or GitHubDownloadTooLargeException)
         {

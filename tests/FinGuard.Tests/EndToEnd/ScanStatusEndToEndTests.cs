@@ -264,6 +264,17 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
         Assert.NotNull(control.Waivers);
         Assert.Equal(report.CountAtOrAbove(ScanSeverity.High), control.Waivers.Sum(w => w.Findings));
         Assert.All(control.Waivers, w => Assert.Equal(("ciso-jane", "2999-12-31", "SEC-77"), (w.ApprovedBy, w.Expires, w.Reason)));
+
+        // Evaluated again (another delivery for the same head): the artifact is not downloaded a second time, and the
+        // new record holds the same scanner bytes.
+        await OpenAsync(scenario);
+        var records = await RecordsAsync(scenario, 2);
+        Assert.Equal(2, records.Count);
+        Assert.Single(github.Requests, r => r.Path.StartsWith(FakeGitHubServer.ArtifactStoragePrefix, StringComparison.Ordinal));
+        Assert.Single(github.FindRequests("GET", $"/repos/{scenario.FullName}/actions/artifacts/{ArtifactId}/zip"));
+        Assert.Equal(
+            records[0].Facts.Single(f => f.Name.StartsWith("scans.file.", StringComparison.Ordinal)).Sha256,
+            records[1].Facts.Single(f => f.Name.StartsWith("scans.file.", StringComparison.Ordinal)).Sha256);
     }
 
     [Fact]
