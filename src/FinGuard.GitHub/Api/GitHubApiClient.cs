@@ -149,7 +149,7 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
             request.Headers.TryAddWithoutValidation("If-None-Match", cached.ETag);
         }
 
-        var description = $"{request.Method} /{key.Split('?')[0]}";
+        var description = Describe(request);
         using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseContentRead, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotModified && cached is not null)
         {
@@ -195,7 +195,7 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
     public async Task<byte[]> DownloadAsync(long installationId, string path, long maxBytes, CancellationToken cancellationToken)
     {
         using var request = await CreateRequestAsync(HttpMethod.Get, installationId, path, cancellationToken);
-        var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
+        var description = Describe(request);
         using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -257,7 +257,7 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
 
     private async Task<GitHubResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var description = $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
+        var description = Describe(request);
         using var response = await TransportAsync(request, description, HttpCompletionOption.ResponseContentRead, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -267,6 +267,9 @@ public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider t
 
         return new GitHubResponse(description, response.StatusCode, body, NextLink(response));
     }
+
+    /// <summary><c>GET /repos/o/r/pulls/1</c>: method and path, without host, query or token — what messages and evidence name.</summary>
+    private static string Describe(HttpRequestMessage request) => $"{request.Method} /{request.RequestUri!.OriginalString.Split('?')[0]}";
 
     /// <summary>Sends through the handler chain; a transport failure or timeout that outlived the retries becomes a transient <see cref="GitHubApiException"/>.</summary>
     private async Task<HttpResponseMessage> TransportAsync(HttpRequestMessage request, string description, HttpCompletionOption completion, CancellationToken cancellationToken)

@@ -15,7 +15,12 @@ namespace FinGuard.GitHub.Checks;
 /// </summary>
 public sealed class CheckRunPublisher(GitHubApiClient api, CheckRunIds ids)
 {
-    public static string ExternalIdFor(string headSha) => $"finguard:{headSha}";
+    private const string ExternalIdPrefix = "finguard:";
+
+    public static string ExternalIdFor(string headSha) => ExternalIdPrefix + headSha;
+
+    /// <summary>Whether a check run with this <c>external_id</c> is one FinGuard published (its completion must not trigger FinGuard again).</summary>
+    public static bool IsFinGuardRun(string? externalId) => externalId?.StartsWith(ExternalIdPrefix, StringComparison.Ordinal) == true;
 
     /// <summary>The identifier of the "Re-run FinGuard" button (<c>check_run.requested_action</c>).</summary>
     public const string RerunActionIdentifier = "finguard-rerun";

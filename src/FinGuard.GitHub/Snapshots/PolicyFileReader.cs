@@ -23,16 +23,7 @@ internal static class PolicyFileReader
             return null;
         }
 
-        JsonElement json;
-        try
-        {
-            json = response.Json();
-        }
-        catch (JsonException ex)
-        {
-            throw new GitHubFactsException($"GitHub's response to {response.Request} is not valid JSON: {ex.Message}", ex);
-        }
-
+        var json = GitHubFacts.Parse(response);
         if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("type", out var type) || type.GetString() != "file")
         {
             throw new GitHubFactsException($"{repository}:{path} is not a file.");

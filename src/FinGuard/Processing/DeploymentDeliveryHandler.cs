@@ -49,7 +49,7 @@ public sealed partial class DeploymentDeliveryHandler(
             case DeploymentReviewPayload { Action: "approved" or "rejected" } reviewed:
                 await ReviewedAsync(delivery, reviewed, cancellationToken);
                 break;
-            case CheckRunPayload { Action: "completed" } check when check.CheckRun.ExternalId?.StartsWith("finguard:", StringComparison.Ordinal) != true:
+            case CheckRunPayload { Action: "completed" } check when !GitHub.Checks.CheckRunPublisher.IsFinGuardRun(check.CheckRun.ExternalId):
                 await ScanCompletedAsync(delivery, check, check.CheckRun.HeadSha, cancellationToken);
                 break;
             case WorkflowRunPayload { Action: "completed" } workflow:

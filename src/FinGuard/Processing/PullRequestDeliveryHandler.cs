@@ -46,7 +46,7 @@ public static class PullRequestTriggers
     /// </summary>
     public static IReadOnlyList<ScanSignal>? ScanSignals(WebhookPayload payload) => payload switch
     {
-        CheckRunPayload { Action: "completed" } run when run.CheckRun.ExternalId?.StartsWith("finguard:", StringComparison.Ordinal) != true =>
+        CheckRunPayload { Action: "completed" } run when !CheckRunPublisher.IsFinGuardRun(run.CheckRun.ExternalId) =>
             [.. (run.CheckRun.PullRequests ?? []).Select(p => new ScanSignal(p.Number, p.Base.Ref, run.CheckRun.Name, run.CheckRun.App?.Slug, null))],
         WorkflowRunPayload { Action: "completed" } workflow =>
             [.. (workflow.WorkflowRun.PullRequests ?? []).Select(p => new ScanSignal(p.Number, p.Base.Ref, null, null, workflow.WorkflowRun.Name ?? workflow.Workflow?.Name))],
