@@ -49,14 +49,8 @@ public sealed record DeploymentFactSet
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
 
-    /// <summary>Whether the deployed commit's scan facts were loaded (the policy names scan sources).</summary>
-    public bool ScansLoaded { get; init; }
-
-    /// <summary>GitHub's check-runs pages for the deployed commit.</summary>
-    public IReadOnlyList<JsonElement> ScanCheckRunPages { get; init; } = [];
-
-    /// <summary>One record per configured scanner output file (see <see cref="Scans.ScanFactsParser"/>).</summary>
-    public IReadOnlyList<JsonElement> ScanFiles { get; init; } = [];
+    /// <summary>The deployed commit's check runs and scanner output files; null when not loaded (the policy names no scan source).</summary>
+    public Scans.ScanFactsResponses? ScanResponses { get; init; }
 
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
 
@@ -66,8 +60,7 @@ public sealed record DeploymentFactSet
         ArgumentNullException.ThrowIfNull(facts);
         var list = facts.ToList();
         JsonElement? Single(string name) => list.FirstOrDefault(f => f.Name == name) is { } fact ? fact.Body : null;
-        IReadOnlyList<JsonElement> Pages(string name) =>
-            [.. list.Where(f => f.Name == name || f.Name.StartsWith(name + ".page", StringComparison.Ordinal)).Select(f => f.Body)];
+        IReadOnlyList<JsonElement> Pages(string name) => [.. list.Where(f => GitHubFacts.IsPage(f.Name, name)).Select(f => f.Body)];
         var teams = Single(PullRequestFactSet.TeamMembersFact);
         return new DeploymentFactSet
         {
@@ -81,9 +74,7 @@ public sealed record DeploymentFactSet
             RepositoryPolicy = Single(PullRequestFactSet.RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo) : null,
             OrganizationPolicy = Single(PullRequestFactSet.OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org) : null,
             TeamMembers = teams is { } t ? PullRequestFactSet.ReadTeamMembers(t) : new Dictionary<string, IReadOnlyCollection<string>>(),
-            ScansLoaded = list.Any(f => f.Name.StartsWith("scans.", StringComparison.Ordinal)),
-            ScanCheckRunPages = Pages(Scans.ScanFactsLoader.CheckRunsFact),
-            ScanFiles = [.. list.Where(f => f.Name.StartsWith(Scans.ScanFactsLoader.FileFactPrefix, StringComparison.Ordinal)).Select(f => f.Body)],
+            ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
             Facts = list,
         };
     }
@@ -198,9 +189,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
 
         return new DeploymentFactSet
         {
-            ScansLoaded = scanResponses is not null,
-            ScanCheckRunPages = scanResponses?.CheckRunPages ?? [],
-            ScanFiles = scanResponses?.Files ?? [],
+            ScanResponses = scanResponses,
             TeamMembers = teamMembers,
             Repository = repository,
             Payload = payload,

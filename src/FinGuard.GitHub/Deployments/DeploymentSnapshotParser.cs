@@ -83,7 +83,7 @@ public static class DeploymentSnapshotParser
                 && DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var createdAt)
                     ? createdAt
                     : null,
-            Scans = facts.ScansLoaded ? Scans.ScanFactsParser.Parse(facts.ScanCheckRunPages, facts.ScanFiles) : null,
+            Scans = facts.ScanResponses?.Parse(),
             TeamMembers = facts.TeamMembers.ToImmutableDictionary(t => t.Key, t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase),
         };
     }

@@ -43,9 +43,9 @@ public static class PullRequestEvaluator
         ArgumentNullException.ThrowIfNull(facts);
         var policy = ResolvePolicy(facts.OrganizationPolicy, facts.RepositoryPolicy);
         var snapshot = PullRequestSnapshotParser.Parse(facts.Repository, facts.Pull, facts.CommitPages, facts.ReviewPages, facts.TeamMembers);
-        if (facts.ScansLoaded)
+        if (facts.ScanResponses is { } scans)
         {
-            snapshot = snapshot with { Scans = Scans.ScanFactsParser.Parse(facts.ScanCheckRunPages, facts.ScanFiles) };
+            snapshot = snapshot with { Scans = scans.Parse() };
         }
 
         var result = PolicyEvaluator.Evaluate(snapshot, policy.Policy, evaluatedAt);

@@ -60,14 +60,8 @@ public sealed record PullRequestFactSet
 
     public PolicyFile? OrganizationPolicy { get; init; }
 
-    /// <summary>Whether the scan facts were loaded (the policy names scan sources); when false the scan control cannot see any.</summary>
-    public bool ScansLoaded { get; init; }
-
-    /// <summary>GitHub's check-runs pages for the head commit (when the policy requires checks).</summary>
-    public IReadOnlyList<JsonElement> ScanCheckRunPages { get; init; } = [];
-
-    /// <summary>One record per configured scanner output file, with its bytes (see <see cref="Scans.ScanFactsParser"/>).</summary>
-    public IReadOnlyList<JsonElement> ScanFiles { get; init; } = [];
+    /// <summary>The head commit's check runs and scanner output files; null when not loaded (the policy names no scan source).</summary>
+    public Scans.ScanFactsResponses? ScanResponses { get; init; }
 
     /// <summary>The facts as evidence: one entry per response, named as <see cref="FromFacts"/> reads them back.</summary>
     public IReadOnlyList<GitHubFact> Facts { get; init; } = [];
@@ -84,14 +78,12 @@ public sealed record PullRequestFactSet
         {
             Repository = repository,
             Pull = pull.Body,
-            CommitPages = [.. list.Where(f => IsPage(f.Name, CommitsFact)).Select(f => f.Body)],
-            ReviewPages = [.. list.Where(f => IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
+            CommitPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)],
+            ReviewPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : ReadTeamMembers(teams.Body),
             RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
             OrganizationPolicy = list.FirstOrDefault(f => f.Name == OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org.Body) : null,
-            ScansLoaded = list.Any(f => f.Name.StartsWith("scans.", StringComparison.Ordinal)),
-            ScanCheckRunPages = [.. list.Where(f => IsPage(f.Name, Scans.ScanFactsLoader.CheckRunsFact)).Select(f => f.Body)],
-            ScanFiles = [.. list.Where(f => f.Name.StartsWith(Scans.ScanFactsLoader.FileFactPrefix, StringComparison.Ordinal)).Select(f => f.Body)],
+            ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
             Facts = list,
         };
     }
@@ -129,7 +121,4 @@ public sealed record PullRequestFactSet
 
         return JsonSerializer.SerializeToElement(node);
     }
-
-    private static bool IsPage(string name, string prefix) =>
-        name == prefix || name.StartsWith(prefix + ".page", StringComparison.Ordinal);
 }

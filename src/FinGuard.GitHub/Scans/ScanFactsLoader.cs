@@ -7,7 +7,25 @@ using FinGuard.GitHub.Snapshots;
 namespace FinGuard.GitHub.Scans;
 
 /// <summary>What the scan loader fetched: GitHub's check-runs pages and one record per configured scanner output file.</summary>
-public sealed record ScanFactsResponses(IReadOnlyList<JsonElement> CheckRunPages, IReadOnlyList<JsonElement> Files);
+public sealed record ScanFactsResponses(IReadOnlyList<JsonElement> CheckRunPages, IReadOnlyList<JsonElement> Files)
+{
+    /// <summary>The scan facts the control reads (<see cref="ScanFactsParser"/>).</summary>
+    public ScanFacts Parse() => ScanFactsParser.Parse(CheckRunPages, Files);
+
+    /// <summary>The scan responses among recorded facts (evidence replay); null when the decision loaded none.</summary>
+    public static ScanFactsResponses? FromFacts(IReadOnlyList<GitHubFact> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        if (!facts.Any(f => f.Name.StartsWith("scans.", StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        return new ScanFactsResponses(
+            [.. facts.Where(f => GitHubFacts.IsPage(f.Name, ScanFactsLoader.CheckRunsFact)).Select(f => f.Body)],
+            [.. facts.Where(f => f.Name.StartsWith(ScanFactsLoader.FileFactPrefix, StringComparison.Ordinal)).Select(f => f.Body)]);
+    }
+}
 
 /// <summary>
 /// Loads the scan facts of one commit for the <c>scan-status</c> control, asking GitHub only for what the policy

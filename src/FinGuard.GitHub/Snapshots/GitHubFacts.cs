@@ -19,6 +19,10 @@ internal static class GitHubFacts
         }
     }
 
+    /// <summary>Whether a recorded fact is page one (<paramref name="name"/>) or a later page (<c>{name}.page2</c>, …) of a list.</summary>
+    public static bool IsPage(string factName, string name) =>
+        factName == name || factName.StartsWith(name + ".page", StringComparison.Ordinal);
+
     /// <summary>
     /// Every page of a list (at most <paramref name="maxPages"/>), each recorded in <paramref name="facts"/> as
     /// <paramref name="name"/>, <c>{name}.page2</c>, …

@@ -82,7 +82,7 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
             && pullJson.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var headSha) && headSha.GetString() is { } sha)
         {
             var loaded = await scans.LoadAsync(installationId, repository, sha, policy.ScanStatus, facts, cancellationToken);
-            set = set with { ScansLoaded = true, ScanCheckRunPages = loaded.CheckRunPages, ScanFiles = loaded.Files };
+            set = set with { ScanResponses = loaded };
         }
 
         return set with { Facts = facts };

@@ -135,9 +135,9 @@ public static class EvaluateCommand
         var scanFiles = await ReadScanFilesAsync(directory, pull.Value);
         return new PullRequestFactSet
         {
-            ScansLoaded = checkRuns is not null || scanFiles.Count > 0,
-            ScanCheckRunPages = checkRuns is null ? [] : [checkRuns.Value],
-            ScanFiles = scanFiles,
+            ScanResponses = checkRuns is not null || scanFiles.Count > 0
+                ? new GitHub.Scans.ScanFactsResponses(checkRuns is null ? [] : [checkRuns.Value], scanFiles)
+                : null,
             Repository = repository,
             Pull = pull.Value,
             CommitPages = [commits!.Value],
