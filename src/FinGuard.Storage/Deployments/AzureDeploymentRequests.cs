@@ -69,10 +69,17 @@ internal sealed class AzureDeploymentRequests(AzureStorageClients clients, strin
         return await QueryAsync(table, filter, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(TableClient.CreateQueryFilter($"State ne {nameof(DeploymentRequestState.Answered)}"), cancellationToken);
+
+    public Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(string repository, CancellationToken cancellationToken) =>
+        OpenAsync(
+            TableClient.CreateQueryFilter($"PartitionKey eq {DeploymentRequestKeys.RepositoryKey(repository)} and State ne {nameof(DeploymentRequestState.Answered)}"),
+            cancellationToken);
+
+    private async Task<IReadOnlyList<DeploymentRequest>> OpenAsync(string filter, CancellationToken cancellationToken)
     {
         var table = await clients.TableAsync(tableName, cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"State ne {nameof(DeploymentRequestState.Answered)}");
         var open = await QueryAsync(table, filter, cancellationToken);
         return [.. open.OrderBy(r => r.RequestedAt).ThenBy(r => r.Key, StringComparer.Ordinal)];
     }

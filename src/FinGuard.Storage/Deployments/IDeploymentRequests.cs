@@ -147,6 +147,9 @@ public interface IDeploymentRequests
     /// <summary>Every request not answered yet, oldest first.</summary>
     Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>The requests of <paramref name="repository"/> not answered yet, oldest first (one partition, not the whole store).</summary>
+    Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(string repository, CancellationToken cancellationToken);
+
     /// <summary>The environment's approved request with the highest decision sequence (the last approved deployment), or null.</summary>
     Task<DeploymentRequest?> LatestApprovedAsync(string repository, string environment, CancellationToken cancellationToken);
 }

@@ -67,15 +67,16 @@ internal sealed class LocalDeploymentRequests(string root, TimeProvider time) : 
         return result;
     }
 
-    public async Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(CancellationToken cancellationToken) =>
+        OpenInAsync(Directory.Exists(root) ? Directory.EnumerateDirectories(root) : [], cancellationToken);
+
+    public Task<IReadOnlyList<DeploymentRequest>> ListOpenAsync(string repository, CancellationToken cancellationToken) =>
+        OpenInAsync([Path.Combine(root, DeploymentRequestKeys.RepositoryKey(repository))], cancellationToken);
+
+    private static async Task<IReadOnlyList<DeploymentRequest>> OpenInAsync(IEnumerable<string> folders, CancellationToken cancellationToken)
     {
         var result = new List<DeploymentRequest>();
-        if (!Directory.Exists(root))
-        {
-            return result;
-        }
-
-        foreach (var folder in Directory.EnumerateDirectories(root))
+        foreach (var folder in folders)
         {
             foreach (var path in Files(folder))
             {

@@ -143,10 +143,9 @@ public sealed partial class DeploymentDeliveryHandler(
             return;
         }
 
-        var waiting = (await requests.ListOpenAsync(cancellationToken))
-            .Where(r => r.State == DeploymentRequestState.Waiting
-                && string.Equals(r.Repository, repository.FullName, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(r.Sha, sha, StringComparison.OrdinalIgnoreCase))
+        // Every completed CI check arrives here: ask only this repository's partition, not the whole store.
+        var waiting = (await requests.ListOpenAsync(repository.FullName, cancellationToken))
+            .Where(r => r.State == DeploymentRequestState.Waiting && string.Equals(r.Sha, sha, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (waiting.Count == 0)
         {

@@ -32,7 +32,7 @@ namespace FinGuard.Processing;
 /// (<c>GET /repos/{owner}/{repo}/pulls?state=open</c>) is evaluated again, recorded as evidence with source
 /// <c>finguard-timer:FreezeWindowEdges</c>, and its check run updated.</item>
 /// <item><b>Held deployments</b>: at the same edges (or policy change), every deployment request of the repository
-/// still waiting for FinGuard's answer (<see cref="IDeploymentRequests.ListOpenAsync"/>: one held by a freeze window
+/// still waiting for FinGuard's answer (<see cref="IDeploymentRequests.ListOpenAsync(CancellationToken)"/>: one held by a freeze window
 /// with <c>during-freeze: hold</c>, or one waiting for approvals) is decided again by <see cref="DeploymentGateService"/>,
 /// evidence first, source <c>finguard-timer:FreezeWindowEdges</c>. A request whose freeze is still on stays waiting.</item>
 /// <item><b>Break-glass expiry</b>: while a window is open, an open pull request carrying the break-glass label whose latest

@@ -154,6 +154,11 @@ public abstract class DeploymentRequestsContract : IDisposable
         Assert.Equal([2L, 4L, 1L], open.Select(r => r.RunId));
         Assert.Equal(early.Key, open[0].Key);
         Assert.Equal(late.Key, open[2].Key);
+
+        // One repository's open requests (any casing of its name), in the same order.
+        Assert.Equal([4L, 1L], (await Store().ListOpenAsync("Octo-Org/Payments", default)).Select(r => r.RunId));
+        Assert.Equal([2L], (await Store().ListOpenAsync("octo-org/ledger", default)).Select(r => r.RunId));
+        Assert.Empty(await Store().ListOpenAsync("octo-org/unknown", default));
     }
 
     [Fact]
