@@ -42,41 +42,18 @@ public sealed class GitHubResponseMutationTests
         var scenario = Scenario();
         scenario.RepositoryPolicy = "version: 1\nseparation-of-duties:\n  required-approvals: 2\n";
         var originals = new[] { scenario.PullJson().ToJsonString(), scenario.CommitPages()[0], scenario.ReviewsJson() };
-        var random = new Random(seed);
-        var decided = 0;
-        var refused = 0;
-
-        for (var i = 0; i < 1500; i++)
+        var (decided, refused) = Fuzz(originals, seed, json =>
         {
-            var target = random.Next(originals.Length);
-            var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
-            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
-            var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
-
-            try
+            var facts = new PullRequestFactSet
             {
-                var facts = new PullRequestFactSet
-                {
-                    Repository = scenario.FullName,
-                    Pull = Element(json[0]),
-                    CommitPages = [Element(json[1])],
-                    ReviewPages = [Element(json[2])],
-                    RepositoryPolicy = new PolicyFile(scenario.FullName, ".github/finguard.yml", "main", null, scenario.RepositoryPolicy),
-                };
-                var decision = PullRequestEvaluator.Evaluate(facts, At);
-                Assert.NotNull(decision.Result);
-                decided++;
-            }
-            catch (GitHubFactsException ex)
-            {
-                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
-                refused++;
-            }
-            catch (Exception ex)
-            {
-                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\nmutated response {target}: {json[target][..Math.Min(json[target].Length, 3000)]}\n{ex.StackTrace}");
-            }
-        }
+                Repository = scenario.FullName,
+                Pull = Element(json[0]),
+                CommitPages = [Element(json[1])],
+                ReviewPages = [Element(json[2])],
+                RepositoryPolicy = new PolicyFile(scenario.FullName, ".github/finguard.yml", "main", null, scenario.RepositoryPolicy),
+            };
+            Assert.NotNull(PullRequestEvaluator.Evaluate(facts, At).Result);
+        });
 
         // Both outcomes must occur, or the mutations are not reaching the parser.
         Assert.True(decided > 100 && refused > 100, $"decided {decided}, refused {refused}");
@@ -99,39 +76,19 @@ public sealed class GitHubResponseMutationTests
             scenario.PullsJson().ToJsonString(),
         };
         var policy = PullRequestEvaluator.ResolvePolicy(null, new PolicyFile(scenario.FullName, ".github/finguard.yml", null, null, "version: 1\nfreeze-window:\n  break-glass:\n    label: emergency-change\n    approver-teams: [octo-org/cab]\n"));
-        var random = new Random(seed);
-        var decided = 0;
-        var refused = 0;
-        for (var i = 0; i < 1500; i++)
+        var (decided, refused) = Fuzz(originals, seed, json =>
         {
-            var target = random.Next(originals.Length);
-            var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
-            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
-            var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
-            try
+            var facts = new FinGuard.GitHub.Deployments.DeploymentFactSet
             {
-                var facts = new FinGuard.GitHub.Deployments.DeploymentFactSet
-                {
-                    Repository = scenario.FullName,
-                    Payload = Element(json[0]),
-                    WorkflowRun = Element(json[1]),
-                    ApprovalPages = [Element(json[2])],
-                    CommitPullPages = [Element(json[3])],
-                };
-                var snapshot = FinGuard.GitHub.Deployments.DeploymentSnapshotParser.Parse(facts, scenario.Environment, scenario.RunId, [], null);
-                Assert.NotNull(FinGuard.GitHub.Deployments.DeploymentEvaluation.Evaluate(snapshot, policy, At));
-                decided++;
-            }
-            catch (GitHubFactsException ex)
-            {
-                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
-                refused++;
-            }
-            catch (Exception ex)
-            {
-                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\nmutated fact {target}: {json[target][..Math.Min(json[target].Length, 3000)]}\n{ex.StackTrace}");
-            }
-        }
+                Repository = scenario.FullName,
+                Payload = Element(json[0]),
+                WorkflowRun = Element(json[1]),
+                ApprovalPages = [Element(json[2])],
+                CommitPullPages = [Element(json[3])],
+            };
+            var snapshot = FinGuard.GitHub.Deployments.DeploymentSnapshotParser.Parse(facts, scenario.Environment, scenario.RunId, [], null);
+            Assert.NotNull(FinGuard.GitHub.Deployments.DeploymentEvaluation.Evaluate(snapshot, policy, At));
+        });
 
         Assert.True(decided > 100 && refused > 0, $"decided {decided}, refused {refused}");
     }
@@ -180,6 +137,41 @@ public sealed class GitHubResponseMutationTests
         }
 
         Assert.True(parsed > 0 && refused > 0, $"parsed {parsed}, refused {refused}");
+    }
+
+    /// <summary>
+    /// 1,500 rounds of: mutate one of <paramref name="originals"/> (1–3 edits), hand all of them to <paramref name="evaluate"/>.
+    /// Counts the rounds it decided and the rounds refused with a <see cref="GitHubFactsException"/>; any other exception
+    /// fails the test, printing the mutated document.
+    /// </summary>
+    private static (int Decided, int Refused) Fuzz(string[] originals, int seed, Action<string[]> evaluate)
+    {
+        var random = new Random(seed);
+        var decided = 0;
+        var refused = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            var target = random.Next(originals.Length);
+            var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
+            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
+            var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
+            try
+            {
+                evaluate(json);
+                decided++;
+            }
+            catch (GitHubFactsException ex)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+                refused++;
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                Assert.Fail($"{ex.GetType().Name}: {ex.Message}\nmutated document {target}: {json[target][..Math.Min(json[target].Length, 3000)]}\n{ex.StackTrace}");
+            }
+        }
+
+        return (decided, refused);
     }
 
     private static JsonElement Element(string json)
