@@ -12,10 +12,10 @@ namespace FinGuard.Benchmarks.EndToEnd;
 /// <param name="Number">Pull request number.</param>
 /// <param name="HeadSha">Head SHA: the key the published check run is matched on.</param>
 /// <param name="PullJson">GET /repos/{owner}/{repo}/pulls/{number}.</param>
-/// <param name="CommitsJson">GET …/pulls/{number}/commits (one page).</param>
+/// <param name="CompareJson">GET …/compare/{base}...{head}: the pull request's commits.</param>
 /// <param name="ReviewsJson">GET …/pulls/{number}/reviews (one page).</param>
 /// <param name="Delivery">The webhook delivery that triggers its evaluation.</param>
-public sealed record BenchPullRequest(string Repository, int Number, string HeadSha, string PullJson, string CommitsJson, string ReviewsJson, WebhookDelivery Delivery)
+public sealed record BenchPullRequest(string Repository, int Number, string HeadSha, string PullJson, string CompareJson, string ReviewsJson, WebhookDelivery Delivery)
 {
     public string Key => Keyed(Repository, Number);
 
@@ -42,7 +42,7 @@ public sealed record BenchPullRequest(string Repository, int Number, string Head
                 scenario.Number,
                 scenario.HeadSha,
                 scenario.PullJson().ToJsonString(),
-                scenario.CommitPages()[0],
+                scenario.CompareJson(),
                 scenario.ReviewsJson(),
                 new WebhookDelivery("pull_request", body, webhookSecret));
         });

@@ -17,6 +17,7 @@ public sealed class LoadGitHub : IAsyncDisposable
 {
     private readonly FakeGitHubServer server;
     private readonly Dictionary<string, BenchPullRequest> pulls;
+    private readonly Dictionary<string, BenchPullRequest> byHead;
     private readonly ConcurrentDictionary<string, long> published = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, string> runs = new();
     private readonly ConcurrentDictionary<string, long> runIds = new(StringComparer.Ordinal);
@@ -27,8 +28,9 @@ public sealed class LoadGitHub : IAsyncDisposable
     {
         this.server = server;
         pulls = pullRequests.ToDictionary(p => p.Key, StringComparer.OrdinalIgnoreCase);
+        byHead = pulls.Values.ToDictionary(p => p.HeadSha, StringComparer.OrdinalIgnoreCase);
         server.Respond("GET", "/repos/{owner}/{repo}/pulls/{number}", r => Serve(r, p => p.PullJson));
-        server.Respond("GET", "/repos/{owner}/{repo}/pulls/{number}/commits", r => Serve(r, p => p.CommitsJson));
+        server.Respond("GET", "/repos/{owner}/{repo}/compare/{basehead}", Compare);
         server.Respond("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews", r => Serve(r, p => p.ReviewsJson));
         server.Respond("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", ListCheckRuns);
         server.Respond("POST", "/repos/{owner}/{repo}/check-runs", CreateCheckRun);
@@ -55,6 +57,12 @@ public sealed class LoadGitHub : IAsyncDisposable
     {
         var key = BenchPullRequest.Keyed($"{request.RouteValues["owner"]}/{request.RouteValues["repo"]}", int.Parse(request.RouteValues["number"], CultureInfo.InvariantCulture));
         return pulls.TryGetValue(key, out var pull) ? FakeResponse.Json(body(pull)) : FakeResponse.NotFound();
+    }
+
+    private FakeResponse Compare(RecordedRequest request)
+    {
+        var head = request.RouteValues["basehead"].Split("...")[^1];
+        return byHead.TryGetValue(head, out var pull) ? FakeResponse.Json(pull.CompareJson) : FakeResponse.NotFound();
     }
 
     private FakeResponse ListCheckRuns(RecordedRequest request)

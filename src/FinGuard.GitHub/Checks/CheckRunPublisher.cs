@@ -11,7 +11,10 @@ namespace FinGuard.GitHub.Checks;
 /// <c>external_id</c> (<c>finguard:{sha}</c>), so a redelivered webhook updates the run instead of adding another.
 /// Callers publish only after the decision's evidence is durably written. The run's id is remembered
 /// (<see cref="CheckRunIds"/>), so publishing the same head again goes straight to its run: an unchanged re-evaluation
-/// costs GitHub only 304s and the one update.
+/// costs GitHub only 304s and the one update. The first decision on a head SHA (the caller knows: no evidence names it)
+/// is created without a lookup — a run could only exist if an earlier attempt published "in progress" and the process
+/// restarted, or another instance decided the same head at the same moment; GitHub then shows the newest run of the
+/// name, which is the one FinGuard keeps updating (the lookup picks the highest id).
 /// </summary>
 public sealed class CheckRunPublisher(GitHubApiClient api, CheckRunIds ids)
 {
@@ -36,7 +39,8 @@ public sealed class CheckRunPublisher(GitHubApiClient api, CheckRunIds ids)
         string? evidenceReference,
         CancellationToken cancellationToken,
         IReadOnlyList<FileAnnotation>? annotations = null,
-        Uri? detailsUrl = null)
+        Uri? detailsUrl = null,
+        bool firstDecision = false)
     {
         ArgumentNullException.ThrowIfNull(result);
         var output = CheckRunRenderer.Render(result, evidenceReference);
@@ -65,7 +69,8 @@ public sealed class CheckRunPublisher(GitHubApiClient api, CheckRunIds ids)
         var id = await UpdateKnownAsync(installationId, repository, headSha, body, cancellationToken);
         if (id is null)
         {
-            var existing = await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
+            // The first decision on a head has no completed run to reconcile with, so it is created without a lookup.
+            var existing = firstDecision ? null : await FindExistingAsync(installationId, repository, headSha, externalId, cancellationToken);
             if (existing is { } found)
             {
                 id = found.Id;

@@ -40,6 +40,7 @@ public sealed record PullRequestFactSet
 {
     public const string PullFact = "pull";
     public const string CommitsFact = "commits";
+    public const string CompareFact = "compare";
     public const string ReviewsFact = "reviews";
     public const string TeamMembersFact = "team-members";
     public const string RepositoryPolicyFact = "policy.repository";
@@ -78,7 +79,7 @@ public sealed record PullRequestFactSet
         {
             Repository = repository,
             Pull = pull.Body,
-            CommitPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)],
+            CommitPages = CommitPagesOf(list),
             ReviewPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : ReadTeamMembers(teams.Body),
             RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
@@ -86,6 +87,51 @@ public sealed record PullRequestFactSet
             ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
             Facts = list,
         };
+    }
+
+    /// <summary>
+    /// The commit pages of recorded facts: the <c>compare</c> response's <c>commits</c> (FinGuard since 2026-12), or the
+    /// pages of <c>GET pulls/{n}/commits</c> (earlier records, and offline fact sets).
+    /// </summary>
+    private static List<JsonElement> CommitPagesOf(List<GitHubFact> facts)
+    {
+        if (facts.FirstOrDefault(f => f.Name == CompareFact) is { } compare)
+        {
+            return compare.Body.ValueKind == JsonValueKind.Object && compare.Body.TryGetProperty("commits", out var commits)
+                ? [commits]
+                : throw new GitHubFactsException("The recorded 'compare' response has no `commits`.");
+        }
+
+        return [.. facts.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)];
+    }
+
+    /// <summary>A compare response without its <c>files</c> (the diff); every other property as GitHub returned it, in order.</summary>
+    public static JsonElement WithoutFiles(JsonElement compare)
+    {
+        if (!compare.TryGetProperty("files", out _))
+        {
+            return compare;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in compare.EnumerateObject())
+            {
+                if (property.NameEquals("files"))
+                {
+                    continue;
+                }
+
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
     }
 
     /// <summary>Reads <c>{"org/team": ["login", …]}</c>.</summary>

@@ -9,8 +9,12 @@ namespace FinGuard.GitHub.Snapshots;
 /// <summary>A GitHub response a decision used: its name in the fact set, which request, and the body exactly as received.</summary>
 public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 
+/// <summary>The pull request object of a webhook delivery, and where it came from (recorded as the fact's request).</summary>
+public sealed record DeliveredPull(JsonElement Pull, string Source);
+
 /// <summary>
-/// Loads what the pull request controls need: the pull request, its commits and reviews (paginated, 100 a page),
+/// Loads what the pull request controls need: the pull request (from the delivery when it cannot be stale), its
+/// commits (one compare request for up to 250) and reviews (paginated, 100 a page),
 /// the policy files — the repository's <c>.github/finguard.yml</c> from the pull request's <b>base</b> branch
 /// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
 /// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
@@ -24,18 +28,36 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     public const string OrganizationPolicyPath = "finguard.yml";
     public const string OrganizationPolicyRepository = ".github";
 
-    public async Task<PullRequestFactSet> LoadAsync(long installationId, string repository, int number, CancellationToken cancellationToken)
+    public async Task<PullRequestFactSet> LoadAsync(long installationId, string repository, int number, CancellationToken cancellationToken) =>
+        await LoadAsync(installationId, repository, number, delivered: null, cancellationToken);
+
+    /// <summary>
+    /// Loads the facts; with <paramref name="delivered"/>, the pull request object of a <c>pull_request</c> delivery is
+    /// used instead of asking GitHub for it again (GitHub sends the same object the REST API returns). Callers pass it
+    /// only when it cannot be stale: no decision has been recorded for its head SHA yet (a newer delivery processed
+    /// first would have recorded one).
+    /// </summary>
+    public async Task<PullRequestFactSet> LoadAsync(long installationId, string repository, int number, DeliveredPull? delivered, CancellationToken cancellationToken)
     {
         var facts = new List<GitHubFact>();
-        var pull = await api.GetAsync(installationId, $"repos/{repository}/pulls/{number}", cancellationToken);
-        var pullJson = GitHubFacts.Parse(pull);
-        facts.Add(new GitHubFact(PullRequestFactSet.PullFact, pull.Request, pullJson));
+        JsonElement pullJson;
+        if (delivered is { } fromDelivery)
+        {
+            pullJson = fromDelivery.Pull;
+            facts.Add(new GitHubFact(PullRequestFactSet.PullFact, fromDelivery.Source, pullJson));
+        }
+        else
+        {
+            var pull = await api.GetAsync(installationId, $"repos/{repository}/pulls/{number}", cancellationToken);
+            pullJson = GitHubFacts.Parse(pull);
+            facts.Add(new GitHubFact(PullRequestFactSet.PullFact, pull.Request, pullJson));
+        }
 
-        var reported = pullJson.TryGetProperty("commits", out var c) && c.TryGetInt32(out var n) ? n : 0;
+        var reported = pullJson.ValueKind == JsonValueKind.Object && pullJson.TryGetProperty("commits", out var c) && c.TryGetInt32(out var n) ? n : 0;
         var commitPages = new List<JsonElement>();
         if (reported <= FinGuardPolicy.GitHubCommitListLimit)
         {
-            commitPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/commits?per_page=100", PullRequestFactSet.CommitsFact, 3, facts, cancellationToken);
+            commitPages.Add(await LoadCommitsAsync(installationId, repository, pullJson, facts, cancellationToken));
         }
 
         var reviewPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
@@ -87,6 +109,36 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
 
         return set with { Facts = facts };
     }
+
+    /// <summary>
+    /// The pull request's commits — up to 250, in one request: GitHub's compare of the pull request's base and head
+    /// SHAs (<c>git log base...head</c>, oldest first), which unpaged returns up to 250 commits with their signature
+    /// verification, where the pull request's commit list would take three pages of 100. Recorded as the
+    /// <c>compare</c> fact without its <c>files</c> (the diff: large, source code, and read by no control); everything
+    /// else exactly as GitHub returned it.
+    /// </summary>
+    private async Task<JsonElement> LoadCommitsAsync(long installationId, string repository, JsonElement pull, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var baseSha = ShaOf(pull, "base");
+        var headSha = ShaOf(pull, "head");
+        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{baseSha}...{headSha}", cancellationToken);
+        var compare = GitHubFacts.Parse(response);
+        if (compare.ValueKind != JsonValueKind.Object || !compare.TryGetProperty("commits", out var commits) || commits.ValueKind != JsonValueKind.Array)
+        {
+            throw new GitHubFactsException($"GitHub's response to {response.Request} has no `commits` array.");
+        }
+
+        var recorded = PullRequestFactSet.WithoutFiles(compare);
+        facts.Add(new GitHubFact(PullRequestFactSet.CompareFact, response.Request, recorded));
+        return recorded.GetProperty("commits");
+    }
+
+    private static string ShaOf(JsonElement pull, string side) =>
+        pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty(side, out var branch) && branch.ValueKind == JsonValueKind.Object
+            && branch.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String && sha.GetString() is { Length: > 0 } value
+            && value.All(char.IsAsciiHexDigit)
+            ? value
+            : throw new GitHubFactsException($"The pull request has no `{side}.sha` commit SHA, so its commits cannot be compared.");
 
     /// <summary>
     /// The organisation's policy file and the repository's at <paramref name="reference"/> (null: the repository's

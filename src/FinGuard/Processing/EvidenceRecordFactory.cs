@@ -20,7 +20,14 @@ public sealed record PullRequestTrigger(
     string? Action,
     EvidenceActor Actor,
     string? Source = null,
-    string? HeadSha = null);
+    string? HeadSha = null)
+{
+    /// <summary>
+    /// The <c>pull_request</c> object of a <c>pull_request</c> delivery (the same object GitHub's REST API returns);
+    /// used instead of reading the pull request again while no decision is recorded for its head SHA.
+    /// </summary>
+    public System.Text.Json.JsonElement? Pull { get; init; }
+}
 
 /// <summary>Builds the evidence record of a pull request decision: the facts, the policy and the result tree.</summary>
 public static class EvidenceRecordFactory

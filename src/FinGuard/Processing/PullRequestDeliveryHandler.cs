@@ -131,14 +131,23 @@ public sealed partial class PullRequestDeliveryHandler(
         var actor = payload.Sender is { } sender
             ? new EvidenceActor(sender.Type == "Bot" ? "bot" : "user", sender.Id, sender.Login)
             : new EvidenceActor("unknown", null, null);
+        var deliveredPull = payload is PullRequestPayload ? DeliveredPullOf(delivery) : null;
         foreach (var number in numbers)
         {
             var trigger = new PullRequestTrigger(payload.Installation.Id, payload.Repository.FullName, payload.Repository.Id, number, delivery.DeliveryId, delivery.Event, delivery.Action, actor)
             {
                 HeadSha = PullRequestTriggers.HeadShaOf(payload, number),
+                Pull = deliveredPull,
             };
             await evaluation.EvaluateAsync(trigger, cancellationToken);
         }
+    }
+
+    /// <summary>The <c>pull_request</c> object of a <c>pull_request</c> delivery, exactly as delivered.</summary>
+    private static JsonElement? DeliveredPullOf(InboundDelivery delivery)
+    {
+        using var document = JsonDocument.Parse(delivery.Body);
+        return document.RootElement.TryGetProperty("pull_request", out var pull) && pull.ValueKind == JsonValueKind.Object ? pull.Clone() : null;
     }
 
     /// <summary>

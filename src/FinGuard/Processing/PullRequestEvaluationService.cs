@@ -37,11 +37,26 @@ public sealed partial class PullRequestEvaluationService(
         ArgumentNullException.ThrowIfNull(trigger);
         using var activity = FinGuardTelemetry.StartEvaluation(FinGuardTelemetry.Kinds.PullRequest, trigger.Repository);
         activity?.SetTag(FinGuardTelemetry.Tags.PullRequest, trigger.Number);
+        var chain = trigger.Repository.ToLowerInvariant();
+
+        // A crashed earlier attempt may have written this delivery's record without indexing it: adopt it first, so the
+        // checks below see it and the delivery is not decided twice.
+        await evidence.RecoverAsync(chain, cancellationToken);
+        var recordedForHead = trigger.HeadSha is { Length: > 0 } deliveredHead
+            ? await evidence.FindByShaAsync(chain, deliveredHead, cancellationToken)
+            : null;
+
         var started = time.GetTimestamp();
+
+        // The delivery's pull request object is as fresh as GitHub's answer would be unless a later delivery about
+        // this head was decided first — then there is a record for the head, and GitHub is asked.
+        var delivered = trigger.Pull is { } pull && recordedForHead is { Count: 0 }
+            ? new DeliveredPull(pull, $"webhook {trigger.Event}.{trigger.Action} delivery {trigger.DeliveryId}: pull_request")
+            : null;
         PullRequestFactSet facts;
         try
         {
-            facts = await loader.LoadAsync(trigger.InstallationId, trigger.Repository, trigger.Number, cancellationToken);
+            facts = await loader.LoadAsync(trigger.InstallationId, trigger.Repository, trigger.Number, delivered, cancellationToken);
         }
         catch (GitHubApiException ex) when (ex.IsTransient)
         {
@@ -52,23 +67,21 @@ public sealed partial class PullRequestEvaluationService(
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
         var elapsed = time.GetElapsedTime(started);
-        var chain = trigger.Repository.ToLowerInvariant();
 
-        // A crashed earlier attempt may have written this delivery's record without indexing it: adopt it first, so the
-        // check below sees it and the delivery is not decided twice.
-        await evidence.RecoverAsync(chain, cancellationToken);
-        var previous = (await evidence.FindByShaAsync(chain, decision.Snapshot.HeadSha, cancellationToken))
-            .FirstOrDefault(e => e.DeliveryId == trigger.DeliveryId && e.PullRequest == trigger.Number);
+        var recorded = recordedForHead is not null && string.Equals(decision.Snapshot.HeadSha, trigger.HeadSha, StringComparison.OrdinalIgnoreCase)
+            ? recordedForHead
+            : await evidence.FindByShaAsync(chain, decision.Snapshot.HeadSha, cancellationToken);
+        var previous = recorded.FirstOrDefault(e => e.DeliveryId == trigger.DeliveryId && e.PullRequest == trigger.Number);
         if (previous is not null)
         {
             LogRepublishing(previous.BlobName);
             activity?.SetTag("finguard.evidence.replayed", true);
             var bytes = await evidence.ReadAsync(previous.BlobName, cancellationToken)
                 ?? throw new InvalidOperationException($"Evidence index names {previous.BlobName}, but the record is missing.");
-            var recorded = EvidenceSerializer.FromBytes(bytes);
-            var replayed = EvidenceReplay.Evaluate(recorded);
-            await PublishAsync(trigger, replayed, previous.BlobName, cancellationToken);
-            return new EvidenceReceipt(chain, previous.Sequence, previous.BlobName, previous.Sha256, recorded.PreviousSha256);
+            var recordedDecision = EvidenceSerializer.FromBytes(bytes);
+            var replayed = EvidenceReplay.Evaluate(recordedDecision);
+            await PublishAsync(trigger, replayed, previous.BlobName, firstForHead: false, cancellationToken);
+            return new EvidenceReceipt(chain, previous.Sequence, previous.BlobName, previous.Sha256, recordedDecision.PreviousSha256);
         }
 
         var record = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, evaluatedAt, mode.Current);
@@ -76,11 +89,12 @@ public sealed partial class PullRequestEvaluationService(
         LogDecided(trigger.Number, decision.Snapshot.HeadSha, decision.Result.Conclusion, receipt.BlobName);
         telemetry.Decided(FinGuardTelemetry.Kinds.PullRequest, elapsed, record.Result.Verdict, record.Result.Conclusion);
 
-        await PublishAsync(trigger, decision, receipt.BlobName, cancellationToken);
+        // No earlier record for this head: FinGuard has published no decision on it, so there is no run to look up.
+        await PublishAsync(trigger, decision, receipt.BlobName, firstForHead: recorded.Count == 0, cancellationToken);
         return receipt;
     }
 
-    private Task<long> PublishAsync(PullRequestTrigger trigger, PullRequestDecision decision, string evidenceReference, CancellationToken cancellationToken)
+    private Task<long> PublishAsync(PullRequestTrigger trigger, PullRequestDecision decision, string evidenceReference, bool firstForHead, CancellationToken cancellationToken)
     {
         // Annotations can only point at files of the pull request's own repository.
         var annotations = decision.Policy.Problems
@@ -89,7 +103,7 @@ public sealed partial class PullRequestEvaluationService(
                 .Select(a => new FileAnnotation(a.Path, trigger.Repository, a.Line, 1, a.Level, $"{a.Title}: {a.Message}")))
             .ToList();
         var detailsUrl = new Uri($"https://github.com/{trigger.Repository}/pull/{trigger.Number}");
-        return publisher.PublishAsync(trigger.InstallationId, trigger.Repository, decision.Snapshot.HeadSha, decision.Result, evidenceReference, cancellationToken, annotations, detailsUrl);
+        return publisher.PublishAsync(trigger.InstallationId, trigger.Repository, decision.Snapshot.HeadSha, decision.Result, evidenceReference, cancellationToken, annotations, detailsUrl, firstDecision: firstForHead);
     }
 
     public const string UnreachableTitle = "FinGuard could not reach GitHub; retrying";

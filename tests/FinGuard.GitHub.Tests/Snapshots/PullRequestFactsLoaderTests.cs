@@ -40,7 +40,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     private PullRequestFactsLoader Loader => services.GetRequiredService<PullRequestFactsLoader>();
 
     [Fact]
-    public async Task Loads_pull_three_pages_of_commits_reviews_and_both_policy_locations_with_one_token_request()
+    public async Task Loads_pull_250_commits_in_one_compare_reviews_and_both_policy_locations_with_one_token_request()
     {
         var scenario = new PullRequestScenario();
         for (var i = 0; i < 250; i++)
@@ -58,10 +58,15 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         Assert.Equal(scenario.HeadSha, decision.Snapshot.HeadSha);
         Assert.Equal(2, decision.Snapshot.Reviews.Length);
         Assert.Equal("default", decision.Policy.Source);
-        Assert.Equal(["pull", "commits", "commits.page2", "commits.page3", "reviews"], facts.Facts.Select(f => f.Name));
+        Assert.Equal(scenario.Commits.Select(c => c.Sha), decision.Snapshot.Commits.Select(c => c.Sha));
+        Assert.Equal(["pull", "compare", "reviews"], facts.Facts.Select(f => f.Name));
+        Assert.Equal($"GET /repos/{scenario.FullName}/compare/{scenario.BaseSha}...{scenario.HeadSha}", facts.Facts[1].Request);
+        Assert.False(facts.Facts[1].Body.TryGetProperty("files", out _), "the diff is not kept as evidence");
+        Assert.True(facts.Facts[1].Body.TryGetProperty("merge_base_commit", out _), "everything else is kept");
         Assert.Single(github.FindRequests("POST", "/app/installations/{installation_id}/access_tokens"));
-        // token, pull, 3 commit pages, reviews, repository policy (404), organisation policy (404).
-        Assert.Equal(8, github.Requests.Count);
+        // token, pull, compare (250 commits), reviews, repository policy (404), organisation policy (404).
+        Assert.Equal(6, github.Requests.Count);
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"));
         var policyRequest = Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.FullName}/contents/.github/finguard.yml");
         Assert.Equal("main", policyRequest.Query["ref"]);
         Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.Owner}/.github/contents/finguard.yml");
@@ -80,7 +85,45 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
 
         Assert.Equal(300, snapshot.ReportedCommitCount);
         Assert.Empty(snapshot.Commits);
-        Assert.Empty(github.FindRequests("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}/commits"));
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"));
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}"));
+    }
+
+    [Fact]
+    public async Task A_delivered_pull_request_is_not_read_again_and_is_recorded_with_its_delivery()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true).WithCommit(verified: false, reason: "unsigned");
+        scenario.ServeOn(github);
+        var payload = scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened");
+        var pull = System.Text.Json.JsonSerializer.SerializeToElement(payload["pull_request"]);
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, new DeliveredPull(pull, "webhook pull_request.opened delivery d-1: pull_request"), CancellationToken.None);
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
+
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"));
+        Assert.Single(github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}"));
+        Assert.Equal("webhook pull_request.opened delivery d-1: pull_request", facts.Facts[0].Request);
+        Assert.Equal(scenario.Commits.Select(c => c.Sha), decision.Snapshot.Commits.Select(c => c.Sha));
+        Assert.Equal(Core.Results.ControlStatus.Fail, decision.Result.Controls.Single(c => c.Id == "signed-commits").Status);
+
+        // Replay from the recorded facts reads the commits back from the compare response.
+        var replayed = PullRequestFactSet.FromFacts(scenario.FullName, facts.Facts);
+        Assert.Equal(decision.Snapshot.Commits.AsEnumerable(), PullRequestEvaluator.Evaluate(replayed, DateTimeOffset.UnixEpoch).Snapshot.Commits.AsEnumerable());
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_pull_request_without_a_base_sha_is_a_facts_error_naming_the_field()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true);
+        scenario.ServeOn(github);
+        var pull = scenario.PullJson();
+        pull["base"]!.AsObject().Remove("sha");
+
+        var error = await Assert.ThrowsAsync<GitHubFactsException>(() => Loader.LoadAsync(
+            scenario.InstallationId, scenario.FullName, scenario.Number, new DeliveredPull(System.Text.Json.JsonSerializer.SerializeToElement(pull), "webhook"), CancellationToken.None));
+
+        Assert.Contains("base.sha", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

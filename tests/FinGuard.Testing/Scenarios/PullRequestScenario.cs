@@ -49,6 +49,9 @@ public sealed class PullRequestScenario
     /// <summary>The organisation's <c>finguard.yml</c> in <c>&lt;owner&gt;/.github</c>; null: no file.</summary>
     public string? OrganizationPolicy { get; set; }
 
+    /// <summary>The pull request's label names; null: the labels of GitHub's documented example.</summary>
+    public IReadOnlyList<string>? Labels { get; set; }
+
     /// <summary>Overrides the commit count GitHub reports on the pull request (e.g. to exceed 250).</summary>
     public int? ReportedCommitCount { get; init; }
 
@@ -111,6 +114,7 @@ public sealed class PullRequestScenario
         ArgumentNullException.ThrowIfNull(github);
         github.RespondJson("GET", $"/repos/{FullName}/pulls/{Number}", PullJson().ToJsonString());
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/commits", CommitPages());
+        github.RespondJson("GET", ComparePath, CompareJson());
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/reviews", [ReviewsJson()]);
         if (RepositoryPolicy is not null)
         {
@@ -135,11 +139,47 @@ public sealed class PullRequestScenario
         pull["head"]!["sha"] = HeadSha;
         pull["head"]!["ref"] = "feature/change";
         pull["base"]!["ref"] = BaseRef;
+        pull["base"]!["sha"] = BaseSha;
         pull["base"]!["repo"]!["full_name"] = FullName;
         pull["base"]!["repo"]!["default_branch"] = DefaultBranch;
         pull["draft"] = false;
         pull["commits"] = ReportedCommitCount ?? Commits.Count;
+        if (Labels is not null)
+        {
+            var template = pull["labels"]!.AsArray()[0]!;
+            pull["labels"] = new JsonArray([.. Labels.Select((name, i) =>
+            {
+                var label = template.DeepClone().AsObject();
+                label["id"] = 7000 + i;
+                label["name"] = name;
+                return (JsonNode)label;
+            })]);
+        }
+
         return pull;
+    }
+
+    /// <summary>The base branch's SHA the pull request names (<c>base.sha</c>).</summary>
+    public string BaseSha { get; init; } = NewSha();
+
+    /// <summary>The path of the compare that lists this pull request's commits.</summary>
+    public string ComparePath => $"/repos/{FullName}/compare/{BaseSha}...{HeadSha}";
+
+    /// <summary>
+    /// GET /repos/{owner}/{repo}/compare/{base}...{head} unpaged: up to 250 commits, oldest first, with the compare's
+    /// other properties (and one changed file) as in GitHub's documented example.
+    /// </summary>
+    public string CompareJson()
+    {
+        var compare = GitHubExamples.Get("commit-comparison").AsObject();
+        var commits = System.Text.Json.Nodes.JsonNode.Parse(CommitPages(perPage: int.MaxValue)[0])!.AsArray();
+        var shown = new JsonArray([.. commits.Take(250).Select(c => c!.DeepClone())]);
+        compare["commits"] = shown;
+        compare["total_commits"] = Commits.Count;
+        compare["ahead_by"] = Commits.Count;
+        compare["behind_by"] = 0;
+        compare["status"] = "ahead";
+        return compare.ToJsonString();
     }
 
     /// <summary>GET /repos/{owner}/{repo}/pulls/{number}/commits, split in pages of <paramref name="perPage"/>.</summary>
@@ -201,9 +241,8 @@ public sealed class PullRequestScenario
         var payload = recordedExample.DeepClone().AsObject();
         payload["action"] = action;
         payload["number"] = Number;
-        payload["pull_request"]!["number"] = Number;
-        payload["pull_request"]!["head"]!["sha"] = HeadSha;
-        payload["pull_request"]!["base"]!["ref"] = BaseRef;
+        // GitHub delivers the same pull request object its REST API returns.
+        payload["pull_request"] = PullJson();
         payload["repository"]!["full_name"] = FullName;
         payload["repository"]!["name"] = Repo;
         payload["repository"]!["owner"]!["login"] = Owner;

@@ -65,10 +65,15 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
             () => $"expected {count} decisions; requests: {string.Join(", ", github.Requests)}");
 
     [Fact]
-    public async Task First_evaluation_reads_5_resources_plus_check_run_lookup_and_write_and_an_unchanged_re_run_gets_only_304s_and_the_update()
+    public async Task First_evaluation_of_a_250_commit_pull_request_reads_4_resources_plus_the_check_run_write_and_unchanged_re_runs_get_304s_and_the_update()
     {
-        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"etag-{Guid.NewGuid():N}"[..20], number: 31)
-            .WithCommit(verified: true).WithCommit(verified: true).WithTwoIndependentApprovals();
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"etag-{Guid.NewGuid():N}"[..20], number: 31);
+        for (var i = 0; i < 250; i++)
+        {
+            scenario.WithCommit(verified: true);
+        }
+
+        scenario.WithTwoIndependentApprovals();
         scenario.RepositoryPolicy = "version: 1\n";
         scenario.OrganizationPolicy = "version: 1\n";
         scenario.ServeOn(github);
@@ -84,38 +89,60 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         await Eventually.GetAsync(() => github.CheckRuns.FirstOrDefault(r => (string?)r["head_sha"] == scenario.HeadSha), () => "no check run");
         var first = github.Requests.ToList();
 
-        // Second evaluation of the unchanged pull request: "Re-run" on the check.
+        // Second and third evaluations of the unchanged pull request: "Re-run" on the check, twice.
         var rerun = Encoding.UTF8.GetBytes(RerequestedPayload(scenario).ToJsonString());
-        using (await host.Client.SendAsync(FinGuardHost.Delivery("check_run", rerun)))
+        async Task<List<RecordedRequest>> ReRunAsync(int decisions)
         {
+            var before = github.Requests.Count;
+            using (await host.Client.SendAsync(FinGuardHost.Delivery("check_run", rerun)))
+            {
+            }
+
+            await WaitForDecisionsAsync(chain, decisions);
+            await Eventually.GetAsync(() => github.Requests.Skip(before).Any(r => r.Method == "PATCH") ? github.Requests : null, () => "the check run was not updated");
+            return [.. github.Requests.Skip(before)];
         }
 
-        var decisions = await WaitForDecisionsAsync(chain, 2);
-        await Eventually.GetAsync(() => github.Requests.Skip(first.Count).Any(r => r.Method == "PATCH") ? github.Requests : null, () => "the check run was not updated");
-        var second = github.Requests.Skip(first.Count).ToList();
+        var second = await ReRunAsync(2);
+        var third = await ReRunAsync(3);
+        var decisions = await WaitForDecisionsAsync(chain, 3);
         output.WriteLine("first evaluation:  " + string.Join(", ", first.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
         output.WriteLine("second evaluation: " + string.Join(", ", second.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
+        output.WriteLine("third evaluation:  " + string.Join(", ", third.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
 
         const string lookup = "/repos/{owner}/{repo}/commits/{ref}/check-runs";
-        bool IsLookup(RecordedRequest r) => r.Method == "GET" && r.Route == lookup;
-        var firstReads = first.Where(r => r.Method == "GET" && !IsLookup(r)).ToList();
-        // Measured: pull, commits (1 page), reviews, repository policy, organisation policy = 5 reads; then the
-        // check-run lookup (reconciliation by external_id) and the POST; plus one installation-token request per hour.
-        Assert.Equal(5, firstReads.Count);
+        const string pull = "/repos/{owner}/{repo}/pulls/{pull_number}";
+        bool IsLookup(RecordedRequest r) => r.Method == "GET" && r.OpenApiTemplate == lookup;
+
+        // First: the pull request comes with the delivery; 250 commits in one compare; reviews; the two policy files
+        // = 4 reads, then the check run is created without a lookup (no decision on this head yet). Plus one
+        // installation-token request per hour.
+        var firstReads = first.Where(r => r.Method == "GET").ToList();
+        Assert.Equal(
+            ["/repos/{owner}/{repo}/compare/{base}...{head}", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/{owner}/{repo}/contents/{path}", "/repos/{owner}/{repo}/contents/{path}"],
+            firstReads.Select(r => r.OpenApiTemplate));
         Assert.All(firstReads, r => Assert.Equal(200, r.ResponseStatus));
         Assert.Equal(1, first.Count(r => r.Method == "POST" && r.Path.EndsWith("/access_tokens", StringComparison.Ordinal)));
-        Assert.Equal(1, first.Count(IsLookup));
         Assert.Equal(1, first.Count(r => r.Method == "POST" && r.Path == $"/repos/{scenario.FullName}/check-runs"));
-        Assert.Equal(8, first.Count);
+        Assert.Equal(6, first.Count);
 
-        // The re-run: the same 5 reads, each a 304, and the PATCH of the run FinGuard remembers — no lookup.
-        var secondReads = second.Where(r => r.Method == "GET" && !IsLookup(r)).ToList();
-        Assert.Equal(firstReads.Select(r => r.PathAndQuery), secondReads.Select(r => r.PathAndQuery));
-        Assert.All(secondReads, r => Assert.Equal(304, r.ResponseStatus));
-        Assert.All(secondReads, r => Assert.NotNull(r.Header("If-None-Match")));
+        // The re-run asks GitHub for the pull request itself (a re-run must see the current state; the first
+        // evaluation took it from the delivery, so this one read is a 200); everything else is a 304 and the run
+        // FinGuard remembers is updated — no lookup.
+        var secondReads = second.Where(r => r.Method == "GET").ToList();
+        Assert.Equal([pull, .. firstReads.Select(r => r.OpenApiTemplate)], secondReads.Select(r => r.OpenApiTemplate));
+        Assert.Equal([200, 304, 304, 304, 304], secondReads.Select(r => r.ResponseStatus));
         Assert.Equal(0, second.Count(IsLookup));
         Assert.Equal(1, second.Count(r => r.Method == "PATCH"));
         Assert.Equal(6, second.Count);
+
+        // From then on an unchanged re-run is only 304s and the update.
+        var thirdReads = third.Where(r => r.Method == "GET").ToList();
+        Assert.Equal(secondReads.Select(r => r.PathAndQuery), thirdReads.Select(r => r.PathAndQuery));
+        Assert.All(thirdReads, r => Assert.Equal(304, r.ResponseStatus));
+        Assert.All(thirdReads, r => Assert.NotNull(r.Header("If-None-Match")));
+        Assert.Equal(1, third.Count(r => r.Method == "PATCH"));
+        Assert.Equal(6, third.Count);
 
         // The evidence of the re-run holds the same bytes the first decision read.
         var store = host.Services.GetRequiredService<IEvidenceStore>();
@@ -125,9 +152,12 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
             records.Add(EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!));
         }
 
-        Assert.Equal(["pull", "commits", "reviews", "policy.repository", "policy.organization"], records[1].Facts.Select(f => f.Name));
-        Assert.Equal(records[0].Facts.Select(f => f.Sha256), records[1].Facts.Select(f => f.Sha256));
-        Assert.Equal(records[0].Result.Conclusion, records[1].Result.Conclusion);
+        Assert.Equal(["pull", "compare", "reviews", "policy.repository", "policy.organization"], records[2].Facts.Select(f => f.Name));
+        Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
+        Assert.Equal(records[1].Facts.Select(f => f.Sha256), records[2].Facts.Select(f => f.Sha256));
+        Assert.Equal(records[0].Facts.Skip(1).Select(f => f.Sha256), records[2].Facts.Skip(1).Select(f => f.Sha256));
+        Assert.Equal(250, records[2].Facts[1].Body.GetProperty("commits").GetArrayLength());
+        Assert.All(records, r => Assert.Equal(records[0].Result.Conclusion, r.Result.Conclusion));
         github.AssertAllRequestsExistInOpenApi();
     }
 }

@@ -105,18 +105,11 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
         return records;
     }
 
-    /// <summary>The pull request's labels as GitHub lists them, from the documented example's label.</summary>
+    /// <summary>The pull request's labels as GitHub lists them (and delivers them), from the documented example's label.</summary>
     private static void ServeLabels(FakeGitHubServer github, PullRequestScenario scenario, params string[] labels)
     {
+        scenario.Labels = labels;
         var pull = scenario.PullJson();
-        var template = pull["labels"]!.AsArray()[0]!;
-        pull["labels"] = new JsonArray([.. labels.Select((name, i) =>
-        {
-            var label = template.DeepClone().AsObject();
-            label["id"] = 7000 + i;
-            label["name"] = name;
-            return (JsonNode)label;
-        })]);
         github.RespondJson("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", pull.ToJsonString());
         github.RespondPaged("GET", $"/repos/{scenario.FullName}/pulls?state=open", [new JsonArray(pull.DeepClone()).ToJsonString()]);
     }

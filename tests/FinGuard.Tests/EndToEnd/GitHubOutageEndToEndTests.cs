@@ -85,17 +85,17 @@ public sealed class GitHubOutageEndToEndTests(AzuriteFixture azurite) : IAsyncLi
             TimeSpan.FromSeconds(60));
 
     [Fact]
-    public async Task Pull_request_endpoint_answering_502_for_two_delivery_attempts_shows_retrying_then_passes_with_evidence_once()
+    public async Task Commits_endpoint_answering_502_for_two_delivery_attempts_shows_retrying_then_passes_with_evidence_once()
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: $"outage-{Guid.NewGuid():N}"[..22], number: 21)
             .WithCommit(verified: true).WithTwoIndependentApprovals();
         scenario.ServeOn(github);
-        // 8 × 502: two delivery attempts of 1 + 3 client retries each; the third attempt gets the pull request.
+        // 8 × 502: two delivery attempts of 1 + 3 client retries each; the third attempt gets the commits.
         var pullRequests = 0;
-        github.Respond("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", _ =>
+        github.Respond("GET", scenario.ComparePath, _ =>
             Interlocked.Increment(ref pullRequests) <= 8
                 ? FakeResponse.Error(502, "Server Error")
-                : FakeResponse.Json(scenario.PullJson().ToJsonString()));
+                : FakeResponse.Json(scenario.CompareJson()));
         RecordCheckRunWrites(scenario);
 
         var deliveryId = await DeliverAsync(scenario);
@@ -117,7 +117,7 @@ public sealed class GitHubOutageEndToEndTests(AzuriteFixture azurite) : IAsyncLi
         Assert.All(retrying, w =>
         {
             Assert.Equal(PullRequestEvaluationService.UnreachableTitle, w.Title);
-            Assert.Contains($"GitHub answered 502 BadGateway to GET /repos/{scenario.FullName}/pulls/{scenario.Number}", w.Summary, StringComparison.Ordinal);
+            Assert.Contains($"GitHub answered 502 BadGateway to GET {scenario.ComparePath}", w.Summary, StringComparison.Ordinal);
             Assert.Null(w.Conclusion);
             Assert.Equal(0, w.EvidenceRecords);
         });
@@ -147,14 +147,14 @@ public sealed class GitHubOutageEndToEndTests(AzuriteFixture azurite) : IAsyncLi
         scenario.ServeOn(github);
         var clock = Stopwatch.StartNew();
         var arrivals = new List<TimeSpan>();
-        github.Respond("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", _ =>
+        github.Respond("GET", scenario.ComparePath, _ =>
         {
             lock (arrivals)
             {
                 arrivals.Add(clock.Elapsed);
                 if (arrivals.Count > 1)
                 {
-                    return FakeResponse.Json(scenario.PullJson().ToJsonString());
+                    return FakeResponse.Json(scenario.CompareJson());
                 }
             }
 

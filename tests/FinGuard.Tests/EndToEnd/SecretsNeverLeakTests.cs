@@ -54,9 +54,9 @@ public sealed class SecretsNeverLeakTests : IAsyncLifetime, IDisposable
         {
         }
 
-        // GitHub refuses the pull request read: the worker logs the failure.
+        // GitHub refuses the commits read: the worker logs the failure.
         var failing = new PullRequestScenario(owner: "octo-org", repo: "vault", number: 2).WithCommit(verified: true);
-        github.Respond("GET", $"/repos/{failing.FullName}/pulls/{failing.Number}", _ => FakeResponse.Error(403, "Resource not accessible by integration"));
+        github.Respond("GET", failing.ComparePath, _ => FakeResponse.Error(403, "Resource not accessible by integration"));
         using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", Encoding.UTF8.GetBytes(failing.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString()))))
         {
         }

@@ -202,7 +202,7 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime, IDisposable
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: "vault", number: 7).WithCommit(verified: true);
         scenario.ServeOn(github);
-        github.Respond("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}", _ => FakeResponse.NotFound());
+        github.Respond("GET", scenario.ComparePath, _ => FakeResponse.NotFound());
         var deliveryId = Guid.NewGuid().ToString();
 
         using (var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", Payload(scenario, "opened"), deliveryId: deliveryId)))
