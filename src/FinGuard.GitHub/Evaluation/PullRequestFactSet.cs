@@ -23,12 +23,24 @@ public sealed record PolicyFile(string Repository, string Path, string? Ref, str
         ["content"] = Text,
     });
 
-    public static PolicyFile FromJson(JsonElement element) => new(
-        element.GetProperty("repository").GetString()!,
-        element.GetProperty("path").GetString()!,
-        element.TryGetProperty("ref", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null,
-        element.TryGetProperty("sha", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null,
-        element.GetProperty("content").GetString()!);
+    /// <summary>Reads a recorded policy file; a record that does not have this shape is a <see cref="GitHubFactsException"/> naming the field.</summary>
+    public static PolicyFile FromJson(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new GitHubFactsException($"A recorded policy file must be a JSON object, got {element.ValueKind.ToString().ToLowerInvariant()}.");
+        }
+
+        return new PolicyFile(Required(element, "repository"), Required(element, "path"), Optional(element, "ref"), Optional(element, "sha"), Required(element, "content"));
+    }
+
+    private static string Required(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new GitHubFactsException($"A recorded policy file has no `{name}` string.");
+
+    private static string? Optional(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
 /// <summary>

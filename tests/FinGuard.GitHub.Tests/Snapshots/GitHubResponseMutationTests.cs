@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
 using FinGuard.GitHub.Webhooks;
+using FinGuard.Testing.Fuzzing;
 using FinGuard.Testing.Scenarios;
 
 namespace FinGuard.GitHub.Tests.Snapshots;
@@ -19,13 +20,6 @@ namespace FinGuard.GitHub.Tests.Snapshots;
 public sealed class GitHubResponseMutationTests
 {
     private static readonly DateTimeOffset At = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
-
-    private static readonly JsonNode?[] Replacements =
-    [
-        null, JsonValue.Create(0), JsonValue.Create(-1), JsonValue.Create(1e300), JsonValue.Create(""), JsonValue.Create("x"),
-        JsonValue.Create(true), new JsonArray(), new JsonObject(), JsonValue.Create("2026-13-45T99:99:99Z"),
-        new JsonArray(JsonValue.Create(1), JsonValue.Create("a")), new JsonObject { ["login"] = 5 },
-    ];
 
     private static PullRequestScenario Scenario() =>
         new PullRequestScenario("octo-org", "payments", 42)
@@ -115,7 +109,7 @@ public sealed class GitHubResponseMutationTests
         var refused = 0;
         for (var i = 0; i < 600; i++)
         {
-            var mutated = Mutate(examples[random.Next(examples.Count)], random, edits: 1 + random.Next(3));
+            var mutated = JsonMutator.Mutate(examples[random.Next(examples.Count)], random, edits: 1 + random.Next(3));
             var bytes = Encoding.UTF8.GetBytes(mutated is null ? "null" : mutated.ToJsonString());
             try
             {
@@ -153,7 +147,7 @@ public sealed class GitHubResponseMutationTests
         {
             var target = random.Next(originals.Length);
             var documents = originals.Select(o => JsonNode.Parse(o)).ToArray();
-            documents[target] = Mutate(documents[target], random, edits: 1 + random.Next(3));
+            documents[target] = JsonMutator.Mutate(documents[target], random, edits: 1 + random.Next(3));
             var json = documents.Select(d => d is null ? "null" : d.ToJsonString()).ToArray();
             try
             {
@@ -178,76 +172,5 @@ public sealed class GitHubResponseMutationTests
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
-    }
-
-    /// <summary>Replaces, removes or blows up <paramref name="edits"/> random nodes (document order) of a copy.</summary>
-    private static JsonNode? Mutate(JsonNode? original, Random random, int edits)
-    {
-        var root = original?.DeepClone();
-        for (var e = 0; e < edits && root is not null; e++)
-        {
-            var nodes = new List<JsonNode>();
-            Collect(root, nodes);
-            var node = nodes[random.Next(nodes.Count)];
-            if (node.Parent is null)
-            {
-                root = random.Next(2) == 0 ? new JsonArray() : Replacement(random);
-                continue;
-            }
-
-            var replacement = random.Next(10) == 0
-                ? new JsonArray([.. Enumerable.Range(0, 5000).Select(i => (JsonNode?)JsonValue.Create(i))])
-                : Replacement(random);
-            switch (node.Parent)
-            {
-                case JsonObject parent:
-                    var name = node.GetPropertyName();
-                    if (random.Next(4) == 0)
-                    {
-                        parent.Remove(name);
-                    }
-                    else
-                    {
-                        parent[name] = replacement;
-                    }
-
-                    break;
-                case JsonArray array:
-                    array[node.GetElementIndex()] = replacement;
-                    break;
-            }
-        }
-
-        return root;
-    }
-
-    private static JsonNode? Replacement(Random random) => Replacements[random.Next(Replacements.Length)]?.DeepClone();
-
-    private static void Collect(JsonNode node, List<JsonNode> nodes)
-    {
-        nodes.Add(node);
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var (_, child) in o)
-                {
-                    if (child is not null)
-                    {
-                        Collect(child, nodes);
-                    }
-                }
-
-                break;
-            case JsonArray a:
-                foreach (var child in a)
-                {
-                    if (child is not null)
-                    {
-                        Collect(child, nodes);
-                    }
-                }
-
-                break;
-        }
     }
 }
