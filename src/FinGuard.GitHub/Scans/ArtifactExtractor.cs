@@ -46,7 +46,7 @@ public static class ArtifactExtractor
             wanted.Add(name!);
         }
 
-        using var archive = Open(zip, limits);
+        using var archive = Open(zip, limits, out var archiveBytes);
         System.Collections.ObjectModel.ReadOnlyCollection<ZipArchiveEntry> entries;
         try
         {
@@ -85,7 +85,7 @@ public static class ArtifactExtractor
                 continue;
             }
 
-            var bytes = ReadEntry(entry, limits, total);
+            var bytes = ReadEntry(entry, limits, archiveBytes, total);
             total += bytes.Length;
             files[entry.FullName] = bytes;
         }
@@ -152,11 +152,12 @@ public static class ArtifactExtractor
         return null;
     }
 
-    private static ZipArchive Open(Stream zip, ArtifactLimits limits)
+    private static ZipArchive Open(Stream zip, ArtifactLimits limits, out long archiveBytes)
     {
         Stream source = zip;
         if (zip.CanSeek)
         {
+            archiveBytes = zip.Length;
             if (zip.Length - zip.Position > limits.MaxArchiveBytes)
             {
                 throw new ArtifactRejectedException(ArtifactRejection.ArchiveTooLarge, null, $"the artifact is {zip.Length - zip.Position} bytes, over the limit of {limits.MaxArchiveBytes}");
@@ -180,6 +181,7 @@ public static class ArtifactExtractor
 
             buffer.Position = 0;
             source = buffer;
+            archiveBytes = buffer.Length;
         }
 
         try
@@ -192,7 +194,7 @@ public static class ArtifactExtractor
         }
     }
 
-    private static byte[] ReadEntry(ZipArchiveEntry entry, ArtifactLimits limits, long totalSoFar)
+    private static byte[] ReadEntry(ZipArchiveEntry entry, ArtifactLimits limits, long archiveBytes, long totalSoFar)
     {
         var name = entry.FullName;
         if (name.EndsWith('/'))
@@ -205,6 +207,14 @@ public static class ArtifactExtractor
             throw new ArtifactRejectedException(ArtifactRejection.NotAFile, name, $"artifact entry '{name}' is a symbolic link, not a file");
         }
 
+        // A Zip64 extra field holds 64-bit sizes that .NET reads as signed: 2^63 and up come back negative, and a
+        // compressed size near long.MaxValue overflows the reader's own bounds check (it then throws
+        // ArgumentOutOfRangeException from inside its stream). No real entry is negative or larger than the archive.
+        if (entry.Length < 0 || entry.CompressedLength < 0 || entry.CompressedLength > archiveBytes)
+        {
+            throw new ArtifactRejectedException(ArtifactRejection.Unreadable, name, $"artifact entry '{name}' has impossible sizes in its header: {entry.Length} bytes, {entry.CompressedLength} compressed, in an archive of {archiveBytes} bytes");
+        }
+
         if (entry.Length > limits.MaxEntryBytes)
         {
             throw new ArtifactRejectedException(ArtifactRejection.EntryTooLarge, name, $"artifact entry '{name}' is {entry.Length} bytes, over the limit of {limits.MaxEntryBytes} per file");
@@ -215,7 +225,7 @@ public static class ArtifactExtractor
         using var content = new MemoryStream((int)Math.Min(Math.Max(entry.Length, 0), Math.Min(limits.MaxEntryBytes, 1024 * 1024)));
         try
         {
-            using var stream = entry.Open();
+            using var stream = OpenEntry(entry);
             var chunk = new byte[81920];
             while (true)
             {
@@ -258,6 +268,20 @@ public static class ArtifactExtractor
         }
 
         return content.ToArray();
+    }
+
+    private static Stream OpenEntry(ZipArchiveEntry entry)
+    {
+        try
+        {
+            return entry.Open();
+        }
+        catch (IOException ex)
+        {
+            // .NET checks the local header offset against the archive's end but not its start: a Zip64 offset of
+            // 2^63 and up is negative, and seeking there throws IOException rather than InvalidDataException.
+            throw new ArtifactRejectedException(ArtifactRejection.Unreadable, entry.FullName, $"artifact entry '{entry.FullName}' cannot be read: its header points to a position outside the archive ({ex.Message})", ex);
+        }
     }
 
     private static string Printable(string name) => new([.. name.Select(c => char.IsControl(c) ? '?' : c)]);

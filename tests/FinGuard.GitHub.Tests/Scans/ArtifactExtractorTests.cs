@@ -230,6 +230,42 @@ public sealed class ArtifactExtractorTests
         Assert.Equal((ArtifactRejection.Unreadable, "semgrep.json"), (rejected.Reason, rejected.EntryName));
     }
 
+    [Theory]
+    [InlineData(CompressionLevel.NoCompression, 0x8000_0000_0000_0000UL, 0x7FFF_FFFF_FFFF_FFFFUL)]
+    [InlineData(CompressionLevel.Optimal, null, 0x7FFF_FFFF_FFFF_FFFFUL)]
+    [InlineData(CompressionLevel.Optimal, 0xFFFF_FFFF_FFFF_FFFFUL, null)]
+    [InlineData(CompressionLevel.NoCompression, null, 1UL << 40)]
+    public void Zip64_sizes_that_are_negative_or_beyond_the_archive_are_unreadable(CompressionLevel level, ulong? uncompressed, ulong? compressed)
+    {
+        // Found by ArtifactExtractorMutationTests: .NET reads Zip64 sizes as signed, so 2^63 and up are negative, and a
+        // compressed size near long.MaxValue overflows its bounds check; reading then threw ArgumentOutOfRangeException.
+        var zip = ZipBuilder.WithZip64Values(
+            new ZipBuilder().Add("semgrep.json", string.Concat(Enumerable.Range(0, 200).Select(i => $"{{\"n\": {i}}}")), level).Build(),
+            "semgrep.json", uncompressed, compressed, localHeaderOffset: null);
+
+        var rejected = Rejected(zip, ["semgrep.json"]);
+
+        Assert.Equal((ArtifactRejection.Unreadable, "semgrep.json"), (rejected.Reason, rejected.EntryName));
+        Assert.StartsWith("artifact entry 'semgrep.json' has impossible sizes in its header: ", rejected.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"in an archive of {zip.Length} bytes", rejected.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_zip64_local_header_offset_before_the_archive_is_unreadable()
+    {
+        // Found by ArtifactExtractorMutationTests: a Zip64 offset of 2^64-1 is -1 to .NET, which checks it against the
+        // archive's end only; seeking there threw IOException.
+        var zip = ZipBuilder.WithZip64Values(
+            new ZipBuilder().Add("notes.txt", "not wanted").Add("semgrep.json", """{"results": []}""").Build(),
+            "semgrep.json", uncompressedSize: null, compressedSize: null, localHeaderOffset: ulong.MaxValue);
+
+        var rejected = Rejected(zip, ["semgrep.json"]);
+
+        Assert.Equal((ArtifactRejection.Unreadable, "semgrep.json"), (rejected.Reason, rejected.EntryName));
+        Assert.StartsWith("artifact entry 'semgrep.json' cannot be read: its header points to a position outside the archive (", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal("not wanted", Encoding.UTF8.GetString(Extract(zip, ["notes.txt"])["notes.txt"]));
+    }
+
     [Fact]
     public void An_archive_over_the_archive_limit_is_not_read()
     {

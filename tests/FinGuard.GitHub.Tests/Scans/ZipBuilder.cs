@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
@@ -78,5 +79,63 @@ internal sealed class ZipBuilder
         }
 
         return patched;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="entryName"/>'s central-directory header a Zip64 extra field holding the given 64-bit values
+    /// (each one given replaces its 32-bit field, which is set to 0xFFFFFFFF so readers take the Zip64 value), as a
+    /// hostile archive can: readers that take them as signed see 2^63 and up as negative.
+    /// </summary>
+    public static byte[] WithZip64Values(byte[] zip, string entryName, ulong? uncompressedSize, ulong? compressedSize, ulong? localHeaderOffset)
+    {
+        var name = Encoding.UTF8.GetBytes(entryName);
+        for (var i = 0; i + 46 <= zip.Length; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i)) != 0x02014b50
+                || BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(i + 28)) != name.Length
+                || !zip.AsSpan(i + 46, Math.Min(name.Length, zip.Length - i - 46)).SequenceEqual(name))
+            {
+                continue;
+            }
+
+            // Zip64 extra field: id 0x0001, then the values present, in this order.
+            ulong?[] fields = [uncompressedSize, compressedSize, localHeaderOffset];
+            int[] offsets = [24, 20, 42];
+            var values = fields.Where(v => v is not null).Select(v => v!.Value).ToArray();
+            var extra = new byte[4 + (8 * values.Length)];
+            BinaryPrimitives.WriteUInt16LittleEndian(extra, 0x0001);
+            BinaryPrimitives.WriteUInt16LittleEndian(extra.AsSpan(2), (ushort)(8 * values.Length));
+            for (var v = 0; v < values.Length; v++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(extra.AsSpan(4 + (8 * v)), values[v]);
+            }
+
+            var patched = (byte[])zip.Clone();
+            for (var f = 0; f < fields.Length; f++)
+            {
+                if (fields[f] is not null)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(patched.AsSpan(i + offsets[f]), 0xFFFFFFFF);
+                }
+            }
+
+            var extraLength = BinaryPrimitives.ReadUInt16LittleEndian(patched.AsSpan(i + 30));
+            BinaryPrimitives.WriteUInt16LittleEndian(patched.AsSpan(i + 30), (ushort)(extraLength + extra.Length));
+            var insertAt = i + 46 + name.Length + extraLength;
+            byte[] result = [.. patched.AsSpan(0, insertAt), .. extra, .. patched.AsSpan(insertAt)];
+
+            // The central directory grew: the end record (the last one) says by how much.
+            var end = result.Length - 22;
+            while (BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(end)) != 0x06054b50)
+            {
+                end--;
+            }
+
+            var directorySize = BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(end + 12));
+            BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(end + 12), directorySize + (uint)extra.Length);
+            return result;
+        }
+
+        throw new ArgumentException($"no central-directory header for '{entryName}'", nameof(entryName));
     }
 }
