@@ -39,5 +39,28 @@ public sealed class LocalEvidenceStoreTests : EvidenceStoreContract
         Assert.Equal([1L, 2L, 3L], (await restarted.ListAsync(chain, default).ToListAsync()).Select(r => r.Sequence));
     }
 
+    [Fact]
+    public async Task FindBySha_sees_records_another_process_on_the_same_folder_appends_after_its_first_lookup()
+    {
+        // Two backends on one folder: what a restarted or second `finguard` process sees. Each keeps the rows it has read.
+        var first = Backend().Evidence;
+        var second = StorageBackend.CreateLocal(_root).Evidence;
+        var chain = EvidenceRecords.NewChain();
+        await first.AppendAsync(EvidenceRecords.Create(chain, 1, EvidenceRecords.ShaA), default);
+
+        Assert.Equal([1L], (await second.FindByShaAsync(chain, EvidenceRecords.ShaA, default)).Select(e => e.Sequence));
+        Assert.Empty(await second.FindByShaAsync(chain, EvidenceRecords.ShaB, default));
+
+        await first.AppendAsync(EvidenceRecords.Create(chain, 2, EvidenceRecords.ShaB), default);
+        await first.AppendAsync(EvidenceRecords.Create(chain, 3, EvidenceRecords.ShaA), default);
+
+        Assert.Equal([3L, 1L], (await second.FindByShaAsync(chain, EvidenceRecords.ShaA, default)).Select(e => e.Sequence));
+        Assert.Equal([2L], (await second.FindByShaAsync(chain, EvidenceRecords.ShaB, default)).Select(e => e.Sequence));
+
+        // And the other way round: the second appends (after adopting the chain head), the first finds it.
+        await second.AppendAsync(EvidenceRecords.Create(chain, 4, EvidenceRecords.ShaB), default);
+        Assert.Equal([4L, 2L], (await first.FindByShaAsync(chain, EvidenceRecords.ShaB, default)).Select(e => e.Sequence));
+    }
+
     protected override void DisposeStorage() => TestStorage.DeleteTempRoot(_root);
 }
