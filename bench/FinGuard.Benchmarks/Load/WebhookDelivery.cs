@@ -60,7 +60,7 @@ public sealed class WebhookDelivery
     public static byte[] PaddedPullRequestBody(PullRequestScenario scenario, JsonObject recordedExample, int targetBytes)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        var payload = scenario.WebhookPayload(recordedExample, "synchronize");
+        var payload = scenario.WebhookPayload(recordedExample, "synchronize", keepRecordedPull: true);
         var text = (string?)payload["pull_request"]!["body"] ?? string.Empty;
         var bytes = Encoding.UTF8.GetBytes(payload.ToJsonString());
         if (bytes.Length > targetBytes)

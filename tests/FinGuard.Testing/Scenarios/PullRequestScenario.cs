@@ -234,15 +234,39 @@ public sealed class PullRequestScenario
         return payload;
     }
 
-    /// <summary>A <c>pull_request</c> webhook payload for this pull request, adapted from GitHub's recorded example for <paramref name="action"/>.</summary>
-    public JsonObject WebhookPayload(JsonObject recordedExample, string action)
+    /// <summary>
+    /// A <c>pull_request</c> webhook payload for this pull request, adapted from GitHub's recorded example for
+    /// <paramref name="action"/>. Its <c>pull_request</c> is <see cref="PullJson"/> (GitHub delivers the same object its
+    /// REST API returns); with <paramref name="keepRecordedPull"/> it stays the recorded example's, with this pull
+    /// request's number, head and base, author, commit count and labels written into it (the benchmarks use that to
+    /// keep the delivery at its recorded size).
+    /// </summary>
+    public JsonObject WebhookPayload(JsonObject recordedExample, string action, bool keepRecordedPull = false)
     {
         ArgumentNullException.ThrowIfNull(recordedExample);
         var payload = recordedExample.DeepClone().AsObject();
         payload["action"] = action;
         payload["number"] = Number;
-        // GitHub delivers the same pull request object its REST API returns.
-        payload["pull_request"] = PullJson();
+        if (keepRecordedPull)
+        {
+            var pull = payload["pull_request"]!;
+            var fresh = PullJson();
+            pull["number"] = Number;
+            pull["head"]!["sha"] = HeadSha;
+            pull["base"]!["ref"] = BaseRef;
+            pull["base"]!["sha"] = BaseSha;
+            pull["base"]!["repo"]!["default_branch"] = DefaultBranch;
+            pull["user"]!["login"] = AuthorLogin;
+            pull["user"]!["id"] = 5001;
+            pull["commits"] = ReportedCommitCount ?? Commits.Count;
+            pull["draft"] = false;
+            pull["labels"] = Labels is null ? new JsonArray() : fresh["labels"]!.DeepClone();
+        }
+        else
+        {
+            payload["pull_request"] = PullJson();
+        }
+
         payload["repository"]!["full_name"] = FullName;
         payload["repository"]!["name"] = Repo;
         payload["repository"]!["owner"]!["login"] = Owner;
