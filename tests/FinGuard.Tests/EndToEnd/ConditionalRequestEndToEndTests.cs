@@ -160,4 +160,42 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         Assert.All(records, r => Assert.Equal(records[0].Result.Conclusion, r.Result.Conclusion));
         github.AssertAllRequestsExistInOpenApi();
     }
+    [Fact]
+    public async Task A_pull_request_delivery_about_a_head_already_decided_is_read_from_github_not_trusted_from_the_delivery()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"fresh-{Guid.NewGuid():N}"[..20], number: 32)
+            .WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.Labels = ["bug"];
+        scenario.ServeOn(github);
+        var chain = scenario.FullName.ToLowerInvariant();
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+
+        var opened = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", opened)))
+        {
+        }
+
+        await WaitForDecisionsAsync(chain, 1);
+
+        // An older delivery processed late: its pull request still carries a label GitHub no longer has.
+        scenario.Labels = ["emergency-change"];
+        var stale = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "labeled"), "labeled").ToJsonString());
+        scenario.Labels = ["bug"];
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", stale)))
+        {
+        }
+
+        var entries = await WaitForDecisionsAsync(chain, 2);
+        var records = new List<EvidenceRecord>();
+        foreach (var entry in entries)
+        {
+            records.Add(EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!));
+        }
+
+        Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
+        Assert.Equal($"GET /repos/{scenario.FullName}/pulls/{scenario.Number}", records[1].Facts[0].Request);
+        Assert.Equal(["bug"], records[1].Facts[0].Body.GetProperty("labels").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
+        Assert.Single(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"));
+        github.AssertAllRequestsExistInOpenApi();
+    }
 }
