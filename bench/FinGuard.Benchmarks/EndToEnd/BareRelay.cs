@@ -11,7 +11,7 @@ namespace FinGuard.Benchmarks.EndToEnd;
 /// <summary>
 /// The end-to-end baseline: the bare webhook endpoint hands each body to an in-memory channel, and as many workers
 /// as FinGuard's <c>DeliveryWorker</c> runs (4, its default <c>Processing:Concurrency</c>) make the same GitHub REST calls FinGuard makes for a pull request —
-/// for a pull request's first decision: GET the compare of its base and head (its commits), its reviews and the two
+/// for a pull request's first decision: GET the compare of its base branch and head (its commits), its reviews and the two
 /// policy files (404 here), then POST the check run (the pull request itself comes with the delivery) — with no signature check, storage, evidence, evaluation or token handling. What FinGuard adds
 /// on top of this floor is its own cost.
 /// </summary>
@@ -89,18 +89,18 @@ public sealed class BareRelay : IAsyncDisposable
         string repository;
         int number;
         string sha;
-        string baseSha;
+        string baseRef;
         using (var document = JsonDocument.Parse(body))
         {
             var root = document.RootElement;
             repository = root.GetProperty("repository").GetProperty("full_name").GetString()!;
             number = root.GetProperty("number").GetInt32();
             sha = root.GetProperty("pull_request").GetProperty("head").GetProperty("sha").GetString()!;
-            baseSha = root.GetProperty("pull_request").GetProperty("base").GetProperty("sha").GetString()!;
+            baseRef = root.GetProperty("pull_request").GetProperty("base").GetProperty("ref").GetString()!;
         }
 
         var owner = repository.Split('/')[0];
-        await GetAsync($"repos/{repository}/compare/{baseSha}...{sha}", cancellationToken);
+        await GetAsync($"repos/{repository}/compare/{baseRef}...{sha}", cancellationToken);
         await GetAsync($"repos/{repository}/pulls/{number}/reviews?per_page=100", cancellationToken);
         await GetAsync($"repos/{repository}/contents/.github/finguard.yml?ref=main", cancellationToken);
         await GetAsync($"repos/{owner}/.github/contents/finguard.yml", cancellationToken);

@@ -111,17 +111,19 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     }
 
     /// <summary>
-    /// The pull request's commits — up to 250, in one request: GitHub's compare of the pull request's base and head
-    /// SHAs (<c>git log base...head</c>, oldest first), which unpaged returns up to 250 commits with their signature
-    /// verification, where the pull request's commit list would take three pages of 100. Recorded as the
-    /// <c>compare</c> fact without its <c>files</c> (the diff: large, source code, and read by no control); everything
-    /// else exactly as GitHub returned it.
+    /// The pull request's commits — up to 250, in one request: GitHub's compare of the pull request's base branch and
+    /// head SHA (<c>git log base...head</c>: the commits of the head not on the base branch, oldest first — what the pull
+    /// request's Commits tab lists), which unpaged returns up to 250 commits with their signature verification, where
+    /// the pull request's commit list would take three pages of 100. The base is compared by branch name, so commits
+    /// merged into the head from the base branch are never counted as the change's. Recorded as the <c>compare</c>
+    /// fact without its <c>files</c> (the diff: large, source code, and read by no control); everything else exactly as
+    /// GitHub returned it.
     /// </summary>
     private async Task<JsonElement> LoadCommitsAsync(long installationId, string repository, JsonElement pull, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
-        var baseSha = ShaOf(pull, "base");
-        var headSha = ShaOf(pull, "head");
-        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{baseSha}...{headSha}", cancellationToken);
+        var baseRef = BaseRefOf(pull);
+        var headSha = HeadShaOf(pull);
+        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{EscapeRef(baseRef)}...{headSha}", cancellationToken);
         var compare = GitHubFacts.Parse(response);
         if (compare.ValueKind != JsonValueKind.Object || !compare.TryGetProperty("commits", out var commits) || commits.ValueKind != JsonValueKind.Array)
         {
@@ -133,12 +135,22 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         return recorded.GetProperty("commits");
     }
 
-    private static string ShaOf(JsonElement pull, string side) =>
-        pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty(side, out var branch) && branch.ValueKind == JsonValueKind.Object
-            && branch.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String && sha.GetString() is { Length: > 0 } value
+    /// <summary>A branch name as a path: each segment escaped, the slashes kept (GitHub reads <c>release/2026</c> as one ref).</summary>
+    internal static string EscapeRef(string reference) => string.Join('/', reference.Split('/').Select(Uri.EscapeDataString));
+
+    private static string HeadShaOf(JsonElement pull) =>
+        pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.Object
+            && head.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String && sha.GetString() is { Length: > 0 } value
             && value.All(char.IsAsciiHexDigit)
             ? value
-            : throw new GitHubFactsException($"The pull request has no `{side}.sha` commit SHA, so its commits cannot be compared.");
+            : throw new GitHubFactsException("The pull request has no `head.sha` commit SHA, so its commits cannot be listed.");
+
+    private static string BaseRefOf(JsonElement pull) =>
+        pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty("base", out var @base) && @base.ValueKind == JsonValueKind.Object
+            && @base.TryGetProperty("ref", out var reference) && reference.ValueKind == JsonValueKind.String && reference.GetString() is { Length: > 0 } value
+            && !value.Contains("..", StringComparison.Ordinal)
+            ? value
+            : throw new GitHubFactsException("The pull request has no usable `base.ref` branch name, so its commits cannot be listed.");
 
     /// <summary>
     /// The organisation's policy file and the repository's at <paramref name="reference"/> (null: the repository's

@@ -60,7 +60,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         Assert.Equal("default", decision.Policy.Source);
         Assert.Equal(scenario.Commits.Select(c => c.Sha), decision.Snapshot.Commits.Select(c => c.Sha));
         Assert.Equal(["pull", "compare", "reviews"], facts.Facts.Select(f => f.Name));
-        Assert.Equal($"GET /repos/{scenario.FullName}/compare/{scenario.BaseSha}...{scenario.HeadSha}", facts.Facts[1].Request);
+        Assert.Equal($"GET /repos/{scenario.FullName}/compare/main...{scenario.HeadSha}", facts.Facts[1].Request);
         Assert.False(facts.Facts[1].Body.TryGetProperty("files", out _), "the diff is not kept as evidence");
         Assert.True(facts.Facts[1].Body.TryGetProperty("merge_base_commit", out _), "everything else is kept");
         Assert.Single(github.FindRequests("POST", "/app/installations/{installation_id}/access_tokens"));
@@ -112,18 +112,25 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         github.AssertAllRequestsExistInOpenApi();
     }
 
+    [Theory]
+    [InlineData("main", "main")]
+    [InlineData("release/2026", "release/2026")]
+    [InlineData("fix/a b#1?", "fix/a%20b%231%3F")]
+    public void The_base_branch_is_escaped_per_segment_in_the_compare_path(string branch, string escaped) =>
+        Assert.Equal(escaped, PullRequestFactsLoader.EscapeRef(branch));
+
     [Fact]
-    public async Task A_pull_request_without_a_base_sha_is_a_facts_error_naming_the_field()
+    public async Task A_pull_request_without_a_base_branch_is_a_facts_error_naming_the_field()
     {
         var scenario = new PullRequestScenario().WithCommit(verified: true);
         scenario.ServeOn(github);
         var pull = scenario.PullJson();
-        pull["base"]!.AsObject().Remove("sha");
+        pull["base"]!.AsObject().Remove("ref");
 
         var error = await Assert.ThrowsAsync<GitHubFactsException>(() => Loader.LoadAsync(
             scenario.InstallationId, scenario.FullName, scenario.Number, new DeliveredPull(System.Text.Json.JsonSerializer.SerializeToElement(pull), "webhook"), CancellationToken.None));
 
-        Assert.Contains("base.sha", error.Message, StringComparison.Ordinal);
+        Assert.Contains("base.ref", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -163,10 +163,10 @@ public sealed class PullRequestScenario
     public string BaseSha { get; init; } = NewSha();
 
     /// <summary>The path of the compare that lists this pull request's commits.</summary>
-    public string ComparePath => $"/repos/{FullName}/compare/{BaseSha}...{HeadSha}";
+    public string ComparePath => $"/repos/{FullName}/compare/{BaseRef}...{HeadSha}";
 
     /// <summary>
-    /// GET /repos/{owner}/{repo}/compare/{base}...{head} unpaged: up to 250 commits, oldest first, with the compare's
+    /// GET /repos/{owner}/{repo}/compare/{base branch}...{head SHA} unpaged: up to 250 commits, oldest first, with the compare's
     /// other properties (and one changed file) as in GitHub's documented example.
     /// </summary>
     public string CompareJson()
