@@ -67,17 +67,7 @@ public sealed class ArtifactExtractorMutationTests
     [InlineData(4242)]
     public async Task Mutated_artifacts_extract_within_the_limits_or_are_rejected(int seed)
     {
-        var (extracted, rejected) = await Fuzz(seed, 2500, (random, log) =>
-        {
-            var zip = Bases[random.Next(Bases.Length)];
-            var edits = 1 + random.Next(3);
-            for (var e = 0; e < edits; e++)
-            {
-                zip = Mutate(zip, random, log);
-            }
-
-            return zip;
-        });
+        var (extracted, rejected) = await Fuzz(seed, 2500, (random, log) => Edited(random, maxEdits: 3, zip => Mutate(zip, random, log)));
 
         // Both outcomes must occur, or the mutations are not reaching the reader (seeds here extract 108-122 and reject the rest).
         Assert.True(extracted > 50 && rejected > 1000, $"extracted {extracted}, rejected {rejected}");
@@ -88,20 +78,23 @@ public sealed class ArtifactExtractorMutationTests
     [InlineData(13)]
     public async Task Lying_zip_header_fields_extract_within_the_limits_or_are_rejected(int seed)
     {
-        var (extracted, rejected) = await Fuzz(seed, 2500, (random, log) =>
-        {
-            var zip = Bases[random.Next(Bases.Length)];
-            var edits = 1 + random.Next(2);
-            for (var e = 0; e < edits; e++)
-            {
-                zip = random.Next(5) == 0 ? InsertZip64Records(zip, random, log) : CorruptField(zip, random, log);
-            }
-
-            return zip;
-        });
+        var (extracted, rejected) = await Fuzz(seed, 2500, (random, log) => Edited(
+            random, maxEdits: 2, zip => random.Next(5) == 0 ? InsertZip64Records(zip, random, log) : CorruptField(zip, random, log)));
 
         // Seeds here extract 665-683 and reject the rest.
         Assert.True(extracted > 300 && rejected > 1000, $"extracted {extracted}, rejected {rejected}");
+    }
+
+    /// <summary>One of the valid zips with 1 to <paramref name="maxEdits"/> edits applied.</summary>
+    private static byte[] Edited(Random random, int maxEdits, Func<byte[], byte[]> edit)
+    {
+        var zip = Bases[random.Next(Bases.Length)];
+        for (var edits = 1 + random.Next(maxEdits); edits > 0; edits--)
+        {
+            zip = edit(zip);
+        }
+
+        return zip;
     }
 
     [Theory]
