@@ -152,7 +152,10 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxUpdateAttempts)
             {
-                // Changed by someone else since we read it: read again and reapply.
+                // Changed by someone else since we read it: read again and reapply, after a short pause that differs
+                // per writer (the hash of a fresh GUID), so racing writers stop colliding instead of retrying in step.
+                var jitter = (uint)Guid.NewGuid().GetHashCode() % (uint)(10 * attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(1 + jitter), cancellationToken);
             }
         }
     }

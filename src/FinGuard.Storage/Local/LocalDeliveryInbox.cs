@@ -18,7 +18,9 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
 {
     private const string StateSuffix = ".json";
     private readonly string _root = Path.GetFullPath(root);
-    private readonly SemaphoreSlim _updates = new(1, 1);
+    // Read-modify-write of one delivery's state is serialised per delivery (striped), not across the inbox: each write
+    // waits for an fsync, and one lock for all deliveries made every worker queue behind every other's.
+    private readonly SemaphoreSlim[] _updates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public async Task<InboxAcceptOutcome> AcceptAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
@@ -101,12 +103,19 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
                 },
             cancellationToken);
 
-    public void Dispose() => _updates.Dispose();
+    public void Dispose()
+    {
+        foreach (var gate in _updates)
+        {
+            gate.Dispose();
+        }
+    }
 
     private async Task UpdateAsync(string deliveryId, Func<LocalDeliveryDocument, LocalDeliveryDocument> change, CancellationToken cancellationToken)
     {
         var key = DeliveryKeys.ToKey(deliveryId);
-        await _updates.WaitAsync(cancellationToken);
+        var gate = _updates[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_updates.Length)];
+        await gate.WaitAsync(cancellationToken);
         try
         {
             var document = await ReadDocumentAsync(key, cancellationToken)
@@ -119,7 +128,7 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         }
         finally
         {
-            _updates.Release();
+            gate.Release();
         }
     }
 

@@ -55,6 +55,33 @@ public abstract class DeliveryInboxContract : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_updates_lose_nothing_within_one_delivery_and_across_deliveries()
+    {
+        var inbox = Backend().Inbox;
+        var retried = Delivery();
+        await inbox.AcceptAsync(retried, default);
+        var others = Enumerable.Range(0, 40).Select(_ => Delivery()).ToArray();
+        foreach (var other in others)
+        {
+            await inbox.AcceptAsync(other, default);
+        }
+
+        // Six transient failures of one delivery (as when a lost hand-off made several workers take it) race with the
+        // completion of forty others.
+        await Task.WhenAll(
+            Enumerable.Range(0, 6).Select(i => Task.Run(() => inbox.MarkFailedAsync(retried.DeliveryId, $"attempt {i}", permanent: false, default)))
+                .Concat(others.Select(o => Task.Run(() => inbox.MarkCompletedAsync(o.DeliveryId, default)))));
+
+        var stored = await inbox.GetAsync(retried.DeliveryId, default);
+        Assert.Equal(6, stored!.Attempts);
+        Assert.Equal(DeliveryState.Pending, stored.State);
+        foreach (var other in others)
+        {
+            Assert.Equal(DeliveryState.Completed, (await inbox.GetAsync(other.DeliveryId, default))!.State);
+        }
+    }
+
+    [Fact]
     public async Task Ten_concurrent_accepts_of_one_id_yield_exactly_one_accepted()
     {
         var inboxes = Enumerable.Range(0, 3).Select(_ => Backend().Inbox).ToArray();
