@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using FinGuard.GitHub.Api;
@@ -12,13 +11,8 @@ internal static class PolicyFileReader
     /// <summary>A policy file's content at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
     public static async Task<PolicyFile?> ReadAsync(GitHubApiClient api, long installationId, string repository, string path, string? reference, CancellationToken cancellationToken)
     {
-        GitHubResponse response;
-        try
-        {
-            var query = reference is null ? "" : $"?ref={Uri.EscapeDataString(reference)}";
-            response = await api.GetAsync(installationId, $"repos/{repository}/contents/{path}{query}", cancellationToken);
-        }
-        catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        var query = reference is null ? "" : $"?ref={Uri.EscapeDataString(reference)}";
+        if (await api.GetIfExistsAsync(installationId, $"repos/{repository}/contents/{path}{query}", cancellationToken) is not { } response)
         {
             return null;
         }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using FinGuard.Core.Policy;
 using FinGuard.GitHub.Api;
@@ -176,18 +175,12 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
             var members = new List<string>();
             foreach (var login in candidates)
             {
-                try
+                // 404: not a member.
+                if (await api.GetIfExistsAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken) is { } response
+                    && GitHubFacts.Parse(response) is var json && json.ValueKind == JsonValueKind.Object
+                    && json.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "active")
                 {
-                    var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
-                    var json = GitHubFacts.Parse(response);
-                    if (json.TryGetProperty("state", out var state) && state.GetString() == "active")
-                    {
-                        members.Add(login);
-                    }
-                }
-                catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
-                {
-                    // Not a member.
+                    members.Add(login);
                 }
             }
 
