@@ -21,15 +21,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        host = await FinGuardHost.StartAsync(FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString));
     }
 
     public async Task DisposeAsync()

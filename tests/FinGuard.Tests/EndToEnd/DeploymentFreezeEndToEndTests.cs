@@ -75,15 +75,7 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
     {
         github = await FakeGitHubServer.StartAsync(clock);
         host = await FinGuardHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Storage:ConnectionString"] = azurite.ConnectionString,
-                ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-                ["GitHub:AppId"] = "123456",
-                ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-                ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-                ["Logging:LogLevel:Default"] = "Warning",
-            },
+            FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString),
             builder =>
             {
                 builder.Logging.AddProvider(logs);

@@ -44,15 +44,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     {
         github = await FakeGitHubServer.StartAsync();
         host = await FinGuardHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Storage:ConnectionString"] = azurite.ConnectionString,
-                ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-                ["GitHub:AppId"] = "123456",
-                ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-                ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-                ["Logging:LogLevel:Default"] = "Warning",
-            },
+            FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString),
             builder => builder.Logging.AddProvider(logs));
         metrics = new FinGuardMeasurements(host.Services);
     }

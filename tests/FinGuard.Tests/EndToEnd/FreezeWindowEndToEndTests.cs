@@ -32,16 +32,9 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:LocalPath"] = folder,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            [FunctionEndpoints.EnabledKey] = "true",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        var settings = FinGuardHost.GitHubSettings(github, folder);
+        settings[FunctionEndpoints.EnabledKey] = "true";
+        host = await FinGuardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync()

@@ -29,17 +29,10 @@ public sealed class GitHubOutageEndToEndTests(AzuriteFixture azurite) : IAsyncLi
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            // Keep the client's 5xx back-off short so the test takes seconds; the worker's delivery back-off is real (2 s, 4 s).
-            ["GitHub:Resilience:RetryBaseDelay"] = "00:00:00.050",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        var settings = FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString);
+        // Keep the client's 5xx back-off short so the test takes seconds; the worker's delivery back-off is real (2 s, 4 s).
+        settings["GitHub:Resilience:RetryBaseDelay"] = "00:00:00.050";
+        host = await FinGuardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync()

@@ -32,15 +32,7 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        host = await FinGuardHost.StartAsync(FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString));
     }
 
     public async Task DisposeAsync()
@@ -288,15 +280,7 @@ public sealed class RestartResumeTests : IAsyncLifetime
             Assert.Equal(FinGuard.Core.Deliveries.InboxAcceptOutcome.Accepted, outcome);
         }
 
-        await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:LocalPath"] = folder,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        await using var host = await FinGuardHost.StartAsync(FinGuardHost.GitHubSettings(github, folder));
 
         var run = await Eventually.GetAsync(
             () => github.CheckRuns.FirstOrDefault(r => (string?)r["head_sha"] == scenario.HeadSha),
@@ -329,15 +313,7 @@ public sealed class PendingDeliverySweepTests : IAsyncLifetime
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: "clearing", number: 12).WithCommit(verified: true).WithTwoIndependentApprovals();
         scenario.ServeOn(github);
-        await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:LocalPath"] = folder,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        await using var host = await FinGuardHost.StartAsync(FinGuardHost.GitHubSettings(github, folder));
         var inbox = host.Services.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>();
         var body = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
         var now = TimeProvider.System.GetUtcNow();

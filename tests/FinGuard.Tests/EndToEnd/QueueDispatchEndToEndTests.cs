@@ -24,18 +24,11 @@ public sealed class QueueDispatchEndToEndTests(AzuriteFixture azurite) : IAsyncL
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Processing:Dispatch"] = "azure-queue",
-            ["Functions:Enabled"] = "true",
-            ["Processing:QueueName"] = queueName,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        var settings = FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString);
+        settings["Processing:Dispatch"] = "azure-queue";
+        settings["Functions:Enabled"] = "true";
+        settings["Processing:QueueName"] = queueName;
+        host = await FinGuardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync()

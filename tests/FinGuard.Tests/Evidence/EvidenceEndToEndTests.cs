@@ -44,17 +44,10 @@ public sealed class EvidenceEndToEndTests(AzuriteFixture azurite, ITestOutputHel
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:EvidenceContainer"] = container,
-            ["Storage:TablePrefix"] = tablePrefix,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        var settings = FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString);
+        settings["Storage:EvidenceContainer"] = container;
+        settings["Storage:TablePrefix"] = tablePrefix;
+        host = await FinGuardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync()

@@ -30,17 +30,11 @@ public sealed partial class StorageOutageTests(AzuriteFixture azurite, ITestOutp
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        host = await FinGuardHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:EvidenceContainer"] = container,
-            ["Storage:TablePrefix"] = prefix,
-            ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-            ["GitHub:AppId"] = "123456",
-            ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["Logging:LogLevel:Default"] = "None",
-        });
+        var settings = FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString);
+        settings["Storage:EvidenceContainer"] = container;
+        settings["Storage:TablePrefix"] = prefix;
+        settings["Logging:LogLevel:Default"] = "None";
+        host = await FinGuardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync()

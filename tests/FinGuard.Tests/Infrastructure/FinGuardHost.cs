@@ -60,23 +60,37 @@ public sealed class FinGuardHost : IAsyncDisposable
     /// Settings for a host with App credentials (a fresh key) that talks to <paramref name="github"/>, storing in the
     /// local folder <paramref name="localPath"/>; add or override keys on the returned dictionary.
     /// </summary>
-    public static Dictionary<string, string?> GitHubSettings(Testing.FakeGitHub.FakeGitHubServer github, string localPath)
+    public static Dictionary<string, string?> GitHubSettings(Testing.FakeGitHub.FakeGitHubServer github, string localPath) =>
+        WithApp(LocalSettings(localPath), github);
+
+    /// <summary>
+    /// Settings for a host with App credentials (a fresh key) that talks to <paramref name="github"/>, storing in the
+    /// Azure Storage account (Azurite) at <paramref name="connectionString"/>; add or override keys on the returned
+    /// dictionary.
+    /// </summary>
+    public static Dictionary<string, string?> AzuriteGitHubSettings(Testing.FakeGitHub.FakeGitHubServer github, string connectionString) =>
+        WithApp(StorageSettings("Storage:ConnectionString", connectionString, WebhookSecret), github);
+
+    /// <summary>Settings for a host using the local folder backend and a webhook secret.</summary>
+    public static Dictionary<string, string?> LocalSettings(string localPath, string? secret = WebhookSecret) =>
+        StorageSettings("Storage:LocalPath", localPath, secret);
+
+    private static Dictionary<string, string?> StorageSettings(string storageKey, string storageValue, string? secret) => new()
+    {
+        [storageKey] = storageValue,
+        ["GitHub:WebhookSecret"] = secret,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>Adds App credentials (a fresh key) and <paramref name="github"/>'s API address to <paramref name="settings"/>.</summary>
+    private static Dictionary<string, string?> WithApp(Dictionary<string, string?> settings, Testing.FakeGitHub.FakeGitHubServer github)
     {
         ArgumentNullException.ThrowIfNull(github);
-        var settings = LocalSettings(localPath);
         settings["GitHub:AppId"] = "123456";
         settings["GitHub:PrivateKey"] = NewPrivateKeyPem();
         settings["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString();
         return settings;
     }
-
-    /// <summary>Settings for a host using the local folder backend and a webhook secret.</summary>
-    public static Dictionary<string, string?> LocalSettings(string localPath, string? secret = WebhookSecret) => new()
-    {
-        ["Storage:LocalPath"] = localPath,
-        ["GitHub:WebhookSecret"] = secret,
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
 
     public static HttpRequestMessage Delivery(string eventName, byte[] body, string? secret = WebhookSecret, string? deliveryId = null)
     {

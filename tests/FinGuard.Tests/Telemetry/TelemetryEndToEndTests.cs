@@ -48,16 +48,10 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime, IDisposable
     {
         github = await FakeGitHubServer.StartAsync();
         github.RateLimitRemaining = RateLimitRemaining;
+        var settings = FinGuardHost.GitHubSettings(github, folder);
+        settings["Logging:LogLevel:Default"] = "Information";
         host = await FinGuardHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Storage:LocalPath"] = folder,
-                ["GitHub:WebhookSecret"] = FinGuardHost.WebhookSecret,
-                ["GitHub:AppId"] = "123456",
-                ["GitHub:PrivateKey"] = FinGuardHost.NewPrivateKeyPem(),
-                ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-                ["Logging:LogLevel:Default"] = "Information",
-            },
+            settings,
             builder =>
             {
                 builder.Logging.AddProvider(logs);
