@@ -38,37 +38,32 @@ public sealed record DeploymentsSection : PolicySection
     };
 
     internal static DeploymentsPolicy Resolve(
-        DeploymentsPolicy defaults, DeploymentsSection? organisation, DeploymentsSection? repository, List<PolicyProblem> problems)
-    {
-        var policy = Apply(defaults, organisation);
-        if (organisation is not { IsEnforced: true })
+        DeploymentsPolicy defaults, DeploymentsSection? organisation, DeploymentsSection? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, _) =>
         {
-            return Apply(policy, repository);
-        }
-
-        if (repository?.Environments is not { } environments)
-        {
-            return policy;
-        }
-
-        var list = policy.Environments.ToList();
-        foreach (var environment in environments.Value)
-        {
-            var index = list.FindIndex(e => string.Equals(e.Name, environment.Name.Value, StringComparison.OrdinalIgnoreCase));
-            var baseline = index >= 0 ? list[index] : new EnvironmentDeploymentPolicy { Name = environment.Name.Value };
-            var merged = environment.Strengthen(baseline, problems);
-            if (index >= 0)
+            if (repository.Environments is not { } environments)
             {
-                list[index] = merged;
+                return policy;
             }
-            else
-            {
-                list.Add(merged);
-            }
-        }
 
-        return policy with { Environments = [.. list] };
-    }
+            var list = policy.Environments.ToList();
+            foreach (var environment in environments.Value)
+            {
+                var index = list.FindIndex(e => string.Equals(e.Name, environment.Name.Value, StringComparison.OrdinalIgnoreCase));
+                var baseline = index >= 0 ? list[index] : new EnvironmentDeploymentPolicy { Name = environment.Name.Value };
+                var merged = environment.Strengthen(baseline, problems);
+                if (index >= 0)
+                {
+                    list[index] = merged;
+                }
+                else
+                {
+                    list.Add(merged);
+                }
+            }
+
+            return policy with { Environments = [.. list] };
+        });
 
     /// <summary>Every setting an environment entry sets replaces the current value of that environment.</summary>
     private static DeploymentsPolicy Apply(DeploymentsPolicy policy, DeploymentsSection? section)

@@ -9,6 +9,33 @@ namespace FinGuard.Core.Policy.Yaml;
 /// </summary>
 internal sealed class EnforcedMerge(string section, List<PolicyProblem> problems)
 {
+    /// <summary>
+    /// Resolves one section: the defaults, then the organisation's section (<paramref name="apply"/>). Unless the
+    /// organisation enforces it, the repository's section then overrides setting by setting (<paramref name="apply"/>
+    /// again); if it does, the repository may only strengthen it, as <paramref name="strengthen"/> decides with a merge
+    /// that reports every weaker setting under <paramref name="section"/>.
+    /// </summary>
+    public static TPolicy Resolve<TPolicy, TSection>(
+        string section,
+        TPolicy defaults,
+        TSection? organisation,
+        TSection? repository,
+        List<PolicyProblem> problems,
+        Func<TPolicy, TSection?, TPolicy> apply,
+        Func<TPolicy, TSection, EnforcedMerge, TPolicy> strengthen)
+        where TSection : PolicySection
+    {
+        ArgumentNullException.ThrowIfNull(apply);
+        ArgumentNullException.ThrowIfNull(strengthen);
+        var policy = apply(defaults, organisation);
+        if (organisation is not { IsEnforced: true })
+        {
+            return apply(policy, repository);
+        }
+
+        return repository is null ? policy : strengthen(policy, repository, new EnforcedMerge(section, problems));
+    }
+
     /// <summary>A switch where <paramref name="stronger"/> is the strict value: either side asking for it wins.</summary>
     public bool Flag(string key, bool enforced, PolicySetting<bool>? repository, bool stronger)
     {

@@ -54,27 +54,14 @@ public sealed partial record FreezeWindowSection : PolicySection
     };
 
     internal static FreezeWindowPolicy Resolve(
-        FreezeWindowPolicy defaults, FreezeWindowSection? organisation, FreezeWindowSection? repository, List<PolicyProblem> problems)
-    {
-        var policy = Apply(defaults, organisation);
-        if (organisation is not { IsEnforced: true })
-        {
-            return Apply(policy, repository);
-        }
-
-        if (repository is null)
-        {
-            return policy;
-        }
-
-        var merge = new EnforcedMerge(Key, problems);
-        return policy with
-        {
-            Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
-            Windows = MergeWindows(policy.Windows, repository.Windows, problems),
-            BreakGlass = MergeBreakGlass(policy.BreakGlass, repository.BreakGlass, merge, problems),
-        };
-    }
+        FreezeWindowPolicy defaults, FreezeWindowSection? organisation, FreezeWindowSection? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, merge) =>
+            policy with
+            {
+                Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
+                Windows = MergeWindows(policy.Windows, repository.Windows, problems),
+                BreakGlass = MergeBreakGlass(policy.BreakGlass, repository.BreakGlass, merge, problems),
+            });
 
     /// <summary>Every setting the section sets replaces the current value (the whole window list, the whole break-glass).</summary>
     private static FreezeWindowPolicy Apply(FreezeWindowPolicy policy, FreezeWindowSection? section) => section is null

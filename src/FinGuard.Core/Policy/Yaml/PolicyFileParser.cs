@@ -13,7 +13,8 @@ namespace FinGuard.Core.Policy.Yaml;
 /// </summary>
 /// <remarks>
 /// Adding a section: a <see cref="PolicySection"/> record with <c>Read</c> and <c>Resolve</c> (see
-/// <see cref="SignedCommitsSection"/>), one property on <see cref="PolicyDocument"/>, one line in
+/// <see cref="SignedCommitsSection"/>; <c>Resolve</c> hands its <c>Apply</c> and how an enforced section may be
+/// strengthened to <see cref="EnforcedMerge.Resolve{TPolicy, TSection}"/>), one property on <see cref="PolicyDocument"/>, one line in
 /// <see cref="ReadDocument"/> and one in <see cref="PolicyResolver.Resolve"/>.
 /// </remarks>
 public static class PolicyFileParser

@@ -43,53 +43,42 @@ public sealed record ScanStatusSection : PolicySection
     };
 
     internal static ScanStatusPolicy Resolve(
-        ScanStatusPolicy defaults, ScanStatusSection? organisation, ScanStatusSection? repository, List<PolicyProblem> problems)
-    {
-        var policy = Apply(defaults, organisation);
-        if (organisation is not { IsEnforced: true })
+        ScanStatusPolicy defaults, ScanStatusSection? organisation, ScanStatusSection? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, merge) =>
         {
-            return Apply(policy, repository);
-        }
-
-        if (repository is null)
-        {
-            return policy;
-        }
-
-        var merge = new EnforcedMerge(Key, problems);
-        var threshold = policy.Threshold;
-        if (repository.Threshold is { } asked)
-        {
-            if (asked.Value <= policy.Threshold)
+            var threshold = policy.Threshold;
+            if (repository.Threshold is { } asked)
             {
-                threshold = asked.Value;
+                if (asked.Value <= policy.Threshold)
+                {
+                    threshold = asked.Value;
+                }
+                else
+                {
+                    problems.Add(new PolicyProblem(
+                        asked.Line,
+                        asked.Column,
+                        $"{Key}.threshold: '{asked.Value.Name()}' is weaker (higher) than the organisation's enforced '{policy.Threshold.Name()}'; using '{policy.Threshold.Name()}'"));
+                }
             }
-            else
+
+            if (repository.Waivers is { Value.Length: > 0 } waivers)
             {
                 problems.Add(new PolicyProblem(
-                    asked.Line,
-                    asked.Column,
-                    $"{Key}.threshold: '{asked.Value.Name()}' is weaker (higher) than the organisation's enforced '{policy.Threshold.Name()}'; using '{policy.Threshold.Name()}'"));
+                    waivers.Line,
+                    waivers.Column,
+                    $"{Key}.waivers: the organisation enforces {Key}, so waivers can only be granted in the organisation's policy file; these {waivers.Value.Length} waiver(s) are ignored"));
             }
-        }
 
-        if (repository.Waivers is { Value.Length: > 0 } waivers)
-        {
-            problems.Add(new PolicyProblem(
-                waivers.Line,
-                waivers.Column,
-                $"{Key}.waivers: the organisation enforces {Key}, so waivers can only be granted in the organisation's policy file; these {waivers.Value.Length} waiver(s) are ignored"));
-        }
-
-        return policy with
-        {
-            Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
-            Threshold = threshold,
-            FailOnToolErrors = merge.Flag("fail-on-tool-errors", policy.FailOnToolErrors, repository.FailOnToolErrors, stronger: true),
-            RequiredChecks = [.. policy.RequiredChecks.Concat(repository.RequiredChecks?.Value ?? []).Distinct()],
-            Artifacts = [.. policy.Artifacts.Concat((repository.Artifacts?.Value ?? []).Where(a => !policy.Artifacts.Any(o => o.Name == a.Name && o.Files.SequenceEqual(a.Files) && o.Workflow == a.Workflow)))],
-        };
-    }
+            return policy with
+            {
+                Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
+                Threshold = threshold,
+                FailOnToolErrors = merge.Flag("fail-on-tool-errors", policy.FailOnToolErrors, repository.FailOnToolErrors, stronger: true),
+                RequiredChecks = [.. policy.RequiredChecks.Concat(repository.RequiredChecks?.Value ?? []).Distinct()],
+                Artifacts = [.. policy.Artifacts.Concat((repository.Artifacts?.Value ?? []).Where(a => !policy.Artifacts.Any(o => o.Name == a.Name && o.Files.SequenceEqual(a.Files) && o.Workflow == a.Workflow)))],
+            };
+        });
 
     /// <summary>Every setting the section sets replaces the current value (whole lists).</summary>
     private static ScanStatusPolicy Apply(ScanStatusPolicy policy, ScanStatusSection? section) => section is null

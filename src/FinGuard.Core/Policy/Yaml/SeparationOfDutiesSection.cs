@@ -47,30 +47,17 @@ public sealed record SeparationOfDutiesSection : PolicySection
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
-        SeparationOfDutiesPolicy defaults, SeparationOfDutiesSection? organisation, SeparationOfDutiesSection? repository, List<PolicyProblem> problems)
-    {
-        var policy = Apply(defaults, organisation);
-        if (organisation is not { IsEnforced: true })
-        {
-            return Apply(policy, repository);
-        }
-
-        if (repository is null)
-        {
-            return policy;
-        }
-
-        var merge = new EnforcedMerge(Key, problems);
-        return policy with
-        {
-            Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
-            RequiredApprovals = merge.AtLeast("required-approvals", policy.RequiredApprovals, repository.RequiredApprovals),
-            BlockOnChangesRequested = merge.Flag(
-                "block-on-changes-requested", policy.BlockOnChangesRequested, repository.BlockOnChangesRequested, stronger: true),
-            ExcludedApprovers = EnforcedMerge.Union(policy.ExcludedApprovers, repository.ExcludedApprovers, PolicyValueSyntax.NameComparer),
-            ApproverTeams = merge.Subset("approver-teams", policy.ApproverTeams, repository.ApproverTeams, anyone: "team"),
-        };
-    }
+        SeparationOfDutiesPolicy defaults, SeparationOfDutiesSection? organisation, SeparationOfDutiesSection? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, merge) =>
+            policy with
+            {
+                Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
+                RequiredApprovals = merge.AtLeast("required-approvals", policy.RequiredApprovals, repository.RequiredApprovals),
+                BlockOnChangesRequested = merge.Flag(
+                    "block-on-changes-requested", policy.BlockOnChangesRequested, repository.BlockOnChangesRequested, stronger: true),
+                ExcludedApprovers = EnforcedMerge.Union(policy.ExcludedApprovers, repository.ExcludedApprovers, PolicyValueSyntax.NameComparer),
+                ApproverTeams = merge.Subset("approver-teams", policy.ApproverTeams, repository.ApproverTeams, anyone: "team"),
+            });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
     private static SeparationOfDutiesPolicy Apply(SeparationOfDutiesPolicy policy, SeparationOfDutiesSection? section) => section is null

@@ -35,29 +35,16 @@ public sealed record SignedCommitsSection : PolicySection
     };
 
     internal static SignedCommitsPolicy Resolve(
-        SignedCommitsPolicy defaults, SignedCommitsSection? organisation, SignedCommitsSection? repository, List<PolicyProblem> problems)
-    {
-        var policy = Apply(defaults, organisation);
-        if (organisation is not { IsEnforced: true })
-        {
-            return Apply(policy, repository);
-        }
-
-        if (repository is null)
-        {
-            return policy;
-        }
-
-        var merge = new EnforcedMerge(Key, problems);
-        return policy with
-        {
-            Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
-            AllowedKinds = merge.Intersection(
-                "allowed-kinds", policy.AllowedKinds, repository.AllowedKinds, EqualityComparer<SignatureKind>.Default, PolicyValueSyntax.Name),
-            AllowWebFlow = merge.Flag("allow-web-flow", policy.AllowWebFlow, repository.AllowWebFlow, stronger: false),
-            AllowedSigners = merge.Restriction("allowed-signers", policy.AllowedSigners, repository.AllowedSigners, anyone: "signer"),
-        };
-    }
+        SignedCommitsPolicy defaults, SignedCommitsSection? organisation, SignedCommitsSection? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, merge) =>
+            policy with
+            {
+                Enabled = merge.Flag("enabled", policy.Enabled, repository.Enabled, stronger: true),
+                AllowedKinds = merge.Intersection(
+                    "allowed-kinds", policy.AllowedKinds, repository.AllowedKinds, EqualityComparer<SignatureKind>.Default, PolicyValueSyntax.Name),
+                AllowWebFlow = merge.Flag("allow-web-flow", policy.AllowWebFlow, repository.AllowWebFlow, stronger: false),
+                AllowedSigners = merge.Restriction("allowed-signers", policy.AllowedSigners, repository.AllowedSigners, anyone: "signer"),
+            });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
     private static SignedCommitsPolicy Apply(SignedCommitsPolicy policy, SignedCommitsSection? section) => section is null
