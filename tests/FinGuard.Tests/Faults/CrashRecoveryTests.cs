@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.RegularExpressions;
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
 using FinGuard.Testing.Azurite;
@@ -24,7 +22,7 @@ namespace FinGuard.Tests.Faults;
 /// Azure Storage (Azurite: blobs, tables and the table inbox).
 /// </summary>
 [Collection(AzuriteTestGroup.Name)]
-public sealed partial class CrashRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
+public sealed class CrashRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int PullRequests = 24;
 
@@ -42,9 +40,6 @@ public sealed partial class CrashRecoveryTests(AzuriteFixture azurite, ITestOutp
         await github.DisposeAsync();
         TempDirectory.Delete(folder);
     }
-
-    [GeneratedRegex("Evidence: `(?<blob>[^`]+)`")]
-    private static partial Regex EvidenceReference();
 
     private static int FreePort()
     {
@@ -103,15 +98,7 @@ public sealed partial class CrashRecoveryTests(AzuriteFixture azurite, ITestOutp
         var scenarios = Enumerable.Range(1, PullRequests)
             .Select(n => new PullRequestScenario("octo-org", "ledger", 100 + n).WithCommit(verified: n % 3 != 0, reason: n % 3 != 0 ? "valid" : "unsigned").WithTwoIndependentApprovals())
             .ToList();
-        foreach (var scenario in scenarios)
-        {
-            scenario.ServeOn(github);
-        }
-
-        var deliveries = scenarios.Select(s => (
-            Id: Guid.NewGuid().ToString(),
-            Scenario: s,
-            Body: Encoding.UTF8.GetBytes(s.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString()))).ToList();
+        var deliveries = FaultChecks.SynchronizeDeliveries(scenarios, github);
 
         // 1. The burst, and SIGKILL once a third of it is acknowledged.
         var port = FreePort();
@@ -215,17 +202,11 @@ public sealed partial class CrashRecoveryTests(AzuriteFixture azurite, ITestOutp
             var expected = d.Scenario.Commits[0].Verified ? "success" : "failure";
             Assert.Equal(expected, (string?)run["conclusion"]);
             Assert.Equal(expected == "success" ? "pass" : "fail", entry.Verdict);
-            Assert.Equal(entry.BlobName, EvidenceReference().Match((string)run["output"]!["summary"]!).Groups["blob"].Value);
+            Assert.Equal(entry.BlobName, FaultChecks.EvidenceBlobOf(run));
         }
 
         // No check run anywhere (before or after the kill) names evidence that does not exist, or contradicts it.
-        foreach (var run in github.CheckRuns.Where(r => (string?)r["status"] == "completed"))
-        {
-            var blob = EvidenceReference().Match((string)run["output"]!["summary"]!).Groups["blob"].Value;
-            var bytes = await store.ReadAsync(blob, CancellationToken.None);
-            Assert.NotNull(bytes);
-            Assert.Equal((string?)run["conclusion"], EvidenceSerializer.FromBytes(bytes).Result.Conclusion);
-        }
+        await FaultChecks.AssertEveryCheckRunHasItsEvidenceAsync(github, store);
 
         // 4. The chain verifies.
         await host.DisposeAsync();

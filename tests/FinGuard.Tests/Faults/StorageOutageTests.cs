@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
 using FinGuard.Testing.Azurite;
@@ -20,7 +18,7 @@ namespace FinGuard.Tests.Faults;
 /// decision, a chain that verifies, and no check run without its evidence.
 /// </summary>
 [Collection(AzuriteTestGroup.Name)]
-public sealed partial class StorageOutageTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
+public sealed class StorageOutageTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
 {
     private FakeGitHubServer github = null!;
     private FinGuardHost host = null!;
@@ -48,9 +46,6 @@ public sealed partial class StorageOutageTests(AzuriteFixture azurite, ITestOutp
         await github.DisposeAsync();
     }
 
-    [GeneratedRegex("Evidence: `(?<blob>[^`]+)`")]
-    private static partial Regex EvidenceReference();
-
     [Fact]
     public async Task Storage_stopped_mid_run_and_restarted_loses_nothing_and_decides_each_delivery_once()
     {
@@ -58,15 +53,7 @@ public sealed partial class StorageOutageTests(AzuriteFixture azurite, ITestOutp
         var scenarios = Enumerable.Range(1, 12)
             .Select(n => new PullRequestScenario("octo-org", repo, n).WithCommit(verified: n % 4 != 0, reason: n % 4 != 0 ? "valid" : "unsigned").WithTwoIndependentApprovals())
             .ToList();
-        foreach (var scenario in scenarios)
-        {
-            scenario.ServeOn(github);
-        }
-
-        var deliveries = scenarios.Select(s => (
-            Id: Guid.NewGuid().ToString(),
-            Scenario: s,
-            Body: Encoding.UTF8.GetBytes(s.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString()))).ToList();
+        var deliveries = FaultChecks.SynchronizeDeliveries(scenarios, github);
 
         async Task<HttpStatusCode> SendAsync((string Id, PullRequestScenario Scenario, byte[] Body) d)
         {
@@ -123,13 +110,7 @@ public sealed partial class StorageOutageTests(AzuriteFixture azurite, ITestOutp
             Assert.Equal(d.Scenario.Commits[0].Verified ? "success" : "failure", (string?)run["conclusion"]);
         }
 
-        foreach (var run in github.CheckRuns.Where(r => (string?)r["status"] == "completed"))
-        {
-            var blob = EvidenceReference().Match((string)run["output"]!["summary"]!).Groups["blob"].Value;
-            var bytes = await store.ReadAsync(blob, CancellationToken.None);
-            Assert.NotNull(bytes);
-            Assert.Equal((string?)run["conclusion"], EvidenceSerializer.FromBytes(bytes).Result.Conclusion);
-        }
+        await FaultChecks.AssertEveryCheckRunHasItsEvidenceAsync(github, store);
 
         var verify = await EvidenceCli.RunAsync(
             "verify", "--live", "--repo", chain,
