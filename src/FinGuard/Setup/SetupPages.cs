@@ -89,10 +89,7 @@ internal static class SetupPages
     {
         var e = HtmlEncoder.Default;
         var body = new StringBuilder();
-        body.Append("<h1 id=\"completed\">FinGuard is registered</h1>");
-        body.Append("<p>GitHub created the App <strong>").Append(e.Encode(app.Name ?? app.Slug)).Append("</strong> (id <code id=\"app-id\">")
-            .Append(e.Encode(app.AppId)).Append("</code>")
-            .Append(app.Owner is null ? "" : ", owned by " + e.Encode(app.Owner)).Append(").</p>");
+        AppendRegistered(body, app, e);
         body.Append("<p>Its id, private key")
             .Append(app.WebhookSecret is null ? "" : ", webhook secret")
             .Append(" and OAuth client credentials are in <code>").Append(e.Encode(secretsPath))
@@ -103,14 +100,7 @@ internal static class SetupPages
         }
 
         body.Append("<h2>Next</h2><ol>");
-        if (app.HtmlUrl is not null)
-        {
-            body.Append("<li><a id=\"install\" href=\"").Append(e.Encode(app.HtmlUrl.TrimEnd('/') + "/installations/new")).Append("\">Install the App</a> on the repositories FinGuard should guard.</li>");
-        }
-        else
-        {
-            body.Append("<li>Install the App from its settings page on GitHub.</li>");
-        }
+        AppendInstallStep(body, app, e);
 
         body.Append("<li>In Azure, copy the private key and webhook secret into Key Vault (docs/install.md) and delete the local file.</li>");
         body.Append("<li>Require the <code>FinGuard</code> check, with this App as its source, in a branch ruleset (docs/install.md).</li></ol>");
@@ -122,10 +112,7 @@ internal static class SetupPages
     {
         var e = HtmlEncoder.Default;
         var body = new StringBuilder();
-        body.Append("<h1 id=\"completed\">FinGuard is registered</h1>");
-        body.Append("<p>GitHub created the App <strong>").Append(e.Encode(app.Name ?? app.Slug)).Append("</strong> (id <code id=\"app-id\">")
-            .Append(e.Encode(app.AppId)).Append("</code>")
-            .Append(app.Owner is null ? "" : ", owned by " + e.Encode(app.Owner)).Append(").</p>");
+        AppendRegistered(body, app, e);
         body.Append("<p>Its private key")
             .Append(app.WebhookSecret is null ? "" : " and webhook secret")
             .Append(" are stored in <code id=\"secrets-location\">").Append(e.Encode(location))
@@ -139,18 +126,25 @@ internal static class SetupPages
         body.Append("<h2>Next</h2><ol>");
         body.Append("<li>Deploy again with the App id (not a secret): <code>export FINGUARD_GITHUB_APP_ID=").Append(e.Encode(app.AppId))
             .Append("</code> and run the deployment (docs/install.md, step 4). That also makes the Function App re-read its Key Vault references.</li>");
-        if (app.HtmlUrl is not null)
-        {
-            body.Append("<li><a id=\"install\" href=\"").Append(e.Encode(app.HtmlUrl.TrimEnd('/') + "/installations/new")).Append("\">Install the App</a> on the repositories FinGuard should guard.</li>");
-        }
-        else
-        {
-            body.Append("<li>Install the App from its settings page on GitHub.</li>");
-        }
+        AppendInstallStep(body, app, e);
 
         body.Append("<li>Require the <code>FinGuard</code> check, with this App as its source, in a branch ruleset (docs/install.md).</li></ol>");
         return Layout(nonce, "FinGuard is registered", body.ToString(), script: false);
     }
+
+    /// <summary>The completion pages' heading: which App GitHub created, its id and owner.</summary>
+    private static void AppendRegistered(StringBuilder body, AppCredentials app, HtmlEncoder e)
+    {
+        body.Append("<h1 id=\"completed\">FinGuard is registered</h1>");
+        body.Append("<p>GitHub created the App <strong>").Append(e.Encode(app.Name ?? app.Slug)).Append("</strong> (id <code id=\"app-id\">")
+            .Append(e.Encode(app.AppId)).Append("</code>")
+            .Append(app.Owner is null ? "" : ", owned by " + e.Encode(app.Owner)).Append(").</p>");
+    }
+
+    /// <summary>The "install the App" step: a link to its installation page when GitHub gave the App's URL.</summary>
+    private static void AppendInstallStep(StringBuilder body, AppCredentials app, HtmlEncoder e) => body.Append(app.HtmlUrl is not null
+        ? $"<li><a id=\"install\" href=\"{e.Encode(app.HtmlUrl.TrimEnd('/') + "/installations/new")}\">Install the App</a> on the repositories FinGuard should guard.</li>"
+        : "<li>Install the App from its settings page on GitHub.</li>");
 
     public static string AlreadyConfigured(string nonce, string appId)
     {
