@@ -97,7 +97,6 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
 
         var second = await ReRunAsync(2);
         var third = await ReRunAsync(3);
-        var decisions = await WaitForDecisionsAsync(chain, 3);
         output.WriteLine("first evaluation:  " + string.Join(", ", first.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
         output.WriteLine("second evaluation: " + string.Join(", ", second.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
         output.WriteLine("third evaluation:  " + string.Join(", ", third.Select(r => $"{r.Method} {r.Path} {r.ResponseStatus}")));
@@ -137,12 +136,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         Assert.Equal(6, third.Count);
 
         // The evidence of the re-run holds the same bytes the first decision read.
-        var store = host.Services.GetRequiredService<IEvidenceStore>();
-        var records = new List<EvidenceRecord>();
-        foreach (var entry in decisions)
-        {
-            records.Add(EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!));
-        }
+        var records = await host.EvidenceRecordsAsync(chain, 3);
 
         Assert.Equal(["pull", "compare", "reviews", "policy.repository", "policy.organization"], records[2].Facts.Select(f => f.Name));
         Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
@@ -160,7 +154,6 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         scenario.Labels = ["bug"];
         scenario.ServeOn(github);
         var chain = scenario.FullName.ToLowerInvariant();
-        var store = host.Services.GetRequiredService<IEvidenceStore>();
 
         var opened = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", "opened"), "opened").ToJsonString());
         using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", opened)))
@@ -177,12 +170,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         {
         }
 
-        var entries = await WaitForDecisionsAsync(chain, 2);
-        var records = new List<EvidenceRecord>();
-        foreach (var entry in entries)
-        {
-            records.Add(EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!));
-        }
+        var records = await host.EvidenceRecordsAsync(chain, 2);
 
         Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
         Assert.Equal($"GET /repos/{scenario.FullName}/pulls/{scenario.Number}", records[1].Facts[0].Request);

@@ -98,22 +98,7 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
     [GeneratedRegex("Evidence: `(?<blob>[^`]+)`")]
     private static partial Regex EvidenceReference();
 
-    private async Task<PullRequestScenario> ApprovedPullRequestAsync(string repo)
-    {
-        var pr = new PullRequestScenario("octo-org", repo, 42).WithCommit(verified: true, message: "Add settlement report").WithTwoIndependentApprovals();
-        pr.ServeOn(github);
-        var body = Encoding.UTF8.GetBytes(pr.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString());
-        using (var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body)))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, ack.StatusCode);
-        }
-
-        var run = await Eventually.GetAsync(
-            () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == pr.HeadSha && (string?)r["status"] == "completed"),
-            () => "the pull request was not decided");
-        Assert.Equal("success", (string?)run["conclusion"]);
-        return pr;
-    }
+    private Task<PullRequestScenario> ApprovedPullRequestAsync(string repo) => host.ApprovedPullRequestAsync(github, "octo-org", repo);
 
     private static DeploymentScenario MergeOf(PullRequestScenario pr, string policy)
     {

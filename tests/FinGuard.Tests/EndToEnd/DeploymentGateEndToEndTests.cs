@@ -67,26 +67,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     [GeneratedRegex("Evidence: `(?<blob>[^`]+)`")]
     private static partial Regex EvidenceReference();
 
-    /// <summary>
-    /// A pull request that FinGuard passes (signed commit, two independent approvals), decided through a real
-    /// <c>pull_request</c> delivery, so its decision is in the evidence index.
-    /// </summary>
-    private async Task<PullRequestScenario> ApprovedPullRequestAsync(string owner, string repo, int number = 42)
-    {
-        var pr = new PullRequestScenario(owner, repo, number).WithCommit(verified: true, message: "Add settlement report").WithTwoIndependentApprovals();
-        pr.ServeOn(github);
-        var body = Encoding.UTF8.GetBytes(pr.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString());
-        using (var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body)))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, ack.StatusCode);
-        }
-
-        var run = await Eventually.GetAsync(
-            () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == pr.HeadSha && (string?)r["status"] == "completed"),
-            () => "the pull request was not decided");
-        Assert.Equal("success", (string?)run["conclusion"]);
-        return pr;
-    }
+    private Task<PullRequestScenario> ApprovedPullRequestAsync(string owner, string repo, int number = 42) => host.ApprovedPullRequestAsync(github, owner, repo, number);
 
     /// <summary>The deployment of <paramref name="pr"/>'s merge commit.</summary>
     private static DeploymentScenario MergeOf(PullRequestScenario pr, ScenarioUser? deployer = null, long runId = 5_453_085_689)

@@ -79,24 +79,7 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
             () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == headSha && (string?)r["status"] == "completed" && (until?.Invoke(r) ?? true)),
             () => $"no completed check run for {headSha}. Requests: {string.Join(", ", github.Requests.Select(r => $"{r.Method} {r.Path}"))}");
 
-    private async Task<List<EvidenceRecord>> RecordsAsync(PullRequestScenario scenario, int atLeast)
-    {
-        var store = host.Services.GetRequiredService<IEvidenceStore>();
-        var chain = scenario.FullName.ToLowerInvariant();
-        var index = await Eventually.GetAsync(
-            () => store.ListAsync(chain, CancellationToken.None).ToListAsync().AsTask().Result is { } rows && rows.Count >= atLeast ? rows : null,
-            () => $"expected {atLeast} evidence records for {chain}");
-        var records = new List<EvidenceRecord>();
-        foreach (var entry in index)
-        {
-            var bytes = (await store.ReadAsync(entry.BlobName, CancellationToken.None))!;
-            Assert.Equal(entry.Sha256, CanonicalJson.Sha256Hex(bytes));
-            Assert.Equal(bytes, EvidenceSerializer.ToCanonicalBytes(EvidenceSerializer.FromBytes(bytes)));
-            records.Add(EvidenceSerializer.FromBytes(bytes));
-        }
-
-        return records;
-    }
+    private Task<List<EvidenceRecord>> RecordsAsync(PullRequestScenario scenario, int atLeast) => host.EvidenceRecordsAsync(scenario.FullName, atLeast);
 
     /// <summary>The pull request's labels as GitHub lists them (and delivers them), from the documented example's label.</summary>
     private static void ServeLabels(FakeGitHubServer github, PullRequestScenario scenario, params string[] labels)

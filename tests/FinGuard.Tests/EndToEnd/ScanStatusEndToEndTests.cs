@@ -155,21 +155,7 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
             () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == headSha && (string?)r["name"] == "FinGuard" && (string?)r["status"] == "completed" && until(r)),
             () => $"no matching FinGuard check run for {headSha}. Runs: {string.Join(" | ", github.CheckRuns.Select(r => $"{r["name"]} {r["conclusion"]} {r["output"]?["title"]}"))}");
 
-    private async Task<List<EvidenceRecord>> RecordsAsync(PullRequestScenario scenario, int atLeast)
-    {
-        var store = host.Services.GetRequiredService<IEvidenceStore>();
-        var chain = scenario.FullName.ToLowerInvariant();
-        var index = await Eventually.GetAsync(
-            () => store.ListAsync(chain, CancellationToken.None).ToListAsync().AsTask().Result is { } rows && rows.Count >= atLeast ? rows : null,
-            () => $"expected {atLeast} evidence records for {chain}");
-        var records = new List<EvidenceRecord>();
-        foreach (var entry in index)
-        {
-            records.Add(EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!));
-        }
-
-        return records;
-    }
+    private Task<List<EvidenceRecord>> RecordsAsync(PullRequestScenario scenario, int atLeast) => host.EvidenceRecordsAsync(scenario.FullName, atLeast);
 
     private static string ArtifactPolicy(string extra = "") => $"""
         version: 1

@@ -29,6 +29,51 @@ public sealed class FinGuardHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>
+    /// The evidence records of <paramref name="chain"/> (<c>owner/repo</c>), oldest first, once there are at least
+    /// <paramref name="atLeast"/>; each checked as read: its bytes hash to what the index says and are canonical.
+    /// </summary>
+    public async Task<List<Core.Evidence.EvidenceRecord>> EvidenceRecordsAsync(string chain, int atLeast)
+    {
+        var store = Services.GetRequiredService<Core.Evidence.IEvidenceStore>();
+        chain = chain.ToLowerInvariant();
+        var index = await Eventually.GetAsync(
+            () => store.ListAsync(chain, CancellationToken.None).ToListAsync().AsTask().Result is { } rows && rows.Count >= atLeast ? rows : null,
+            () => $"expected {atLeast} evidence records for {chain}");
+        var records = new List<Core.Evidence.EvidenceRecord>();
+        foreach (var entry in index)
+        {
+            var bytes = (await store.ReadAsync(entry.BlobName, CancellationToken.None))!;
+            Assert.Equal(entry.Sha256, Core.Evidence.CanonicalJson.Sha256Hex(bytes));
+            Assert.Equal(bytes, Core.Evidence.EvidenceSerializer.ToCanonicalBytes(Core.Evidence.EvidenceSerializer.FromBytes(bytes)));
+            records.Add(Core.Evidence.EvidenceSerializer.FromBytes(bytes));
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// A pull request FinGuard has passed: one verified commit and two independent approvals, served on
+    /// <paramref name="github"/> and decided from a <c>pull_request</c> delivery, so its decision is in the evidence index.
+    /// </summary>
+    public async Task<Testing.Scenarios.PullRequestScenario> ApprovedPullRequestAsync(Testing.FakeGitHub.FakeGitHubServer github, string owner, string repo, int number = 42)
+    {
+        ArgumentNullException.ThrowIfNull(github);
+        var pr = new Testing.Scenarios.PullRequestScenario(owner, repo, number).WithCommit(verified: true, message: "Add settlement report").WithTwoIndependentApprovals();
+        pr.ServeOn(github);
+        var body = Encoding.UTF8.GetBytes(pr.WebhookPayload(Testing.Scenarios.WebhookExamples.First("pull_request", "synchronize"), "synchronize").ToJsonString());
+        using (var ack = await Client.SendAsync(Delivery("pull_request", body)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, ack.StatusCode);
+        }
+
+        var run = await Eventually.GetAsync(
+            () => github.CheckRuns.LastOrDefault(r => (string?)r["head_sha"] == pr.HeadSha && (string?)r["status"] == "completed"),
+            () => "the pull request was not decided");
+        Assert.Equal("success", (string?)run["conclusion"]);
+        return pr;
+    }
+
     /// <summary>A fresh RSA key in PEM, as GitHub issues App private keys.</summary>
     public static string NewPrivateKeyPem()
     {
