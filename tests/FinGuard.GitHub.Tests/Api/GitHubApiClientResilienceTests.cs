@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using FinGuard.GitHub.Api;
 using FinGuard.Testing.FakeGitHub;
 using Microsoft.Extensions.Configuration;
@@ -25,19 +24,7 @@ public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        using var rsa = RSA.Create(2048);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GitHub:AppId"] = "4242",
-            ["GitHub:PrivateKey"] = rsa.ExportRSAPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-            ["GitHub:Resilience:RetryBaseDelay"] = "00:00:00",
-        }).Build();
-        services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<TimeProvider>(clock)
-            .AddFinGuardGitHub(configuration)
-            .BuildServiceProvider();
+        services = FakeGitHubServices.Create(github, clock, new Dictionary<string, string?> { ["GitHub:Resilience:RetryBaseDelay"] = "00:00:00" });
     }
 
     public async Task DisposeAsync()

@@ -21,14 +21,7 @@ public sealed class CheckRunPublisherTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        using var rsa = RSA.Create(2048);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GitHub:AppId"] = "4242",
-            ["GitHub:PrivateKey"] = rsa.ExportRSAPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-        }).Build();
-        services = new ServiceCollection().AddLogging().AddFinGuardGitHub(configuration).BuildServiceProvider();
+        services = FakeGitHubServices.Create(github);
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using FinGuard.GitHub.Evaluation;
 using FinGuard.GitHub.Snapshots;
 using FinGuard.Testing.FakeGitHub;
@@ -17,18 +16,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync();
-        using var rsa = RSA.Create(2048);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GitHub:AppId"] = "4242",
-            ["GitHub:PrivateKey"] = rsa.ExportRSAPrivateKeyPem(),
-            ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
-        }).Build();
-        services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(TimeProvider.System)
-            .AddFinGuardGitHub(configuration)
-            .BuildServiceProvider();
+        services = FakeGitHubServices.Create(github);
     }
 
     public async Task DisposeAsync()
