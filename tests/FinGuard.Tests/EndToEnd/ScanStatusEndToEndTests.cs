@@ -117,11 +117,7 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
         run["id"] = RunId;
         run["name"] = "Security";
         run["head_sha"] = scenario.HeadSha;
-        var pull = run["pull_requests"]!.AsArray()[0]!;
-        pull["number"] = scenario.Number;
-        pull["head"]!["sha"] = scenario.HeadSha;
-        pull["base"]!["ref"] = scenario.BaseRef;
-        Retarget(payload, scenario);
+        Retarget(payload, run, scenario);
         return payload;
     }
 
@@ -134,16 +130,17 @@ public sealed class ScanStatusEndToEndTests : IAsyncLifetime
         run["head_sha"] = scenario.HeadSha;
         run["conclusion"] = conclusion;
         run["external_id"] = string.Empty;
+        Retarget(payload, run, scenario);
+        return payload;
+    }
+
+    /// <summary>Points the payload, and the one pull request its check or workflow <paramref name="run"/> names, at this scenario.</summary>
+    private static void Retarget(JsonObject payload, JsonNode run, PullRequestScenario scenario)
+    {
         var pull = run["pull_requests"]!.AsArray()[0]!;
         pull["number"] = scenario.Number;
         pull["head"]!["sha"] = scenario.HeadSha;
         pull["base"]!["ref"] = scenario.BaseRef;
-        Retarget(payload, scenario);
-        return payload;
-    }
-
-    private static void Retarget(JsonObject payload, PullRequestScenario scenario)
-    {
         payload["repository"]!["full_name"] = scenario.FullName;
         payload["repository"]!["name"] = scenario.Repo;
         payload["repository"]!["owner"]!["login"] = scenario.Owner;
