@@ -126,7 +126,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
         JsonElement? tagRefs = null;
         if (shortRef is not null)
         {
-            var response = await api.GetAsync(installationId, $"repos/{repository}/git/matching-refs/tags/{Escape(shortRef)}", cancellationToken);
+            var response = await api.GetAsync(installationId, $"repos/{repository}/git/matching-refs/tags/{GitHubFacts.EscapeRef(shortRef)}", cancellationToken);
             tagRefs = GitHubFacts.Parse(response);
             facts.Add(new GitHubFact(DeploymentFactSet.TagRefsFact, response.Request, tagRefs.Value));
         }
@@ -146,18 +146,9 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             }
         }
 
-        var owner = repository.Split('/')[0];
-        var repositoryPolicy = await PolicyFileReader.ReadAsync(api, installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, null, cancellationToken);
-        var organizationPolicy = await PolicyFileReader.ReadAsync(api, installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, null, cancellationToken);
-        if (repositoryPolicy is not null)
-        {
-            facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{PullRequestFactsLoader.RepositoryPolicyPath}", repositoryPolicy.ToJson()));
-        }
-
-        if (organizationPolicy is not null)
-        {
-            facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organizationPolicy.ToJson()));
-        }
+        // The policy of the default branch: a deployment's own branch must not bring its own policy.
+        var (organizationPolicy, repositoryPolicy) = await PolicyFileReader.ReadBothAsync(api, installationId, repository, null, cancellationToken);
+        PolicyFileReader.Record(facts, repository, organizationPolicy, repositoryPolicy);
 
         // Break-glass: the approver teams' membership of each reviewer whose approval comment asks for it.
         var teamMembers = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
@@ -174,7 +165,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             {
                 foreach (var team in breakGlass.ApproverTeams.Distinct(StringComparer.OrdinalIgnoreCase))
                 {
-                    teamMembers[team] = await MembersAsync(installationId, team, candidates, cancellationToken);
+                    teamMembers[team] = await GitHubFacts.TeamMembersAsync(api, installationId, team, candidates, cancellationToken);
                 }
 
                 facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(teamMembers)));
@@ -203,29 +194,4 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             Facts = facts,
         };
     }
-
-    private async Task<List<string>> MembersAsync(long installationId, string team, IEnumerable<string> candidates, CancellationToken cancellationToken)
-    {
-        var parts = team.Split('/', 2);
-        var members = new List<string>();
-        foreach (var login in candidates)
-        {
-            try
-            {
-                var response = await api.GetAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken);
-                if (GitHubFacts.Parse(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("state", out var state) && state.GetString() == "active")
-                {
-                    members.Add(login);
-                }
-            }
-            catch (GitHubApiException ex) when (ex.Status == HttpStatusCode.NotFound)
-            {
-                // Not a member.
-            }
-        }
-
-        return members;
-    }
-
-    private static string Escape(string gitRef) => string.Join('/', gitRef.Split('/').Select(Uri.EscapeDataString));
 }

@@ -19,6 +19,31 @@ internal static class GitHubFacts
         }
     }
 
+    /// <summary>A git ref (branch or tag name) as a path: each segment escaped, the slashes kept (GitHub reads <c>release/2026</c> as one ref).</summary>
+    public static string EscapeRef(string reference) => string.Join('/', reference.Split('/').Select(Uri.EscapeDataString));
+
+    /// <summary>
+    /// The logins among <paramref name="candidates"/> that are active members of <paramref name="team"/>
+    /// (<c>org/team</c>): one membership read each; a 404 means not a member.
+    /// </summary>
+    public static async Task<List<string>> TeamMembersAsync(
+        GitHubApiClient api, long installationId, string team, IEnumerable<string> candidates, CancellationToken cancellationToken)
+    {
+        var parts = team.Split('/', 2);
+        var members = new List<string>();
+        foreach (var login in candidates)
+        {
+            if (await api.GetIfExistsAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken) is { } response
+                && Parse(response) is { ValueKind: JsonValueKind.Object } json
+                && json.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "active")
+            {
+                members.Add(login);
+            }
+        }
+
+        return members;
+    }
+
     /// <summary>Whether a recorded fact is page one (<paramref name="name"/>) or a later page (<c>{name}.page2</c>, …) of a list.</summary>
     public static bool IsPage(string factName, string name) =>
         factName == name || factName.StartsWith(name + ".page", StringComparison.Ordinal);

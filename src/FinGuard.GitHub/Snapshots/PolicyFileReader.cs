@@ -8,6 +8,35 @@ namespace FinGuard.GitHub.Snapshots;
 /// <summary>Reads one policy file through GitHub's contents API (base64 decoded, blob SHA kept); shared by the pull request and deployment loaders.</summary>
 internal static class PolicyFileReader
 {
+    /// <summary>
+    /// The organisation's policy file and the repository's at <paramref name="reference"/> (null: the repository's
+    /// default branch), each null when absent.
+    /// </summary>
+    public static async Task<(PolicyFile? Organization, PolicyFile? Repository)> ReadBothAsync(
+        GitHubApiClient api, long installationId, string repository, string? reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var owner = repository.Split('/')[0];
+        var repositoryPolicy = await ReadAsync(api, installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, reference, cancellationToken);
+        var organizationPolicy = await ReadAsync(api, installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, null, cancellationToken);
+        return (organizationPolicy, repositoryPolicy);
+    }
+
+    /// <summary>Records the policy files a decision used as its <c>policy.repository</c> and <c>policy.organization</c> facts.</summary>
+    public static void Record(List<GitHubFact> facts, string repository, PolicyFile? organization, PolicyFile? repositoryFile)
+    {
+        if (repositoryFile is not null)
+        {
+            facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{PullRequestFactsLoader.RepositoryPolicyPath}", repositoryFile.ToJson()));
+        }
+
+        if (organization is not null)
+        {
+            var owner = repository.Split('/')[0];
+            facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organization.ToJson()));
+        }
+    }
+
     /// <summary>A policy file's content at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
     public static async Task<PolicyFile?> ReadAsync(GitHubApiClient api, long installationId, string repository, string path, string? reference, CancellationToken cancellationToken)
     {

@@ -62,17 +62,8 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         var reviewPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
 
         var baseRef = pullJson.TryGetProperty("base", out var b) && b.TryGetProperty("ref", out var r) ? r.GetString() : null;
-        var owner = repository.Split('/')[0];
         var (organizationPolicy, repositoryPolicy) = await LoadPolicyFilesAsync(installationId, repository, baseRef, cancellationToken);
-        if (repositoryPolicy is not null)
-        {
-            facts.Add(new GitHubFact(PullRequestFactSet.RepositoryPolicyFact, $"GET /repos/{repository}/contents/{RepositoryPolicyPath}", repositoryPolicy.ToJson()));
-        }
-
-        if (organizationPolicy is not null)
-        {
-            facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{OrganizationPolicyRepository}/contents/{OrganizationPolicyPath}", organizationPolicy.ToJson()));
-        }
+        PolicyFileReader.Record(facts, repository, organizationPolicy, repositoryPolicy);
 
         var set = new PullRequestFactSet
         {
@@ -122,7 +113,7 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     {
         var baseRef = BaseRefOf(pull);
         var headSha = HeadShaOf(pull);
-        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{EscapeRef(baseRef)}...{headSha}", cancellationToken);
+        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{GitHubFacts.EscapeRef(baseRef)}...{headSha}", cancellationToken);
         var compare = GitHubFacts.Parse(response);
         if (compare.ValueKind != JsonValueKind.Object || !compare.TryGetProperty("commits", out var commits) || commits.ValueKind != JsonValueKind.Array)
         {
@@ -133,9 +124,6 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         facts.Add(new GitHubFact(PullRequestFactSet.CompareFact, response.Request, recorded));
         return recorded.GetProperty("commits");
     }
-
-    /// <summary>A branch name as a path: each segment escaped, the slashes kept (GitHub reads <c>release/2026</c> as one ref).</summary>
-    internal static string EscapeRef(string reference) => string.Join('/', reference.Split('/').Select(Uri.EscapeDataString));
 
     private static string HeadShaOf(JsonElement pull) =>
         pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.Object
@@ -155,15 +143,9 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     /// The organisation's policy file and the repository's at <paramref name="reference"/> (null: the repository's
     /// default branch), each null when absent — what a pull request to that branch would be evaluated with.
     /// </summary>
-    public async Task<(PolicyFile? Organization, PolicyFile? Repository)> LoadPolicyFilesAsync(
-        long installationId, string repository, string? reference, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(repository);
-        var owner = repository.Split('/')[0];
-        var repositoryPolicy = await PolicyFileReader.ReadAsync(api, installationId, repository, RepositoryPolicyPath, reference, cancellationToken);
-        var organizationPolicy = await PolicyFileReader.ReadAsync(api, installationId, $"{owner}/{OrganizationPolicyRepository}", OrganizationPolicyPath, null, cancellationToken);
-        return (organizationPolicy, repositoryPolicy);
-    }
+    public Task<(PolicyFile? Organization, PolicyFile? Repository)> LoadPolicyFilesAsync(
+        long installationId, string repository, string? reference, CancellationToken cancellationToken) =>
+        PolicyFileReader.ReadBothAsync(api, installationId, repository, reference, cancellationToken);
 
     private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
         long installationId, IEnumerable<string> teams, IReadOnlyCollection<string> candidates, CancellationToken cancellationToken)
@@ -171,20 +153,7 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         var result = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var team in teams)
         {
-            var parts = team.Split('/', 2);
-            var members = new List<string>();
-            foreach (var login in candidates)
-            {
-                // 404: not a member.
-                if (await api.GetIfExistsAsync(installationId, $"orgs/{parts[0]}/teams/{parts[1]}/memberships/{login}", cancellationToken) is { } response
-                    && GitHubFacts.Parse(response) is var json && json.ValueKind == JsonValueKind.Object
-                    && json.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "active")
-                {
-                    members.Add(login);
-                }
-            }
-
-            result[team] = members;
+            result[team] = await GitHubFacts.TeamMembersAsync(api, installationId, team, candidates, cancellationToken);
         }
 
         return result;

@@ -105,7 +105,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     [InlineData("release/2026", "release/2026")]
     [InlineData("fix/a b#1?", "fix/a%20b%231%3F")]
     public void The_base_branch_is_escaped_per_segment_in_the_compare_path(string branch, string escaped) =>
-        Assert.Equal(escaped, PullRequestFactsLoader.EscapeRef(branch));
+        Assert.Equal(escaped, GitHubFacts.EscapeRef(branch));
 
     [Fact]
     public async Task A_pull_request_without_a_base_branch_is_a_facts_error_naming_the_field()
