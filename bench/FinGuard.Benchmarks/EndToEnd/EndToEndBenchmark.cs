@@ -59,10 +59,10 @@ public static class EndToEndBenchmark
 
         Console.WriteLine($"### End to end at {options.Rate:0} deliveries/s for {options.PhaseDuration.TotalSeconds:0.#} s");
         Console.WriteLine();
-        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
+        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "CPU per delivery", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
         foreach (var r in new[] { baseline, finGuard })
         {
-            table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}",
+            table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}", $"{r.CpuMsPerDelivery:0.00} ms",
                 ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(50)), ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(99)),
                 r.GitHubRequests, string.Join(", ", r.Conclusions.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}")));
         }
@@ -79,6 +79,8 @@ public static class EndToEndBenchmark
             .Add("check runs published per second", $"{finGuard.ProcessedPerSecond:0}", $"{baseline.ProcessedPerSecond:0}",
                 ConsoleTable.Ratio(finGuard.ProcessedPerSecond / baseline.ProcessedPerSecond), $"keeps up with {options.Rate:0}/s",
                 ConsoleTable.Verdict(finGuard.ProcessedPerSecond >= options.Rate * 0.98))
+            .Add("process CPU per delivery (diagnostic)", $"{finGuard.CpuMsPerDelivery:0.00} ms", $"{baseline.CpuMsPerDelivery:0.00} ms",
+                ConsoleTable.Ratio(finGuard.CpuMsPerDelivery / baseline.CpuMsPerDelivery), "—", "—")
             .Write();
     }
 
@@ -99,6 +101,7 @@ public static class EndToEndBenchmark
 
         var measured = corpus.Count - warmUp;
         var due = new long[measured];
+        var cpuBefore = ProcessCpu();
         var ingestion = await LoadGenerator.OpenLoopAsync(
             name,
             (i, ct) => corpus[warmUp + i].Delivery.SendAsync(client, Guid.NewGuid().ToString(), ct),
@@ -107,6 +110,7 @@ public static class EndToEndBenchmark
             MaxInFlight,
             (i, timestamp) => due[i] = timestamp);
         await WaitForAsync(() => Enumerable.Range(warmUp, measured).All(i => github.TryGetPublished(corpus[i].HeadSha, out _)), drainTimeout);
+        var cpuPerDelivery = (ProcessCpu() - cpuBefore).TotalMilliseconds / measured;
 
         var latencies = new double[measured];
         long lastPublish = 0;
@@ -127,7 +131,19 @@ public static class EndToEndBenchmark
 
         Array.Sort(latencies);
         var span = (lastPublish - due[0]) / (double)Stopwatch.Frequency;
-        return new E2EResult(name, measured, published, latencies, published / span, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
+        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
+    }
+
+    /// <summary>
+    /// CPU time of this whole process (user and system, every thread): the load generator, the fake GitHub and the
+    /// server under test. Unlike throughput it does not count time the machine gave to other processes, so on a shared
+    /// machine it is the steadier measure of what one delivery costs; the baseline's figure is the part that is not
+    /// the server's own.
+    /// </summary>
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout)
@@ -140,7 +156,7 @@ public static class EndToEndBenchmark
     }
 
     private sealed record E2EResult(
-        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
+        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
     {
         /// <summary>Nearest-rank percentile in ms over every measured delivery; +∞ when it falls on an unpublished one.</summary>
         public double Percentile(double p)
