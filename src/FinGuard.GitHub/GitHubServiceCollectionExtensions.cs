@@ -60,6 +60,9 @@ public static class GitHubServiceCollectionExtensions
     /// </summary>
     private static void AddResilience(IHttpClientBuilder client)
     {
+        // IHttpClientFactory's own request logging (four Information lines and a log scope per request) is replaced by
+        // GitHubTelemetryHandler's metrics and OpenTelemetry's HTTP client traces.
+        client.RemoveAllLoggers();
         client.AddHttpMessageHandler<GitHubRateLimitHandler>();
         client.AddStandardResilienceHandler().Configure((options, services) =>
         {
@@ -84,11 +87,13 @@ public static class GitHubServiceCollectionExtensions
         outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests
         && HttpClientResiliencePredicates.IsTransient(outcome);
 
+    private static readonly string Version = typeof(GitHubServiceCollectionExtensions).Assembly.GetName().Version?.ToString(3) ?? "0";
+
     private static void ConfigureGitHubClient(IServiceProvider services, HttpClient http)
     {
         var options = services.GetRequiredService<IOptions<GitHubAppOptions>>().Value;
         http.BaseAddress = options.GetApiBaseAddress();
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("FinGuard", typeof(GitHubServiceCollectionExtensions).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("FinGuard", Version));
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", ApiVersion);
     }

@@ -141,7 +141,13 @@ public static class CanonicalJson
                 index++;
             }
 
-            keys.AsSpan(0, count).Sort(new KeyComparer(names.Buffer));
+            var comparer = new KeyComparer(names.Buffer);
+            var sorted = keys.AsSpan(0, count);
+            if (!IsSorted(sorted, comparer))
+            {
+                sorted.Sort(comparer);
+            }
+
             output.Append((byte)'{');
             for (var i = 0; i < count; i++)
             {
@@ -174,6 +180,20 @@ public static class CanonicalJson
             ArrayPool<JsonProperty>.Shared.Return(properties, clearArray: true);
             ArrayPool<Key>.Shared.Return(keys, clearArray: true);
         }
+    }
+
+    /// <summary>Already in canonical order, as a record's facts are once canonicalised: n - 1 comparisons instead of a sort.</summary>
+    private static bool IsSorted(ReadOnlySpan<Key> keys, KeyComparer comparer)
+    {
+        for (var i = 1; i < keys.Length; i++)
+        {
+            if (comparer.Compare(keys[i - 1], keys[i]) > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

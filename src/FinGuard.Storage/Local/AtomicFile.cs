@@ -53,20 +53,24 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Reads a whole file, or null when it does not exist.</summary>
-    public static async Task<byte[]?> ReadIfExistsAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a whole file, or null when it does not exist. Synchronously on the calling thread: the files are small, and
+    /// .NET's asynchronous file reads on Unix are the same blocking read queued to another pool thread.
+    /// </summary>
+    public static Task<byte[]?> ReadIfExistsAsync(string path, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await File.ReadAllBytesAsync(path, cancellationToken);
+            return Task.FromResult<byte[]?>(File.ReadAllBytes(path));
         }
         catch (FileNotFoundException)
         {
-            return null;
+            return Task.FromResult<byte[]?>(null);
         }
         catch (DirectoryNotFoundException)
         {
-            return null;
+            return Task.FromResult<byte[]?>(null);
         }
     }
 
@@ -100,23 +104,30 @@ internal static class AtomicFile
         return directory;
     }
 
+    /// <summary>
+    /// Writes and fsyncs the temporary file in one step on a durability thread: on Unix .NET's "asynchronous" file
+    /// writes are thread-pool work items making the same blocking call, so doing it there saves two thread hops per
+    /// file and keeps blocking writes off the pool.
+    /// </summary>
     private static async Task<string> WriteTempAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
         try
         {
-            var options = new FileStreamOptions
+            await DurableIo.RunAsync(() =>
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                Options = FileOptions.Asynchronous,
-                PreallocationSize = bytes.Length,
-            };
-            await using var stream = new FileStream(temp, options);
-            await stream.WriteAsync(bytes, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
-            await DurableIo.RunAsync(() => stream.Flush(flushToDisk: true));
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    PreallocationSize = bytes.Length,
+                };
+                using var stream = new FileStream(temp, options);
+                stream.Write(bytes.Span);
+                stream.Flush(flushToDisk: true);
+            });
         }
         catch
         {

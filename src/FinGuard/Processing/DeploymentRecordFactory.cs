@@ -77,7 +77,7 @@ public static class DeploymentRecordFactory
             },
             Facts =
             [
-                .. facts.Facts.Select(f => new EvidenceFact(f.Name, f.Request, CanonicalJson.Sha256(f.Body), f.Body)),
+                .. facts.Facts.Select(f => EvidenceFact.Canonical(f.Name, f.Request, f.Body)),
                 Custody(snapshot),
             ],
             Policy = new EvidencePolicy(policy.Source, policy.BlobShas, PolicyJsonContext.ToElement(policy.Policy)),
@@ -114,6 +114,6 @@ public static class DeploymentRecordFactory
     private static EvidenceFact Custody(DeploymentSnapshot snapshot)
     {
         var body = new DeploymentInputs(snapshot.PullRequestDecisions, snapshot.PreviousApproved).ToJson();
-        return new EvidenceFact(DeploymentInputs.FactName, DeploymentInputs.FactSource, CanonicalJson.Sha256(body), body);
+        return EvidenceFact.Canonical(DeploymentInputs.FactName, DeploymentInputs.FactSource, body);
     }
 }

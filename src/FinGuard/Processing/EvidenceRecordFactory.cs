@@ -68,7 +68,7 @@ public static class EvidenceRecordFactory
                 HeadSha = snapshot.HeadSha,
                 BaseRef = snapshot.BaseRef,
             },
-            Facts = facts.Facts.Select(f => new EvidenceFact(f.Name, f.Request, CanonicalJson.Sha256(f.Body), f.Body)).ToList(),
+            Facts = facts.Facts.Select(f => EvidenceFact.Canonical(f.Name, f.Request, f.Body)).ToList(),
             Policy = new EvidencePolicy(decision.Policy.Source, decision.Policy.BlobShas, PolicyJsonContext.ToElement(decision.Policy.Policy)),
             Result = new EvidenceResult(
                 result.Conclusion == Conclusion.Success ? "pass" : "fail",
