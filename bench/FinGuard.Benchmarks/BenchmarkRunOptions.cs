@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FinGuard.Benchmarks;
 
 /// <summary>
-/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N]</c>.
+/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N] [--store DIR]</c>.
 /// </summary>
 public sealed record BenchmarkRunOptions
 {
@@ -28,10 +28,22 @@ public sealed record BenchmarkRunOptions
 
     public TimeSpan WarmUp => TimeSpan.FromSeconds(Quick ? 1 : 3);
 
+    /// <summary>
+    /// Folder the benchmarks create FinGuard's local stores in (each run its own subfolder, deleted afterwards). By
+    /// default <c>artifacts/bench/stores</c> under the working directory, as <c>finguard serve</c> keeps its store
+    /// under its working directory (<c>./.finguard</c>), rather than the system temporary folder: on ext4 without a
+    /// journal, a folder whose inode group has seen many deletions (as /tmp does on a machine that runs test suites)
+    /// pays for every file creation with a scan of recently deleted inodes (bench/README.md).
+    /// </summary>
+    public string StoreParent { get; init; } = DefaultStoreParent;
+
+    public static string DefaultStoreParent => Path.Combine(Environment.CurrentDirectory, "artifacts", "bench", "stores");
+
     public const string Usage =
         "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all] [--quick]\n" +
         "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
-        "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]";
+        "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]\n" +
+        "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)]";
 
     public static BenchmarkRunOptions? Parse(string[] args, out string? error)
     {
@@ -42,6 +54,7 @@ public sealed record BenchmarkRunOptions
         double rate = 500;
         var concurrency = 32;
         TimeSpan? duration = null;
+        var store = DefaultStoreParent;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -60,6 +73,10 @@ public sealed record BenchmarkRunOptions
                     break;
                 case "--duration" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 600:
                     duration = TimeSpan.FromSeconds(s);
+                    i++;
+                    break;
+                case "--store" when i + 1 < args.Length && args[i + 1].Length > 0:
+                    store = Path.GetFullPath(args[i + 1]);
                     i++;
                     break;
                 case "all":
@@ -90,6 +107,7 @@ public sealed record BenchmarkRunOptions
             Rate = rate,
             Concurrency = concurrency,
             Duration = duration,
+            StoreParent = store,
         };
     }
 }

@@ -4,6 +4,7 @@ using FinGuard.Benchmarks;
 using FinGuard.Benchmarks.EndToEnd;
 using FinGuard.Benchmarks.Evaluation;
 using FinGuard.Benchmarks.Ingestion;
+using FinGuard.Benchmarks.Load;
 using FinGuard.Benchmarks.Parsing;
 using FinGuard.Benchmarks.Reporting;
 
@@ -25,6 +26,13 @@ Console.WriteLine();
 Console.WriteLine($"{TimeProvider.System.GetLocalNow():yyyy-MM-dd HH:mm zzz}; {Environment.ProcessorCount} cores; {RuntimeInformation.FrameworkDescription}; " +
     $"{RuntimeInformation.OSDescription}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC; load average {MachineLoad.Describe()}. Clients and servers share this machine.");
 Console.WriteLine();
+if (options.Selected.Contains("ingestion") || options.Selected.Contains("e2e"))
+{
+    Directory.CreateDirectory(options.StoreParent);
+    Console.WriteLine($"FinGuard's local stores go to {options.StoreParent} (--store); file creation there: " +
+        $"{FileCreationCost.Describe(options.StoreParent)}; in the system temporary folder: {FileCreationCost.Describe(Path.GetTempPath())}.");
+    Console.WriteLine();
+}
 
 foreach (var suite in options.Selected)
 {
@@ -48,4 +56,5 @@ foreach (var suite in options.Selected)
     Console.WriteLine();
 }
 
+FinGuardServer.DeleteStores();
 return 0;

@@ -53,7 +53,7 @@ public static class EndToEndBenchmark
                 ["GitHub:PrivateKey"] = key.ExportRSAPrivateKeyPem(),
                 ["GitHub:ApiBaseUrl"] = github.BaseAddress.ToString(),
             };
-            await using var server = await FinGuardServer.StartAsync(settings, idleWorker: false);
+            await using var server = await FinGuardServer.StartAsync(settings, idleWorker: false, options.StoreParent);
             finGuard = await RunPipelineAsync("FinGuard", server.BaseAddress, github, corpus, warmUp, options, drainTimeout);
         }
 

@@ -40,7 +40,7 @@ public static class IngestionBenchmark
         var connections = Math.Max(options.Concurrency, 256);
 
         await using var bare = await BareWebhookEndpoint.StartAsync();
-        await using var finGuard = await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true);
+        await using var finGuard = await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, options.StoreParent);
         await using var finGuardTmpfs = Directory.Exists(TmpfsFolder)
             ? await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, TmpfsFolder)
             : null;

@@ -77,14 +77,33 @@ public sealed class FinGuardServer : IAsyncDisposable
     {
         await app.StopAsync();
         await app.DisposeAsync();
-        try
+        Stores.Enqueue(StoragePath);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Stores = new();
+
+    /// <summary>
+    /// Deletes the stores of every server this process started. Called once, after the last measurement: deleting a
+    /// store of tens of thousands of files between phases made the next phase slower on ext4 without a journal, which
+    /// has every new file skip the inodes freed in the last one to five minutes (bench/README.md).
+    /// </summary>
+    public static int DeleteStores()
+    {
+        var deleted = 0;
+        while (Stores.TryDequeue(out var path))
         {
-            Directory.Delete(StoragePath, recursive: true);
+            try
+            {
+                Directory.Delete(path, recursive: true);
+                deleted++;
+            }
+            catch (IOException)
+            {
+                // Best effort: a benchmark's scratch folder.
+            }
         }
-        catch (IOException)
-        {
-            // Best effort: it is a temporary folder.
-        }
+
+        return deleted;
     }
 
     private sealed class NoDispatch : IDeliveryDispatcher

@@ -54,6 +54,23 @@ internal static class AtomicFile
     }
 
     /// <summary>
+    /// Appends <paramref name="bytes"/> to the existing file <paramref name="path"/> and fsyncs it, on a durability
+    /// thread. No new name, so no directory fsync, and no inode is created or freed (on ext4 without a journal every
+    /// freed inode is one that later creations must skip for minutes). A crash can leave the append torn: callers
+    /// write self-delimiting lines and ignore an incomplete last one.
+    /// </summary>
+    public static Task AppendAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return DurableIo.RunAsync(() =>
+        {
+            using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read });
+            stream.Write(bytes.Span);
+            stream.Flush(flushToDisk: true);
+        });
+    }
+
+    /// <summary>
     /// Reads a whole file, or null when it does not exist. Synchronously on the calling thread: the files are small, and
     /// .NET's asynchronous file reads on Unix are the same blocking read queued to another pool thread.
     /// </summary>

@@ -10,9 +10,16 @@ namespace FinGuard.Storage.Local;
 /// <c>{key}.{sha256}.body</c>. Accepting writes the body first, then creates the state file without replacing
 /// (<see cref="AtomicFile.TryCreateAsync"/>), which is the atomic dedupe: of any number of concurrent accepts,
 /// threads or processes, exactly one creates it. Because the body's name includes its hash, concurrent accepts
-/// never collide on the body either, and the state file always names the body it was accepted with. State
-/// updates replace the state file atomically; they are serialised within the process (across processes the last
-/// writer wins, which is acceptable for a development backend).
+/// never collide on the body either, and the state file always names the body it was accepted with.
+/// <para>
+/// The state file is JSON lines: the accepted document, then one complete document per state update, appended and
+/// fsynced (<see cref="AtomicFile.AppendAsync"/>); the last line that parses is the current state. An update
+/// therefore creates no file, renames nothing and needs no directory fsync. A crash during an append leaves at most
+/// a torn last line, which is ignored (the update did not happen, as when a crash comes before it), and the next
+/// append starts on a new line. A file of one document without a newline, as written before 2026-12-03, reads the
+/// same. Updates are serialised within the process per delivery (across processes the last writer wins, which is
+/// acceptable for a development backend).
+/// </para>
 /// </summary>
 internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposable
 {
@@ -118,12 +125,16 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var document = await ReadDocumentAsync(key, cancellationToken)
+            var path = StatePath(key);
+            var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken)
                 ?? throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
+            var document = Deserialize(bytes, path);
             var updated = change(document);
             if (updated != document)
             {
-                await AtomicFile.ReplaceAsync(StatePath(key), Serialize(updated), cancellationToken);
+                // Start on a new line if the file does not end with one (a torn append, or a pre-2026-12-03 file).
+                var separated = bytes.Length > 0 && bytes[^1] != (byte)'\n';
+                await AtomicFile.AppendAsync(path, Line(updated, separated), cancellationToken);
             }
         }
         finally
@@ -162,10 +173,55 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
 
     private string StatePath(string key) => Path.Combine(_root, key + StateSuffix);
 
-    private static byte[] Serialize(LocalDeliveryDocument document) =>
-        JsonSerializer.SerializeToUtf8Bytes(document, LocalStorageJsonContext.Default.LocalDeliveryDocument);
+    private static byte[] Serialize(LocalDeliveryDocument document) => Line(document, separated: false);
 
-    private static LocalDeliveryDocument Deserialize(byte[] bytes, string path) =>
-        JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.LocalDeliveryDocument)
-        ?? throw new InvalidDataException($"Delivery state file '{path}' is JSON null.");
+    /// <summary>One state line: the document and a newline, after a newline of its own when <paramref name="separated"/>.</summary>
+    private static byte[] Line(LocalDeliveryDocument document, bool separated)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(document, LocalStorageJsonContext.Default.LocalDeliveryDocument);
+        var line = new byte[json.Length + (separated ? 2 : 1)];
+        if (separated)
+        {
+            line[0] = (byte)'\n';
+        }
+
+        json.CopyTo(line, separated ? 1 : 0);
+        line[^1] = (byte)'\n';
+        return line;
+    }
+
+    /// <summary>The last line of the state file that is a complete document (a torn last append is skipped).</summary>
+    private static LocalDeliveryDocument Deserialize(byte[] bytes, string path)
+    {
+        var rest = bytes.AsSpan();
+        JsonException? lastError = null;
+        while (!rest.IsEmpty)
+        {
+            var end = rest.Length;
+            while (end > 0 && rest[end - 1] == (byte)'\n')
+            {
+                end--;
+            }
+
+            var start = rest[..end].LastIndexOf((byte)'\n') + 1;
+            var line = rest[start..end];
+            rest = rest[..start];
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize(line, LocalStorageJsonContext.Default.LocalDeliveryDocument)
+                    ?? throw new InvalidDataException($"Delivery state file '{path}' holds JSON null.");
+            }
+            catch (JsonException ex)
+            {
+                lastError ??= ex;
+            }
+        }
+
+        throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.", lastError);
+    }
 }
