@@ -124,9 +124,10 @@ public static class IngestionBenchmark
                 $"p99 at {options.Rate:0}/s {ConsoleTable.Milliseconds(tmpfsOpen.Latency.Percentile(99))}. The difference to FinGuard on disk is the cost of fsync.");
         }
 
-        var stored = Directory.EnumerateFiles(finGuard.StoragePath, "*.body", SearchOption.AllDirectories).Count();
+        // One file per delivery, body included (*.tmp files are unfinished writes, never counted).
+        var stored = Directory.EnumerateFiles(Path.Combine(finGuard.StoragePath, "deliveries"), "*.json").Count();
         var acceptedByFinGuard = finGuardClosed.Sent - finGuardClosed.Failed + finGuardOpen.Sent - finGuardOpen.Failed;
-        Console.WriteLine($"check: FinGuard's inbox holds {stored:N0} delivery bodies (warm-up included) for {acceptedByFinGuard:N0} measured 202s.");
+        Console.WriteLine($"check: FinGuard's inbox holds {stored:N0} deliveries (warm-up included) for {acceptedByFinGuard:N0} measured 202s.");
         Console.WriteLine();
     }
 }

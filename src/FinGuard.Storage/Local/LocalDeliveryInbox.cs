@@ -6,19 +6,23 @@ using FinGuard.Storage.Deliveries;
 namespace FinGuard.Storage.Local;
 
 /// <summary>
-/// The delivery inbox as files in <c>{root}</c>: <c>{key}.json</c> holds metadata and state, and the raw body is
-/// <c>{key}.{sha256}.body</c>. Accepting writes the body first, then creates the state file without replacing
+/// The delivery inbox as one file per delivery in <c>{root}</c>, <c>{key}.json</c>:
+/// <code>
+/// {accepted document}\n{body, exactly as received}\n{state document}\n{state document}\n…
+/// </code>
+/// Accepting writes the whole file to a temporary name, fsyncs it and creates the final name without replacing
 /// (<see cref="AtomicFile.TryCreateAsync"/>), which is the atomic dedupe: of any number of concurrent accepts,
-/// threads or processes, exactly one creates it. Because the body's name includes its hash, concurrent accepts
-/// never collide on the body either, and the state file always names the body it was accepted with.
+/// threads or processes, exactly one creates it, and a reader never sees a file without its body. One file and one
+/// fsync per delivery before its 202 (until 2026-12-03 the body had a file of its own, fsynced and linked first).
 /// <para>
-/// The state file is JSON lines: the accepted document, then one complete document per state update, appended and
-/// fsynced (<see cref="AtomicFile.AppendAsync"/>); the last line that parses is the current state. An update
-/// therefore creates no file, renames nothing and needs no directory fsync. A crash during an append leaves at most
-/// a torn last line, which is ignored (the update did not happen, as when a crash comes before it), and the next
-/// append starts on a new line. A file of one document without a newline, as written before 2026-12-03, reads the
-/// same. Updates are serialised within the process per delivery (across processes the last writer wins, which is
-/// acceptable for a development backend).
+/// State updates append one complete document and fsync (<see cref="AtomicFile.AppendAsync"/>); the last line after
+/// the body that parses is the current state, and the accepted document when there is none. An update creates no
+/// file, renames nothing and needs no directory fsync. A crash during an append leaves at most a torn last line,
+/// which is ignored (the update did not happen, as when a crash comes before it), and the next append starts on a
+/// new line. The body is found by the length in the first line, so its content never matters to the line parsing.
+/// Entries written before 2026-12-03 (a state document naming a separate <c>{key}.{sha256}.body</c> file) read and
+/// update the same way. Updates are serialised within the process per delivery (across processes the last writer
+/// wins, which is acceptable for a development backend).
 /// </para>
 /// </summary>
 internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposable
@@ -39,12 +43,6 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             return InboxAcceptOutcome.Duplicate;
         }
 
-        var bodySha = CanonicalJson.Sha256Hex(delivery.Body.Span);
-        var bodyFile = $"{key}.{bodySha}.body";
-
-        // Content-addressed: if it exists it holds these very bytes.
-        _ = await AtomicFile.TryCreateAsync(Path.Combine(_root, bodyFile), delivery.Body, cancellationToken);
-
         var document = new LocalDeliveryDocument(
             delivery.DeliveryId,
             delivery.Event,
@@ -52,20 +50,27 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             delivery.InstallationId,
             delivery.Repository,
             delivery.ReceivedAt.ToUniversalTime(),
-            bodyFile,
-            bodySha,
+            BodyFile: null,
+            CanonicalJson.Sha256Hex(delivery.Body.Span),
             delivery.Body.Length,
             DeliveryState.Pending,
             Attempts: 0,
             LastError: null);
-        var created = await AtomicFile.TryCreateAsync(statePath, Serialize(document), cancellationToken);
+        var header = JsonSerializer.SerializeToUtf8Bytes(document, LocalStorageJsonContext.Default.LocalDeliveryDocument);
+        var entry = new byte[header.Length + 1 + delivery.Body.Length + 1];
+        header.CopyTo(entry, 0);
+        entry[header.Length] = (byte)'\n';
+        delivery.Body.Span.CopyTo(entry.AsSpan(header.Length + 1));
+        entry[^1] = (byte)'\n';
+        var created = await AtomicFile.TryCreateAsync(statePath, entry, cancellationToken);
         return created ? InboxAcceptOutcome.Accepted : InboxAcceptOutcome.Duplicate;
     }
 
     public async Task<StoredDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken)
     {
-        var document = await ReadDocumentAsync(DeliveryKeys.ToKey(deliveryId), cancellationToken);
-        return document is null ? null : await ToStoredAsync(document, cancellationToken);
+        var path = StatePath(DeliveryKeys.ToKey(deliveryId));
+        var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken);
+        return bytes is null ? null : await ToStoredAsync(Parse(bytes, path), cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
@@ -75,20 +80,20 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             return [];
         }
 
-        var pending = new List<LocalDeliveryDocument>();
+        var pending = new List<Entry>();
         foreach (var path in Directory.EnumerateFiles(_root, "*" + StateSuffix))
         {
             var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken);
-            if (bytes is not null && Deserialize(bytes, path) is { State: DeliveryState.Pending } document)
+            if (bytes is not null && Parse(bytes, path) is { Current.State: DeliveryState.Pending } entry)
             {
-                pending.Add(document);
+                pending.Add(entry);
             }
         }
 
         var result = new List<StoredDelivery>(pending.Count);
-        foreach (var document in pending.OrderBy(d => d.ReceivedAt).ThenBy(d => d.DeliveryId, StringComparer.Ordinal))
+        foreach (var entry in pending.OrderBy(e => e.Current.ReceivedAt).ThenBy(e => e.Current.DeliveryId, StringComparer.Ordinal))
         {
-            result.Add(await ToStoredAsync(document, cancellationToken));
+            result.Add(await ToStoredAsync(entry, cancellationToken));
         }
 
         return result;
@@ -128,7 +133,7 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             var path = StatePath(key);
             var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken)
                 ?? throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
-            var document = Deserialize(bytes, path);
+            var document = Parse(bytes, path).Current;
             var updated = change(document);
             if (updated != document)
             {
@@ -143,19 +148,17 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         }
     }
 
-    private async Task<LocalDeliveryDocument?> ReadDocumentAsync(string key, CancellationToken cancellationToken)
+    private async Task<StoredDelivery> ToStoredAsync(Entry entry, CancellationToken cancellationToken)
     {
-        var path = StatePath(key);
-        var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken);
-        return bytes is null ? null : Deserialize(bytes, path);
-    }
+        var document = entry.Current;
+        var body = entry.Body;
+        if (document.BodyFile is { } bodyFile)
+        {
+            body = await AtomicFile.ReadIfExistsAsync(Path.Combine(_root, Path.GetFileName(bodyFile)), cancellationToken)
+                ?? throw new InvalidDataException($"The body of delivery '{document.DeliveryId}' is missing.");
+        }
 
-    private async Task<StoredDelivery> ToStoredAsync(LocalDeliveryDocument document, CancellationToken cancellationToken)
-    {
-        var bodyPath = Path.Combine(_root, Path.GetFileName(document.BodyFile));
-        var body = await AtomicFile.ReadIfExistsAsync(bodyPath, cancellationToken)
-            ?? throw new InvalidDataException($"The body of delivery '{document.DeliveryId}' is missing.");
-        if (!string.Equals(CanonicalJson.Sha256Hex(body), document.BodySha256, StringComparison.Ordinal))
+        if (!string.Equals(CanonicalJson.Sha256Hex(body.Span), document.BodySha256, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"The body of delivery '{document.DeliveryId}' does not match its recorded SHA-256.");
         }
@@ -173,8 +176,6 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
 
     private string StatePath(string key) => Path.Combine(_root, key + StateSuffix);
 
-    private static byte[] Serialize(LocalDeliveryDocument document) => Line(document, separated: false);
-
     /// <summary>One state line: the document and a newline, after a newline of its own when <paramref name="separated"/>.</summary>
     private static byte[] Line(LocalDeliveryDocument document, bool separated)
     {
@@ -190,11 +191,37 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         return line;
     }
 
-    /// <summary>The last line of the state file that is a complete document (a torn last append is skipped).</summary>
-    private static LocalDeliveryDocument Deserialize(byte[] bytes, string path)
+    /// <summary>A delivery's file: its current state, and its body when the file holds it.</summary>
+    private sealed record Entry(LocalDeliveryDocument Current, ReadOnlyMemory<byte> Body);
+
+    /// <summary>
+    /// Reads a delivery's file: the accepted document on the first line, the body after it (when the file holds it),
+    /// then the last state line that is a complete document (a torn last append is skipped).
+    /// </summary>
+    private static Entry Parse(byte[] bytes, string path)
     {
-        var rest = bytes.AsSpan();
-        JsonException? lastError = null;
+        var firstLineEnd = Array.IndexOf(bytes, (byte)'\n');
+        var accepted = TryDeserialize(bytes.AsSpan(0, firstLineEnd < 0 ? bytes.Length : firstLineEnd))
+            ?? throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.");
+        var states = firstLineEnd < 0 ? ReadOnlyMemory<byte>.Empty : bytes.AsMemory(firstLineEnd + 1);
+        var body = ReadOnlyMemory<byte>.Empty;
+        if (accepted.BodyFile is null)
+        {
+            if (accepted.BodyLength < 0 || accepted.BodyLength > states.Length)
+            {
+                throw new InvalidDataException($"Delivery state file '{path}' is shorter than the {accepted.BodyLength}-byte body it records.");
+            }
+
+            body = states[..(int)accepted.BodyLength];
+            states = states[(int)accepted.BodyLength..];
+        }
+
+        return new Entry(LastState(states.Span) ?? accepted, body);
+    }
+
+    private static LocalDeliveryDocument? LastState(ReadOnlySpan<byte> lines)
+    {
+        var rest = lines;
         while (!rest.IsEmpty)
         {
             var end = rest.Length;
@@ -206,22 +233,25 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             var start = rest[..end].LastIndexOf((byte)'\n') + 1;
             var line = rest[start..end];
             rest = rest[..start];
-            if (line.IsEmpty)
+            if (!line.IsEmpty && TryDeserialize(line) is { } document)
             {
-                continue;
-            }
-
-            try
-            {
-                return JsonSerializer.Deserialize(line, LocalStorageJsonContext.Default.LocalDeliveryDocument)
-                    ?? throw new InvalidDataException($"Delivery state file '{path}' holds JSON null.");
-            }
-            catch (JsonException ex)
-            {
-                lastError ??= ex;
+                return document;
             }
         }
 
-        throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.", lastError);
+        return null;
+    }
+
+    /// <summary>A line's document, or null for a line that is not one (torn, or JSON null).</summary>
+    private static LocalDeliveryDocument? TryDeserialize(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, LocalStorageJsonContext.Default.LocalDeliveryDocument);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

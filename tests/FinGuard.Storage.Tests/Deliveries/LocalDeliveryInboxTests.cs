@@ -24,6 +24,24 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
     }
 
     [Fact]
+    public async Task A_delivery_is_one_file_holding_its_exact_body()
+    {
+        var inbox = Backend().Inbox;
+        var delivery = NewDelivery("{\"pretty\": [\n  1,\n  2\n]}\n"u8.ToArray());
+
+        await inbox.AcceptAsync(delivery, default);
+
+        var file = Assert.Single(Directory.GetFiles(DeliveriesFolder));
+        var bytes = await File.ReadAllBytesAsync(file);
+        var firstLineEnd = Array.IndexOf(bytes, (byte)'\n');
+        Assert.Equal(delivery.Body.ToArray(), bytes.AsSpan(firstLineEnd + 1, delivery.Body.Length).ToArray());
+        Assert.Equal(bytes.Length, firstLineEnd + 1 + delivery.Body.Length + 1);
+        var stored = await Backend().Inbox.GetAsync(delivery.DeliveryId, default);
+        Assert.Equal(delivery.Body.ToArray(), stored!.Delivery.Body.ToArray());
+        Assert.Equal(DeliveryState.Pending, stored.State);
+    }
+
+    [Fact]
     public async Task A_state_update_appends_a_line_and_creates_no_file()
     {
         var inbox = Backend().Inbox;
@@ -36,9 +54,9 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
 
         Assert.Equal(before, Directory.GetFiles(DeliveriesFolder).Order(StringComparer.Ordinal).ToList());
         var lines = await File.ReadAllLinesAsync(StatePath(delivery));
-        Assert.Equal(3, lines.Length);
-        Assert.Contains("\"state\":\"Pending\"", lines[0], StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("GitHub answered 502", lines[1], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length); // accepted document, body, two updates
+        Assert.Contains("\"state\":\"Pending\"", lines[0], StringComparison.Ordinal);
+        Assert.Contains("GitHub answered 502", lines[2], StringComparison.Ordinal);
         var stored = await Backend().Inbox.GetAsync(delivery.DeliveryId, default);
         Assert.Equal(DeliveryState.Completed, stored!.State);
         Assert.Equal(1, stored.Attempts);
@@ -62,24 +80,32 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
         Assert.Equal(DeliveryState.Completed, (await Backend().Inbox.GetAsync(delivery.DeliveryId, default))!.State);
         Assert.Empty(await Backend().Inbox.ListPendingAsync(default));
         var lines = await File.ReadAllLinesAsync(StatePath(delivery));
-        Assert.Equal(3, lines.Length);
-        Assert.EndsWith("\"state\":\"Compl", lines[1], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.EndsWith("\"state\":\"Compl", lines[2], StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_state_file_of_one_document_without_a_newline_as_written_before_still_reads_and_updates()
+    public async Task An_entry_written_before_2026_12_03_with_a_separate_body_file_reads_and_updates()
     {
-        var inbox = Backend().Inbox;
-        var delivery = NewDelivery();
-        await inbox.AcceptAsync(delivery, default);
-        var path = StatePath(delivery);
-        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).TrimEnd('\n'));
+        var body = """{"ref":"refs/heads/main"}"""u8.ToArray();
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        var id = Guid.NewGuid().ToString();
+        Directory.CreateDirectory(DeliveriesFolder);
+        await File.WriteAllBytesAsync(Path.Combine(DeliveriesFolder, $"{id}.{sha}.body"), body);
+        // The state file as it was written then: one document, no newline.
+        await File.WriteAllTextAsync(Path.Combine(DeliveriesFolder, $"{id}.json"),
+            $$"""{"deliveryId":"{{id}}","event":"push","action":null,"installationId":1,"repository":"o/r","receivedAt":"2026-12-01T00:00:00+00:00","bodyFile":"{{id}}.{{sha}}.body","bodySha256":"{{sha}}","bodyLength":{{body.Length}},"state":"Pending","attempts":0,"lastError":null}""");
 
-        Assert.Equal(DeliveryState.Pending, (await Backend().Inbox.GetAsync(delivery.DeliveryId, default))!.State);
-        await inbox.MarkCompletedAsync(delivery.DeliveryId, default);
+        var pending = Assert.Single(await Backend().Inbox.ListPendingAsync(default));
+        Assert.Equal(body, pending.Delivery.Body.ToArray());
+        await Backend().Inbox.MarkCompletedAsync(id, default);
 
-        Assert.Equal(DeliveryState.Completed, (await Backend().Inbox.GetAsync(delivery.DeliveryId, default))!.State);
-        Assert.Equal(2, (await File.ReadAllLinesAsync(path)).Length);
+        var stored = await Backend().Inbox.GetAsync(id, default);
+        Assert.Equal(DeliveryState.Completed, stored!.State);
+        Assert.Equal(body, stored.Delivery.Body.ToArray());
+        Assert.Equal(2, (await File.ReadAllLinesAsync(Path.Combine(DeliveriesFolder, $"{id}.json"))).Length);
+        Assert.Equal(InboxAcceptOutcome.Duplicate, await Backend().Inbox.AcceptAsync(
+            new InboundDelivery(id, "push", null, 1, "o/r", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), body), default));
     }
 
     [Fact]
@@ -94,13 +120,27 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
         Assert.Contains("holds no complete state document", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_file_shorter_than_its_recorded_body_is_a_specific_error()
+    {
+        var inbox = Backend().Inbox;
+        var delivery = NewDelivery();
+        await inbox.AcceptAsync(delivery, default);
+        var path = StatePath(delivery);
+        var bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..^10]);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Backend().Inbox.GetAsync(delivery.DeliveryId, default));
+        Assert.Contains("is shorter than the", error.Message, StringComparison.Ordinal);
+    }
+
     private string DeliveriesFolder => Path.Combine(_root, "deliveries");
 
     private string StatePath(InboundDelivery delivery) =>
         Directory.GetFiles(DeliveriesFolder, "*.json").Single(f => File.ReadAllText(f).Contains(delivery.DeliveryId, StringComparison.Ordinal));
 
-    private static InboundDelivery NewDelivery() =>
-        new(Guid.NewGuid().ToString(), "push", null, 1, "o/r", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), """{"ref":"refs/heads/main"}"""u8.ToArray());
+    private static InboundDelivery NewDelivery(byte[]? body = null) =>
+        new(Guid.NewGuid().ToString(), "push", null, 1, "o/r", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), body ?? """{"ref":"refs/heads/main"}"""u8.ToArray());
 
     protected override void DisposeStorage() => TestStorage.DeleteTempRoot(_root);
 }
