@@ -15,7 +15,8 @@ namespace FinGuard.Storage.Local;
 /// threads or processes, exactly one creates it, and a reader never sees a file without its body. One file and one
 /// fsync per delivery before its 202 (until 2026-12-03 the body had a file of its own, fsynced and linked first).
 /// <para>
-/// State updates append one complete document and fsync (<see cref="AtomicFile.AppendAsync"/>); the last line after
+/// State updates append one complete document (<see cref="AtomicFile.AppendAsync"/>, not fsynced: a lost update
+/// only means the delivery is processed again, which replays its durable evidence); the last line after
 /// the body that parses is the current state, and the accepted document when there is none. An update creates no
 /// file, renames nothing and needs no directory fsync. A crash during an append leaves at most a torn last line,
 /// which is ignored (the update did not happen, as when a crash comes before it), and the next append starts on a
@@ -139,7 +140,10 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             {
                 // Start on a new line if the file does not end with one (a torn append, or a pre-2026-12-03 file).
                 var separated = bytes.Length > 0 && bytes[^1] != (byte)'\n';
-                await AtomicFile.AppendAsync(path, Line(updated, separated), cancellationToken);
+                // Not fsynced: a state change only records progress. If a crash loses it, the delivery is pending
+                // again and is processed again, and that is idempotent: the evidence of a decision is durable before
+                // the check run is published, and a delivery whose evidence exists is replayed, not decided twice.
+                await AtomicFile.AppendAsync(path, Line(updated, separated), flushToDisk: false, cancellationToken);
             }
         }
         finally

@@ -292,6 +292,47 @@ public sealed class RestartResumeTests : IAsyncLifetime
             () => "the delivery was not marked completed");
         Assert.Equal(FinGuard.Core.Deliveries.DeliveryState.Completed, stored.State);
     }
+
+    [Fact]
+    public async Task A_delivery_whose_completion_was_lost_is_processed_again_after_a_restart_and_its_evidence_replayed_not_decided_twice()
+    {
+        // The local inbox appends state changes without fsync: a power loss can drop "completed" after the decision's
+        // evidence was durable and its check run published. This is that state, made by hand.
+        PullRequestScenario pr;
+        await using (var first = await FinGuardHost.StartAsync(FinGuardHost.GitHubSettings(github, folder)))
+        {
+            pr = await first.ApprovedPullRequestAsync(github, "octo-org", "ledger", 14);
+            Assert.Single(await first.EvidenceRecordsAsync(pr.FullName, atLeast: 1));
+            var inbox = first.Services.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>();
+            await Eventually.GetAsync(
+                () => inbox.ListPendingAsync(CancellationToken.None).Result.Count == 0 ? "done" : null,
+                () => "the delivery was not marked completed");
+        }
+
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(folder, "deliveries"), "*.json"));
+        var bytes = await File.ReadAllBytesAsync(file);
+        var firstLineEnd = Array.IndexOf(bytes, (byte)'\n');
+        var bodyLength = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(0, firstLineEnd)).RootElement.GetProperty("bodyLength").GetInt32();
+        Assert.True(bytes.Length > firstLineEnd + 1 + bodyLength + 1, "no state line was appended");
+        await File.WriteAllBytesAsync(file, bytes[..(firstLineEnd + 1 + bodyLength + 1)]);
+        var publishedBefore = github.Requests.Count(IsCheckRunWrite);
+
+        await using var host = await FinGuardHost.StartAsync(FinGuardHost.GitHubSettings(github, folder));
+
+        var hostInbox = host.Services.GetRequiredService<FinGuard.Core.Deliveries.IDeliveryInbox>();
+        await Eventually.GetAsync(
+            () => hostInbox.ListPendingAsync(CancellationToken.None).Result.Count == 0 ? "done" : null,
+            () => "the pending delivery was not processed again after the restart");
+        Assert.True(
+            github.Requests.Count(IsCheckRunWrite) > publishedBefore,
+            "the replayed decision was not published again");
+        var records = await host.EvidenceRecordsAsync(pr.FullName, atLeast: 1);
+        Assert.Single(records);
+        Assert.Equal("success", github.CheckRuns.Last(r => (string?)r["head_sha"] == pr.HeadSha)["conclusion"]?.GetValue<string>());
+    }
+
+    private static bool IsCheckRunWrite(RecordedRequest request) =>
+        request.Method is "POST" or "PATCH" && request.Path.Contains("/check-runs", StringComparison.Ordinal);
 }
 
 /// <summary>The RedeliverySweep timer re-dispatches deliveries whose hand-off was lost.</summary>
