@@ -81,20 +81,25 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             return [];
         }
 
-        var pending = new List<Entry>();
+        // Only each file's first line and state lines are read here (the sweep runs every few minutes over every
+        // delivery ever kept); bodies only for the pending ones.
+        var pending = new List<(string Path, LocalDeliveryDocument Current)>();
         foreach (var path in Directory.EnumerateFiles(_root, "*" + StateSuffix))
         {
-            var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken);
-            if (bytes is not null && Parse(bytes, path) is { Current.State: DeliveryState.Pending } entry)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (ReadCurrentState(path) is { State: DeliveryState.Pending } current)
             {
-                pending.Add(entry);
+                pending.Add((path, current));
             }
         }
 
         var result = new List<StoredDelivery>(pending.Count);
-        foreach (var entry in pending.OrderBy(e => e.Current.ReceivedAt).ThenBy(e => e.Current.DeliveryId, StringComparer.Ordinal))
+        foreach (var (path, _) in pending.OrderBy(p => p.Current.ReceivedAt).ThenBy(p => p.Current.DeliveryId, StringComparer.Ordinal))
         {
-            result.Add(await ToStoredAsync(entry, cancellationToken));
+            if (await AtomicFile.ReadIfExistsAsync(path, cancellationToken) is { } bytes)
+            {
+                result.Add(await ToStoredAsync(Parse(bytes, path), cancellationToken));
+            }
         }
 
         return result;
@@ -221,6 +226,48 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         }
 
         return new Entry(LastState(states.Span) ?? accepted, body);
+    }
+
+    /// <summary>
+    /// The current state of a delivery's file without reading its body: the first line, then everything after the
+    /// body. Null when the file is gone.
+    /// </summary>
+    private static LocalDeliveryDocument? ReadCurrentState(string path)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        using (stream)
+        {
+            var head = new byte[Math.Min(stream.Length, 8192)];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var firstLineEnd = Array.IndexOf(head, (byte)'\n', 0, read);
+            if (firstLineEnd < 0 && read < stream.Length)
+            {
+                // A first line longer than 8 KiB (never written by FinGuard): read the file whole.
+                return Parse(File.ReadAllBytes(path), path).Current;
+            }
+
+            var accepted = TryDeserialize(head.AsSpan(0, firstLineEnd < 0 ? read : firstLineEnd))
+                ?? throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.");
+            var statesStart = firstLineEnd < 0 ? read : firstLineEnd + 1 + (accepted.BodyFile is null ? accepted.BodyLength : 0);
+            if (statesStart > stream.Length)
+            {
+                throw new InvalidDataException($"Delivery state file '{path}' is shorter than the {accepted.BodyLength}-byte body it records.");
+            }
+
+            stream.Position = statesStart;
+            var states = new byte[stream.Length - statesStart];
+            stream.ReadExactly(states);
+            return LastState(states) ?? accepted;
+        }
     }
 
     private static LocalDeliveryDocument? LastState(ReadOnlySpan<byte> lines)

@@ -42,6 +42,24 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
     }
 
     [Fact]
+    public async Task A_body_whose_lines_look_like_state_documents_never_changes_the_state()
+    {
+        var inbox = Backend().Inbox;
+        var pending = NewDelivery();
+        await inbox.AcceptAsync(pending, default);
+        var stateLike = File.ReadAllLines(StatePath(pending))[0].Replace("\"Pending\"", "\"Completed\"", StringComparison.Ordinal);
+        var tricky = NewDelivery(System.Text.Encoding.UTF8.GetBytes($"{{\"x\":1}}\n{stateLike}\n{stateLike}"));
+
+        await inbox.AcceptAsync(tricky, default);
+
+        var listed = await Backend().Inbox.ListPendingAsync(default);
+        Assert.Equal(new[] { pending.DeliveryId, tricky.DeliveryId }.Order(StringComparer.Ordinal), listed.Select(p => p.Delivery.DeliveryId).Order(StringComparer.Ordinal));
+        var stored = await Backend().Inbox.GetAsync(tricky.DeliveryId, default);
+        Assert.Equal(DeliveryState.Pending, stored!.State);
+        Assert.Equal(tricky.Body.ToArray(), stored.Delivery.Body.ToArray());
+    }
+
+    [Fact]
     public async Task A_state_update_appends_a_line_and_creates_no_file()
     {
         var inbox = Backend().Inbox;
