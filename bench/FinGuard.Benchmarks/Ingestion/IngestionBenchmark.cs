@@ -17,6 +17,8 @@ namespace FinGuard.Benchmarks.Ingestion;
 /// client share this machine's cores.
 /// <para>Diagnostic, not a target: where <c>/dev/shm</c> (tmpfs) exists, the same FinGuard with its store there, where
 /// fsync costs nothing, separates the durable-write cost from the rest of the ingress path.</para>
+/// <para>Diagnostic, not a target: the bare endpoint plus the signature check and one JSON parse of the body, storing
+/// nothing — the ceiling of any receiver that verifies and reads what it acknowledges, on this machine.</para>
 /// </summary>
 public static class IngestionBenchmark
 {
@@ -27,6 +29,7 @@ public static class IngestionBenchmark
     private const int MaxRequestsPerPhase = 2_000_000;
     private const string TmpfsFolder = "/dev/shm";
     private const string TmpfsName = "FinGuard, store on tmpfs (diagnostic)";
+    private const string VerifiedName = "bare + signature check + JSON parse (diagnostic)";
     private const int MaxInFlight = 2_000;
 
     public static async Task RunAsync(BenchmarkRunOptions options)
@@ -40,11 +43,13 @@ public static class IngestionBenchmark
         var connections = Math.Max(options.Concurrency, 256);
 
         await using var bare = await BareWebhookEndpoint.StartAsync();
+        await using var verified = await BareWebhookEndpoint.StartAsync(verifySecret: FinGuardServer.WebhookSecret);
         await using var finGuard = await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, options.StoreParent);
         await using var finGuardTmpfs = Directory.Exists(TmpfsFolder)
             ? await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, TmpfsFolder)
             : null;
         using var bareClient = WebhookDelivery.NewClient(bare.BaseAddress, connections);
+        using var verifiedClient = WebhookDelivery.NewClient(verified.BaseAddress, connections);
         using var finGuardClient = WebhookDelivery.NewClient(finGuard.BaseAddress, connections);
         using var tmpfsClient = finGuardTmpfs is null ? null : WebhookDelivery.NewClient(finGuardTmpfs.BaseAddress, connections);
         SendRequest SendTo(HttpClient client) => (_, ct) => delivery.SendAsync(client, Guid.NewGuid().ToString(), ct);
@@ -62,6 +67,7 @@ public static class IngestionBenchmark
 
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(bareClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(finGuardClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
+        await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(verifiedClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         if (tmpfsClient is not null)
         {
             await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(tmpfsClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
@@ -73,19 +79,22 @@ public static class IngestionBenchmark
             targets.Add((TmpfsName, tmpfsClient));
         }
 
+        targets.Add((VerifiedName, verifiedClient));
+
         var rounds = options.Quick ? 1 : 4;
         var slice = options.PhaseDuration / rounds;
         var closedResults = await LoadGenerator.InterleavedAsync(targets, rounds,
             t => LoadGenerator.ClosedLoopAsync(t.Name, SendTo(t.Client), options.Concurrency, slice, MaxRequestsPerPhase));
         var openResults = await LoadGenerator.InterleavedAsync(targets, rounds,
             t => LoadGenerator.OpenLoopAsync(t.Name, SendTo(t.Client), options.Rate, slice, MaxInFlight));
-        var (bareClosed, finGuardClosed, tmpfsClosed) = (closedResults[0], closedResults[1], closedResults.ElementAtOrDefault(2));
-        var (bareOpen, finGuardOpen, tmpfsOpen) = (openResults[0], openResults[1], openResults.ElementAtOrDefault(2));
+        var (bareClosed, finGuardClosed, verifiedClosed) = (closedResults[0], closedResults[1], closedResults[^1]);
+        var (bareOpen, finGuardOpen, verifiedOpen) = (openResults[0], openResults[1], openResults[^1]);
+        var (tmpfsClosed, tmpfsOpen) = tmpfsClient is null ? (null, null) : (closedResults[2], openResults[2]);
 
         Console.WriteLine($"### Closed loop, {options.Concurrency} clients (maximum throughput)");
         Console.WriteLine();
         var closed = new ConsoleTable("", "sent", "failed", "throughput", "p50", "p99", "max", "process GC (gen0/1/2), pool");
-        foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed }.OfType<LoadResult>())
+        foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed, verifiedClosed }.OfType<LoadResult>())
         {
             closed.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
                 ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max), result.Gc);
@@ -96,7 +105,7 @@ public static class IngestionBenchmark
         Console.WriteLine($"### Open loop, {options.Rate:0} deliveries/s (latency from the intended send time; service time from the actual send)");
         Console.WriteLine();
         var open = new ConsoleTable("", "sent", "failed", "achieved", "p50", "p99", "max", "service p99", "process GC (gen0/1/2), pool");
-        foreach (var result in new[] { bareOpen, finGuardOpen, tmpfsOpen }.OfType<LoadResult>())
+        foreach (var result in new[] { bareOpen, finGuardOpen, tmpfsOpen, verifiedOpen }.OfType<LoadResult>())
         {
             open.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
                 ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max),
@@ -123,6 +132,10 @@ public static class IngestionBenchmark
             Console.WriteLine($"{TmpfsName}: {tmpfsClosed.Throughput:0}/s = {ConsoleTable.Ratio(tmpfsClosed.Throughput / bareClosed.Throughput)} of bare; " +
                 $"p99 at {options.Rate:0}/s {ConsoleTable.Milliseconds(tmpfsOpen.Latency.Percentile(99))}. The difference to FinGuard on disk is the cost of fsync.");
         }
+
+        Console.WriteLine($"{VerifiedName}: {verifiedClosed.Throughput:0}/s = {ConsoleTable.Ratio(verifiedClosed.Throughput / bareClosed.Throughput)} of bare " +
+            $"({verifiedClosed.Failed} failed); FinGuard reaches {ConsoleTable.Ratio(finGuardClosed.Throughput / verifiedClosed.Throughput)} of it. " +
+            "What separates the bare endpoint from this is work no correct receiver can skip.");
 
         // One file per delivery, body included (*.tmp files are unfinished writes, never counted).
         var stored = Directory.EnumerateFiles(Path.Combine(finGuard.StoragePath, "deliveries"), "*.json").Count();

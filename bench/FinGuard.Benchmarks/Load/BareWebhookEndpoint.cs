@@ -23,8 +23,14 @@ public sealed class BareWebhookEndpoint : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <param name="onReceived">Called with each body after it was read (the end-to-end baseline hands it on); null: nothing.</param>
-    public static async Task<BareWebhookEndpoint> StartAsync(Action<byte[]>? onReceived = null)
+    /// <param name="verifySecret">
+    /// Diagnostic: when set, the endpoint also does the work every correct webhook receiver must do before its 202 —
+    /// HMAC-SHA256 of the body with this secret compared in constant time with <c>X-Hub-Signature-256</c> (401 when it
+    /// differs), and one <see cref="System.Text.Json.JsonDocument"/> parse of the body — but stores nothing.
+    /// </param>
+    public static async Task<BareWebhookEndpoint> StartAsync(Action<byte[]>? onReceived = null, string? verifySecret = null)
     {
+        var key = verifySecret is null ? null : System.Text.Encoding.UTF8.GetBytes(verifySecret);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
@@ -37,6 +43,20 @@ public sealed class BareWebhookEndpoint : IAsyncDisposable
         {
             using var buffer = new MemoryStream(context.Request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            if (key is not null)
+            {
+                var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+                var expected = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, body));
+                var given = context.Request.Headers["X-Hub-Signature-256"].ToString();
+                if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                    System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(given)))
+                {
+                    return TypedResults.StatusCode(StatusCodes.Status401Unauthorized);
+                }
+
+                using var document = System.Text.Json.JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            }
+
             onReceived?.Invoke(buffer.ToArray());
             return TypedResults.StatusCode(StatusCodes.Status202Accepted);
         });
