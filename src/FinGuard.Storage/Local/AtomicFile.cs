@@ -20,37 +20,22 @@ internal static class AtomicFile
     public static async Task<bool> TryCreateAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var directory = EnsureDirectory(path);
-        var temp = await WriteTempAsync(path, bytes, cancellationToken);
-        try
+        var created = false;
+        await WriteTempAsync(path, bytes, temp => created = TryPublishWithoutReplacing(temp, path), cancellationToken);
+        if (created)
         {
-            if (!TryPublishWithoutReplacing(temp, path))
-            {
-                return false;
-            }
-
             await SyncDirectoryAsync(directory);
-            return true;
         }
-        finally
-        {
-            TryDelete(temp);
-        }
+
+        return created;
     }
 
     /// <summary>Writes <paramref name="path"/> atomically, replacing any previous content (for mutable state files only).</summary>
     public static async Task ReplaceAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var directory = EnsureDirectory(path);
-        var temp = await WriteTempAsync(path, bytes, cancellationToken);
-        try
-        {
-            File.Move(temp, path, overwrite: true);
-            await SyncDirectoryAsync(directory);
-        }
-        finally
-        {
-            TryDelete(temp);
-        }
+        await WriteTempAsync(path, bytes, temp => File.Move(temp, path, overwrite: true), cancellationToken);
+        await SyncDirectoryAsync(directory);
     }
 
     /// <summary>
@@ -131,37 +116,42 @@ internal static class AtomicFile
     }
 
     /// <summary>
-    /// Writes and fsyncs the temporary file in one step on a durability thread: on Unix .NET's "asynchronous" file
-    /// writes are thread-pool work items making the same blocking call, so doing it there saves two thread hops per
-    /// file and keeps blocking writes off the pool.
+    /// Writes and fsyncs a temporary file next to <paramref name="path"/>, gives it its final name with
+    /// <paramref name="publish"/> and removes the temporary name, all in one step on a durability thread: on Unix
+    /// .NET's "asynchronous" file writes are thread-pool work items making the same blocking calls, so doing it there
+    /// saves thread hops per file and keeps blocking writes off the pool. The temporary name is removed whatever
+    /// happens (a leftover from a crash is ignored by every reader).
     /// </summary>
-    private static async Task<string> WriteTempAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private static Task WriteTempAsync(string path, ReadOnlyMemory<byte> bytes, Action<string> publish, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
-        try
+        return DurableIo.RunAsync(() =>
         {
-            await DurableIo.RunAsync(() =>
+            try
             {
                 var options = new FileStreamOptions
                 {
                     Mode = FileMode.CreateNew,
                     Access = FileAccess.Write,
                     Share = FileShare.None,
-                    PreallocationSize = bytes.Length,
-                };
-                using var stream = new FileStream(temp, options);
-                stream.Write(bytes.Span);
-                stream.Flush(flushToDisk: true);
-            });
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
 
-        return temp;
+                    // No PreallocationSize: for files of a few KiB it is one more syscall, and on tmpfs fallocate
+                    // zero-fills the pages that the write then overwrites (6 % of the ingress's CPU there).
+                };
+                using (var stream = new FileStream(temp, options))
+                {
+                    stream.Write(bytes.Span);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                publish(temp);
+            }
+            finally
+            {
+                TryDelete(temp);
+            }
+        });
     }
 
     private static bool TryPublishWithoutReplacing(string temp, string path)
