@@ -39,29 +39,15 @@ internal static class AtomicFile
     }
 
     /// <summary>
-    /// Appends <paramref name="bytes"/> to the existing file <paramref name="path"/>; with <paramref name="flushToDisk"/>
-    /// it is fsynced on a durability thread before the task completes. No new name, so no directory fsync, and no
-    /// inode is created or freed (on ext4 without a journal every freed inode is one that later creations must skip for
-    /// minutes). A crash can leave the append torn or, without the fsync, missing or zero-filled after a power loss:
-    /// callers write self-delimiting lines and ignore an incomplete last one.
+    /// Appends <paramref name="bytes"/> to the existing file <paramref name="path"/>, without an fsync: for records of
+    /// progress that may be lost (the caller says why that is safe). No new name and no inode created or freed (on ext4
+    /// without a journal every freed inode is one that later creations must skip for minutes). A crash can leave the
+    /// append torn, missing or zero-filled: callers write self-delimiting lines and ignore an incomplete last one.
     /// </summary>
-    public static Task AppendAsync(string path, ReadOnlyMemory<byte> bytes, bool flushToDisk, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!flushToDisk)
-        {
-            Append(path, bytes.Span, flushToDisk: false);
-            return Task.CompletedTask;
-        }
-
-        return DurableIo.RunAsync(() => Append(path, bytes.Span, flushToDisk: true));
-    }
-
-    private static void Append(string path, ReadOnlySpan<byte> bytes, bool flushToDisk)
+    public static void Append(string path, ReadOnlySpan<byte> bytes)
     {
         using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read });
         stream.Write(bytes);
-        stream.Flush(flushToDisk);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace FinGuard.Storage.Local;
 /// threads or processes, exactly one creates it, and a reader never sees a file without its body. One file and one
 /// fsync per delivery before its 202 (until 2026-12-03 the body had a file of its own, fsynced and linked first).
 /// <para>
-/// State updates append one complete document (<see cref="AtomicFile.AppendAsync"/>, not fsynced: a lost update
+/// State updates append one complete document (<see cref="AtomicFile.Append"/>, not fsynced: a lost update
 /// only means the delivery is processed again, which replays its durable evidence); the last line after
 /// the body that parses is the current state, and the accepted document when there is none. An update creates no
 /// file, renames nothing and needs no directory fsync. A crash during an append leaves at most a torn last line,
@@ -30,8 +30,8 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
 {
     private const string StateSuffix = ".json";
     private readonly string _root = Path.GetFullPath(root);
-    // Read-modify-write of one delivery's state is serialised per delivery (striped), not across the inbox: each write
-    // waits for an fsync, and one lock for all deliveries made every worker queue behind every other's.
+    // Read-modify-write of one delivery's state is serialised per delivery (striped), not across the inbox: one lock for
+    // all deliveries made every worker queue behind every other's.
     private readonly SemaphoreSlim[] _updates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public async Task<InboxAcceptOutcome> AcceptAsync(InboundDelivery delivery, CancellationToken cancellationToken)
@@ -87,9 +87,9 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         foreach (var path in Directory.EnumerateFiles(_root, "*" + StateSuffix))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (ReadCurrentState(path) is { State: DeliveryState.Pending } current)
+            if (ReadState(path) is { Current.State: DeliveryState.Pending } state)
             {
-                pending.Add((path, current));
+                pending.Add((path, state.Current));
             }
         }
 
@@ -137,18 +137,15 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         try
         {
             var path = StatePath(key);
-            var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken)
-                ?? throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
-            var document = Parse(bytes, path).Current;
-            var updated = change(document);
-            if (updated != document)
+            var state = ReadState(path) ?? throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
+            var updated = change(state.Current);
+            if (updated != state.Current)
             {
                 // Start on a new line if the file does not end with one (a torn append, or a pre-2026-12-03 file).
-                var separated = bytes.Length > 0 && bytes[^1] != (byte)'\n';
                 // Not fsynced: a state change only records progress. If a crash loses it, the delivery is pending
                 // again and is processed again, and that is idempotent: the evidence of a decision is durable before
                 // the check run is published, and a delivery whose evidence exists is replayed, not decided twice.
-                await AtomicFile.AppendAsync(path, Line(updated, separated), flushToDisk: false, cancellationToken);
+                AtomicFile.Append(path, Line(updated, separated: !state.EndsWithNewline));
             }
         }
         finally
@@ -209,37 +206,28 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
     /// </summary>
     private static Entry Parse(byte[] bytes, string path)
     {
-        var firstLineEnd = Array.IndexOf(bytes, (byte)'\n');
-        var accepted = TryDeserialize(bytes.AsSpan(0, firstLineEnd < 0 ? bytes.Length : firstLineEnd))
-            ?? throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.");
-        var states = firstLineEnd < 0 ? ReadOnlyMemory<byte>.Empty : bytes.AsMemory(firstLineEnd + 1);
-        var body = ReadOnlyMemory<byte>.Empty;
-        if (accepted.BodyFile is null)
-        {
-            if (accepted.BodyLength < 0 || accepted.BodyLength > states.Length)
-            {
-                throw new InvalidDataException($"Delivery state file '{path}' is shorter than the {accepted.BodyLength}-byte body it records.");
-            }
-
-            body = states[..(int)accepted.BodyLength];
-            states = states[(int)accepted.BodyLength..];
-        }
-
-        return new Entry(LastState(states.Span) ?? accepted, body);
+        var (accepted, statesStart) = ReadFirstLine(bytes, bytes.Length, path);
+        var body = accepted.BodyFile is null
+            ? bytes.AsMemory((int)(statesStart - accepted.BodyLength), (int)accepted.BodyLength)
+            : ReadOnlyMemory<byte>.Empty;
+        return new Entry(LastState(bytes.AsSpan((int)statesStart)) ?? accepted, body);
     }
 
+    /// <summary>A delivery's current state, and whether its file ends with a newline (else the next append starts one).</summary>
+    private sealed record State(LocalDeliveryDocument Current, bool EndsWithNewline);
+
     /// <summary>
-    /// The current state of a delivery's file without reading its body: the first line, then everything after the
-    /// body. Null when the file is gone.
+    /// A delivery's current state without reading its body: the first line, then everything after the body. Null when
+    /// the file is gone.
     /// </summary>
-    private static LocalDeliveryDocument? ReadCurrentState(string path)
+    private static State? ReadState(string path)
     {
         FileStream stream;
         try
         {
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
@@ -248,26 +236,46 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         {
             var head = new byte[Math.Min(stream.Length, 8192)];
             var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            var firstLineEnd = Array.IndexOf(head, (byte)'\n', 0, read);
-            if (firstLineEnd < 0 && read < stream.Length)
+            if (head.AsSpan(0, read).IndexOf((byte)'\n') < 0 && read < stream.Length)
             {
                 // A first line longer than 8 KiB (never written by FinGuard): read the file whole.
-                return Parse(File.ReadAllBytes(path), path).Current;
+                var bytes = File.ReadAllBytes(path);
+                return new State(Parse(bytes, path).Current, bytes[^1] == (byte)'\n');
             }
 
-            var accepted = TryDeserialize(head.AsSpan(0, firstLineEnd < 0 ? read : firstLineEnd))
-                ?? throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.");
-            var statesStart = firstLineEnd < 0 ? read : firstLineEnd + 1 + (accepted.BodyFile is null ? accepted.BodyLength : 0);
-            if (statesStart > stream.Length)
-            {
-                throw new InvalidDataException($"Delivery state file '{path}' is shorter than the {accepted.BodyLength}-byte body it records.");
-            }
+            var (accepted, statesStart) = ReadFirstLine(head.AsSpan(0, read), stream.Length, path);
 
-            stream.Position = statesStart;
-            var states = new byte[stream.Length - statesStart];
-            stream.ReadExactly(states);
-            return LastState(states) ?? accepted;
+            // From the byte before the state lines, to see how the file ends even when there are none.
+            var from = Math.Max(statesStart - 1, 0);
+            stream.Position = from;
+            var tail = new byte[stream.Length - from];
+            stream.ReadExactly(tail);
+            return new State(LastState(tail.AsSpan((int)(statesStart - from))) ?? accepted, tail.Length > 0 && tail[^1] == (byte)'\n');
         }
+    }
+
+    /// <summary>
+    /// The accepted document on the first line of <paramref name="head"/> (the start of a file of
+    /// <paramref name="length"/> bytes, holding at least its first line), and where its state lines start: after the
+    /// body when the file holds it.
+    /// </summary>
+    private static (LocalDeliveryDocument Accepted, long StatesStart) ReadFirstLine(ReadOnlySpan<byte> head, long length, string path)
+    {
+        var firstLineEnd = head.IndexOf((byte)'\n');
+        var accepted = TryDeserialize(firstLineEnd < 0 ? head : head[..firstLineEnd])
+            ?? throw new InvalidDataException($"Delivery state file '{path}' holds no complete state document.");
+        if (firstLineEnd < 0)
+        {
+            return (accepted, head.Length);
+        }
+
+        var statesStart = firstLineEnd + 1L + (accepted.BodyFile is null ? accepted.BodyLength : 0);
+        if (accepted.BodyFile is null && (accepted.BodyLength < 0 || statesStart > length))
+        {
+            throw new InvalidDataException($"Delivery state file '{path}' is shorter than the {accepted.BodyLength}-byte body it records.");
+        }
+
+        return (accepted, statesStart);
     }
 
     private static LocalDeliveryDocument? LastState(ReadOnlySpan<byte> lines)
