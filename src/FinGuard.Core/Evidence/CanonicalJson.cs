@@ -25,19 +25,7 @@ namespace FinGuard.Core.Evidence;
 /// </remarks>
 public static class CanonicalJson
 {
-    public static byte[] Canonicalize(JsonElement element)
-    {
-        var output = new Output();
-        try
-        {
-            Write(element, ref output);
-            return output.Written.ToArray();
-        }
-        finally
-        {
-            output.Dispose();
-        }
-    }
+    public static byte[] Canonicalize(JsonElement element) => WithCanonical(element, static bytes => bytes.ToArray());
 
     public static byte[] Canonicalize(ReadOnlySpan<byte> json)
     {
@@ -47,21 +35,24 @@ public static class CanonicalJson
     }
 
     /// <summary>Lower-case hex SHA-256 of the canonical form of <paramref name="element"/>.</summary>
-    public static string Sha256(JsonElement element)
+    public static string Sha256(JsonElement element) => WithCanonical(element, static bytes => Sha256Hex(bytes));
+
+    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Writes the canonical form into a pooled buffer and hands it to <paramref name="use"/> before returning the buffer.</summary>
+    private static T WithCanonical<T>(JsonElement element, Func<ReadOnlySpan<byte>, T> use)
     {
         var output = new Output();
         try
         {
             Write(element, ref output);
-            return Sha256Hex(output.Written);
+            return use(output.Written);
         }
         finally
         {
             output.Dispose();
         }
     }
-
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     private static void Write(JsonElement element, ref Output output)
     {
