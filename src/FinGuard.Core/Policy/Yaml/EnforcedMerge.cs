@@ -61,6 +61,22 @@ internal sealed class EnforcedMerge(string section, List<PolicyProblem> problems
     }
 
     /// <summary>
+    /// A maximum (a severity threshold, a duration): the smaller of the two. A larger repository value is reported as
+    /// weaker, <paramref name="why"/> saying what that means for this setting (e.g. "higher").
+    /// </summary>
+    public T AtMost<T>(string key, T enforced, PolicySetting<T>? repository, Func<T, string> format, string why)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        if (repository is null || Comparer<T>.Default.Compare(repository.Value, enforced) <= 0)
+        {
+            return repository is null ? enforced : repository.Value;
+        }
+
+        Report(repository, key, $"{format(repository.Value)} is weaker ({why}) than the organisation's enforced {format(enforced)}; using {format(enforced)}");
+        return enforced;
+    }
+
+    /// <summary>
     /// A list of what is allowed, never empty (<c>allowed-kinds</c>): the intersection. Entries the organisation does
     /// not allow are reported; an empty intersection is reported and the organisation's list is used.
     /// </summary>

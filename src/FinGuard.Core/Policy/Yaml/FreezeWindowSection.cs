@@ -130,22 +130,7 @@ public sealed partial record FreezeWindowSection : PolicySection
                 $"{Key}.break-glass.label: '{repository.Label.Value}' differs from the organisation's enforced '{enforced.Label}'; using '{enforced.Label}'"));
         }
 
-        var maxDuration = enforced.MaxDuration;
-        if (repository.MaxDuration is { } asked)
-        {
-            if (asked.Value <= enforced.MaxDuration)
-            {
-                maxDuration = asked.Value;
-            }
-            else
-            {
-                problems.Add(new PolicyProblem(
-                    asked.Line,
-                    asked.Column,
-                    $"{Key}.break-glass.max-duration: {FreezeWindowControl.Duration(asked.Value)} is weaker (longer) than the organisation's enforced {FreezeWindowControl.Duration(enforced.MaxDuration)}; using {FreezeWindowControl.Duration(enforced.MaxDuration)}"));
-            }
-        }
-
+        var maxDuration = merge.AtMost("break-glass.max-duration", enforced.MaxDuration, repository.MaxDuration, FreezeWindowControl.Duration, "longer");
         return enforced with
         {
             Label = label,

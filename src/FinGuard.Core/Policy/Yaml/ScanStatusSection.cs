@@ -46,22 +46,7 @@ public sealed record ScanStatusSection : PolicySection
         ScanStatusPolicy defaults, ScanStatusSection? organisation, ScanStatusSection? repository, List<PolicyProblem> problems) =>
         EnforcedMerge.Resolve(Key, defaults, organisation, repository, problems, Apply, (policy, repository, merge) =>
         {
-            var threshold = policy.Threshold;
-            if (repository.Threshold is { } asked)
-            {
-                if (asked.Value <= policy.Threshold)
-                {
-                    threshold = asked.Value;
-                }
-                else
-                {
-                    problems.Add(new PolicyProblem(
-                        asked.Line,
-                        asked.Column,
-                        $"{Key}.threshold: '{asked.Value.Name()}' is weaker (higher) than the organisation's enforced '{policy.Threshold.Name()}'; using '{policy.Threshold.Name()}'"));
-                }
-            }
-
+            var threshold = merge.AtMost("threshold", policy.Threshold, repository.Threshold, severity => $"'{severity.Name()}'", "higher");
             if (repository.Waivers is { Value.Length: > 0 } waivers)
             {
                 problems.Add(new PolicyProblem(
