@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FinGuard.Benchmarks;
 
 /// <summary>
-/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N] [--store DIR]</c>.
+/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N] [--store DIR] [--allocations]</c>.
 /// </summary>
 public sealed record BenchmarkRunOptions
 {
@@ -37,13 +37,16 @@ public sealed record BenchmarkRunOptions
     /// </summary>
     public string StoreParent { get; init; } = DefaultStoreParent;
 
+    /// <summary>Print the types allocated while FinGuard is measured (sampled by the runtime; see <see cref="Reporting.AllocationSampler"/>).</summary>
+    public bool Allocations { get; init; }
+
     public static string DefaultStoreParent => Path.Combine(Environment.CurrentDirectory, "artifacts", "bench", "stores");
 
     public const string Usage =
         "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all] [--quick]\n" +
         "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
         "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]\n" +
-        "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)]";
+        "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)] [--allocations]";
 
     public static BenchmarkRunOptions? Parse(string[] args, out string? error)
     {
@@ -55,6 +58,7 @@ public sealed record BenchmarkRunOptions
         var concurrency = 32;
         TimeSpan? duration = null;
         var store = DefaultStoreParent;
+        var allocations = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -78,6 +82,9 @@ public sealed record BenchmarkRunOptions
                 case "--store" when i + 1 < args.Length && args[i + 1].Length > 0:
                     store = Path.GetFullPath(args[i + 1]);
                     i++;
+                    break;
+                case "--allocations":
+                    allocations = true;
                     break;
                 case "all":
                     selected.AddRange(Suites);
@@ -108,6 +115,7 @@ public sealed record BenchmarkRunOptions
             Concurrency = concurrency,
             Duration = duration,
             StoreParent = store,
+            Allocations = allocations,
         };
     }
 }

@@ -59,10 +59,10 @@ public static class EndToEndBenchmark
 
         Console.WriteLine($"### End to end at {options.Rate:0} deliveries/s for {options.PhaseDuration.TotalSeconds:0.#} s");
         Console.WriteLine();
-        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "CPU per delivery", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
+        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "CPU per delivery", "allocated per delivery", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
         foreach (var r in new[] { baseline, finGuard })
         {
-            table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}", $"{r.CpuMsPerDelivery:0.00} ms",
+            table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}", $"{r.CpuMsPerDelivery:0.00} ms", r.Allocated.AllocatedPer(r.Measured),
                 ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(50)), ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(99)),
                 r.GitHubRequests, string.Join(", ", r.Conclusions.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}")));
         }
@@ -81,6 +81,8 @@ public static class EndToEndBenchmark
                 ConsoleTable.Verdict(finGuard.ProcessedPerSecond >= options.Rate * 0.98))
             .Add("process CPU per delivery (diagnostic)", $"{finGuard.CpuMsPerDelivery:0.00} ms", $"{baseline.CpuMsPerDelivery:0.00} ms",
                 ConsoleTable.Ratio(finGuard.CpuMsPerDelivery / baseline.CpuMsPerDelivery), "—", "—")
+            .Add("process allocation per delivery (diagnostic)", finGuard.Allocated.AllocatedPer(finGuard.Measured), baseline.Allocated.AllocatedPer(baseline.Measured),
+                ConsoleTable.Ratio((double)finGuard.Allocated.AllocatedBytes / baseline.Allocated.AllocatedBytes), "—", "—")
             .Write();
     }
 
@@ -101,7 +103,10 @@ public static class EndToEndBenchmark
 
         var measured = corpus.Count - warmUp;
         var due = new long[measured];
+        using var sampler = options.Allocations ? new AllocationSampler() : null;
+        sampler?.Start();
         var cpuBefore = ProcessCpu();
+        var gcBefore = GcActivity.Now();
         var ingestion = await LoadGenerator.OpenLoopAsync(
             name,
             (i, ct) => corpus[warmUp + i].Delivery.SendAsync(client, Guid.NewGuid().ToString(), ct),
@@ -111,6 +116,8 @@ public static class EndToEndBenchmark
             (i, timestamp) => due[i] = timestamp);
         await WaitForAsync(() => Enumerable.Range(warmUp, measured).All(i => github.TryGetPublished(corpus[i].HeadSha, out _)), drainTimeout);
         var cpuPerDelivery = (ProcessCpu() - cpuBefore).TotalMilliseconds / measured;
+        var allocated = GcActivity.Now().Since(gcBefore);
+        sampler?.Report($"{name}, end to end at {options.Rate:0}/s");
 
         var latencies = new double[measured];
         long lastPublish = 0;
@@ -131,7 +138,7 @@ public static class EndToEndBenchmark
 
         Array.Sort(latencies);
         var span = (lastPublish - due[0]) / (double)Stopwatch.Frequency;
-        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
+        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, allocated, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
     }
 
     /// <summary>
@@ -156,7 +163,7 @@ public static class EndToEndBenchmark
     }
 
     private sealed record E2EResult(
-        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
+        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
     {
         /// <summary>Nearest-rank percentile in ms over every measured delivery; +∞ when it falls on an unpublished one.</summary>
         public double Percentile(double p)

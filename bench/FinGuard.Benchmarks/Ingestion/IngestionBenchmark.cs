@@ -93,11 +93,11 @@ public static class IngestionBenchmark
 
         Console.WriteLine($"### Closed loop, {options.Concurrency} clients (maximum throughput)");
         Console.WriteLine();
-        var closed = new ConsoleTable("", "sent", "failed", "throughput", "p50", "p99", "max", "process GC (gen0/1/2), pool");
+        var closed = new ConsoleTable("", "sent", "failed", "throughput", "p50", "p99", "max", "allocated per request", "process GC (gen0/1/2), pool");
         foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed, verifiedClosed }.OfType<LoadResult>())
         {
             closed.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
-                ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max), result.Gc);
+                ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max), result.Gc.AllocatedPer(result.Sent), result.Gc);
         }
 
         closed.Write();

@@ -36,24 +36,33 @@ public sealed record LoadResult(string Name, int Sent, int Failed, TimeSpan Elap
         {
             Gc = new GcActivity(
                 rounds.Sum(r => r.Gc.Gen0), rounds.Sum(r => r.Gc.Gen1), rounds.Sum(r => r.Gc.Gen2),
-                TimeSpan.FromTicks(rounds.Sum(r => r.Gc.Paused.Ticks)), rounds.Max(r => r.Gc.ThreadPoolThreads)),
+                TimeSpan.FromTicks(rounds.Sum(r => r.Gc.Paused.Ticks)), rounds.Max(r => r.Gc.ThreadPoolThreads), rounds.Sum(r => r.Gc.AllocatedBytes)),
         };
     }
 }
 
-/// <summary>Garbage collections and total pause time over an interval, for explaining tail latency.</summary>
-public sealed record GcActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, int ThreadPoolThreads)
+/// <summary>
+/// Garbage collections, total pause time and bytes allocated (by every thread of the process) over an interval, for
+/// explaining tail latency. Bytes allocated per request, unlike time, do not depend on what else the machine is doing:
+/// the noise-free figure for comparing two builds on a shared machine.
+/// </summary>
+public sealed record GcActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, int ThreadPoolThreads, long AllocatedBytes)
 {
-    public static readonly GcActivity None = new(0, 0, 0, TimeSpan.Zero, 0);
+    public static readonly GcActivity None = new(0, 0, 0, TimeSpan.Zero, 0, 0);
 
     public static GcActivity Now() =>
-        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), ThreadPool.ThreadCount);
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), ThreadPool.ThreadCount,
+            GC.GetTotalAllocatedBytes(precise: false));
 
     public GcActivity Since(GcActivity start)
     {
         ArgumentNullException.ThrowIfNull(start);
-        return new(Gen0 - start.Gen0, Gen1 - start.Gen1, Gen2 - start.Gen2, Paused - start.Paused, ThreadPoolThreads);
+        return new(Gen0 - start.Gen0, Gen1 - start.Gen1, Gen2 - start.Gen2, Paused - start.Paused, ThreadPoolThreads, AllocatedBytes - start.AllocatedBytes);
     }
+
+    /// <summary>Kibibytes allocated per request, e.g. "41.2 KiB".</summary>
+    public string AllocatedPer(long requests) =>
+        requests <= 0 ? "—" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{AllocatedBytes / 1024.0 / requests:0.0} KiB");
 
     public override string ToString() =>
         $"{Gen0}/{Gen1}/{Gen2} GCs, {Paused.TotalMilliseconds:0} ms paused; {ThreadPoolThreads} pool threads";
