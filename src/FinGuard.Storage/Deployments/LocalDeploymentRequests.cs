@@ -6,7 +6,7 @@ namespace FinGuard.Storage.Deployments;
 
 /// <summary>
 /// Deployment requests as files: <c>{root}/{owner~repo}/{key}.json</c>. Created without replacing
-/// (<see cref="AtomicFile.TryCreateAsync"/>: of concurrent creators exactly one wins), updated by atomic replacement
+/// (<see cref="AtomicFile.TryCreateAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>: of concurrent creators exactly one wins), updated by atomic replacement
 /// after checking the version while holding an exclusive lock on <c>{root}/{owner~repo}/.lock</c> (an OS file lock, so
 /// updates are serialised across instances and processes on one machine).
 /// </summary>

@@ -17,11 +17,18 @@ internal static class AtomicFile
     /// existing file is untouched). Atomic across threads and processes: on Unix the final name is made with
     /// <c>link(2)</c>, which fails with EEXIST; on Windows with a non-replacing move.
     /// </summary>
-    public static async Task<bool> TryCreateAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    public static Task<bool> TryCreateAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        TryCreateAsync(path, [bytes], cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TryCreateAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>, the content being
+    /// <paramref name="segments"/> one after the other, written in one gathering write (no copy into one buffer).
+    /// </summary>
+    public static async Task<bool> TryCreateAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
     {
         var directory = EnsureDirectory(path);
         var created = false;
-        await WriteTempAsync(path, bytes, temp => created = TryPublishWithoutReplacing(temp, path), cancellationToken);
+        await WriteTempAsync(path, segments, temp => created = TryPublishWithoutReplacing(temp, path), cancellationToken);
         if (created)
         {
             await SyncDirectoryAsync(directory);
@@ -34,7 +41,7 @@ internal static class AtomicFile
     public static async Task ReplaceAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var directory = EnsureDirectory(path);
-        await WriteTempAsync(path, bytes, temp => File.Move(temp, path, overwrite: true), cancellationToken);
+        await WriteTempAsync(path, [bytes], temp => File.Move(temp, path, overwrite: true), cancellationToken);
         await SyncDirectoryAsync(directory);
     }
 
@@ -108,7 +115,7 @@ internal static class AtomicFile
     /// saves thread hops per file and keeps blocking writes off the pool. The temporary name is removed whatever
     /// happens (a leftover from a crash is ignored by every reader).
     /// </summary>
-    private static Task WriteTempAsync(string path, ReadOnlyMemory<byte> bytes, Action<string> publish, CancellationToken cancellationToken)
+    private static Task WriteTempAsync(string path, IReadOnlyList<ReadOnlyMemory<byte>> segments, Action<string> publish, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
@@ -116,19 +123,13 @@ internal static class AtomicFile
         {
             try
             {
-                var options = new FileStreamOptions
+                // A bare handle rather than a FileStream: one gathering write (pwritev) and one fsync, no stream
+                // buffer. No preallocation: for files of a few KiB it is one more syscall, and on tmpfs fallocate
+                // zero-fills the pages that the write then overwrites (6 % of the ingress's CPU there).
+                using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    Share = FileShare.None,
-
-                    // No PreallocationSize: for files of a few KiB it is one more syscall, and on tmpfs fallocate
-                    // zero-fills the pages that the write then overwrites (6 % of the ingress's CPU there).
-                };
-                using (var stream = new FileStream(temp, options))
-                {
-                    stream.Write(bytes.Span);
-                    stream.Flush(flushToDisk: true);
+                    RandomAccess.Write(handle, segments, fileOffset: 0);
+                    RandomAccess.FlushToDisk(handle);
                 }
 
                 publish(temp);

@@ -11,7 +11,7 @@ namespace FinGuard.Storage.Local;
 /// {accepted document}\n{body, exactly as received}\n{state document}\n{state document}\n…
 /// </code>
 /// Accepting writes the whole file to a temporary name, fsyncs it and creates the final name without replacing
-/// (<see cref="AtomicFile.TryCreateAsync"/>), which is the atomic dedupe: of any number of concurrent accepts,
+/// (<see cref="AtomicFile.TryCreateAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>), which is the atomic dedupe: of any number of concurrent accepts,
 /// threads or processes, exactly one creates it, and a reader never sees a file without its body. One file and one
 /// fsync per delivery before its 202 (until 2026-12-03 the body had a file of its own, fsynced and linked first).
 /// <para>
@@ -29,6 +29,7 @@ namespace FinGuard.Storage.Local;
 internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposable
 {
     private const string StateSuffix = ".json";
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
     private readonly string _root = Path.GetFullPath(root);
     // Read-modify-write of one delivery's state is serialised per delivery (striped), not across the inbox: one lock for
     // all deliveries made every worker queue behind every other's.
@@ -58,12 +59,7 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             Attempts: 0,
             LastError: null);
         var header = JsonSerializer.SerializeToUtf8Bytes(document, LocalStorageJsonContext.Default.LocalDeliveryDocument);
-        var entry = new byte[header.Length + 1 + delivery.Body.Length + 1];
-        header.CopyTo(entry, 0);
-        entry[header.Length] = (byte)'\n';
-        delivery.Body.Span.CopyTo(entry.AsSpan(header.Length + 1));
-        entry[^1] = (byte)'\n';
-        var created = await AtomicFile.TryCreateAsync(statePath, entry, cancellationToken);
+        var created = await AtomicFile.TryCreateAsync(statePath, [header, NewLine, delivery.Body, NewLine], cancellationToken);
         return created ? InboxAcceptOutcome.Accepted : InboxAcceptOutcome.Duplicate;
     }
 

@@ -24,6 +24,9 @@ public static class WebhookEndpoints
 
     public const string Path = "/api/github/webhooks";
 
+    /// <summary>Bodies up to this Content-Length are read into an array of exactly that size before they arrive.</summary>
+    private const long PreallocatedBodyBytes = 1024 * 1024;
+
     private const string ProblemBase = "https://finguard.dev/problems/";
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder endpoints)
@@ -184,17 +187,34 @@ public static class WebhookEndpoints
 
         try
         {
-            using var buffer = new MemoryStream(context.Request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
-            var chunk = new byte[81920];
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            var length = context.Request.ContentLength;
+            if (length <= PreallocatedBodyBytes)
             {
-                if (buffer.Length + read > MaxBodyBytes)
-                {
-                    return null;
-                }
+                // GitHub always sends Content-Length: read straight into an array of that size (kept as the delivery's
+                // durable copy) instead of a copy buffer, a growing stream and a final copy.
+                return await ReadContentLengthAsync(context.Request.Body, (int)length.Value, cancellationToken);
+            }
 
-                buffer.Write(chunk, 0, read);
+            // Larger or unannounced bodies grow with the bytes that actually arrive: an unauthenticated request that
+            // merely claims 25 MB must not make FinGuard reserve 25 MB.
+            using var buffer = new MemoryStream((int)Math.Min(length ?? 16 * 1024, PreallocatedBodyBytes));
+            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+            try
+            {
+                int read;
+                while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+                {
+                    if (buffer.Length + read > MaxBodyBytes)
+                    {
+                        return null;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
             }
 
             return buffer.ToArray();
@@ -203,6 +223,23 @@ public static class WebhookEndpoints
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Reads a body whose Content-Length (at most <see cref="PreallocatedBodyBytes"/>) is <paramref name="length"/>. Kestrel ends
+    /// the body at that length; if the client stops early, the bytes that came are returned (their signature then does
+    /// not match), as a copy loop would.
+    /// </summary>
+    private static async Task<byte[]> ReadContentLengthAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        if (length == 0)
+        {
+            return [];
+        }
+
+        var bytes = new byte[length];
+        var read = await body.ReadAtLeastAsync(bytes, length, throwOnEndOfStream: false, cancellationToken);
+        return read == length ? bytes : bytes[..read];
     }
 
     private static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
