@@ -11,11 +11,21 @@ public sealed partial class EvidenceJsonContext : JsonSerializerContext;
 /// <summary>Turns evidence records into their canonical bytes and back.</summary>
 public static class EvidenceSerializer
 {
-    /// <summary>The exact bytes that are stored and hashed.</summary>
+    /// <summary>
+    /// The exact bytes that are stored and hashed. The serialised record is only read to put it in canonical form,
+    /// so it stays in pooled buffers (<c>SerializeToElement</c> would copy it into an array of its own, with its
+    /// token table, for every decision).
+    /// </summary>
     public static byte[] ToCanonicalBytes(EvidenceRecord record)
     {
-        var element = JsonSerializer.SerializeToElement(record, EvidenceJsonContext.Default.EvidenceRecord);
-        return CanonicalJson.Canonicalize(element);
+        using var buffer = new PooledBufferWriter();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(writer, record, EvidenceJsonContext.Default.EvidenceRecord);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return CanonicalJson.Canonicalize(document.RootElement);
     }
 
     /// <summary>

@@ -29,6 +29,51 @@ public sealed class CanonicalJsonEquivalenceTests
     }
 
     [Fact]
+    public void Evidence_records_serialise_to_the_bytes_of_the_element_route()
+    {
+        // Records used to be serialised to a JsonElement and canonicalised by the reference implementation; they are
+        // now serialised into pooled buffers. Every record's stored bytes, hence its hash, must be unchanged.
+        var payloads = WebhookExamples.All("pull_request").Concat(WebhookExamples.All("pull_request_review")).ToList();
+        Assert.NotEmpty(payloads);
+        var sequence = 0;
+        foreach (var payload in payloads)
+        {
+            using var body = JsonDocument.Parse(payload.ToJsonString());
+            var pull = body.RootElement.GetProperty("pull_request");
+            using var policy = JsonDocument.Parse("""{"version":1,"scan-status":{"threshold":"high"},"nested":[{"z":1,"a":"\u00e9\ud83d\ude00"}]}""");
+            var record = new EvidenceRecord
+            {
+                EventId = $"0193f6c4-0000-7000-8000-{++sequence:D12}",
+                Chain = "octo/payments",
+                Sequence = sequence,
+                PreviousSha256 = sequence == 1 ? null : new string('a', 64),
+                Timestamp = new DateTimeOffset(2026, 12, 3, 20, 0, 0, TimeSpan.FromHours(1)).AddMinutes(sequence),
+                FinGuardVersion = "0.1.0",
+                Mode = "development",
+                Action = "pull_request.evaluate",
+                Source = $"github-webhook:pull_request.{payload["action"]}",
+                DeliveryId = $"d-{sequence}",
+                Actor = new EvidenceActor("user", sequence, "octocat"),
+                Subject = new EvidenceSubject { Type = "pull_request", Id = $"octo/payments#{sequence}", Repository = "octo/payments", HeadSha = "abc", BaseRef = "main" },
+                Facts =
+                [
+                    EvidenceFact.Canonical("pull", "webhook pull_request delivery d", pull),
+                    new EvidenceFact("raw", "GET /raw", CanonicalJson.Sha256(body.RootElement), body.RootElement.Clone()),
+                ],
+                Policy = new EvidencePolicy("repository", ["0123456789abcdef0123456789abcdef01234567"], policy.RootElement.Clone()),
+                Result = new EvidenceResult("fail", "failure", "controls-failed", "1 of 2 controls failing: \"quoted\" <b>", [
+                    new EvidenceControl("signed-commits", "pass", "ok", []),
+                    new EvidenceControl("separation-of-duties", "fail", "1 approval of 2 needed", []),
+                ]),
+            };
+
+            var expected = ReferenceCanonicalJson.Canonicalize(JsonSerializer.SerializeToElement(record, EvidenceJsonContext.Default.EvidenceRecord));
+
+            Assert.Equal(expected, EvidenceSerializer.ToCanonicalBytes(record));
+        }
+    }
+
+    [Fact]
     public void Mutated_webhook_payloads_canonicalise_to_the_same_bytes()
     {
         var random = new Random(20261203);
