@@ -29,13 +29,14 @@ public sealed class AllocationSampler : EventListener
     public void Report(string title, int top = 25)
     {
         List<KeyValuePair<string, (long Events, long Bytes)>> rows;
+        long total;
         lock (gate)
         {
             recording = false;
             rows = [.. types.OrderByDescending(t => t.Value.Bytes).Take(top)];
+            total = Math.Max(1, types.Values.Sum(v => v.Bytes));
         }
 
-        var total = rows.Count == 0 ? 1 : Math.Max(1, types.Values.Sum(v => v.Bytes));
         Console.WriteLine($"### Allocations sampled: {title}");
         Console.WriteLine();
         var table = new ConsoleTable("type", "samples", "share of sampled bytes");
