@@ -40,7 +40,7 @@ public static class CanonicalJson
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Writes the canonical form into a pooled buffer and hands it to <paramref name="use"/> before returning the buffer.</summary>
-    private static T WithCanonical<T>(JsonElement element, Func<ReadOnlySpan<byte>, T> use)
+    internal static T WithCanonical<T>(JsonElement element, Func<ReadOnlySpan<byte>, T> use)
     {
         var output = new Output();
         try

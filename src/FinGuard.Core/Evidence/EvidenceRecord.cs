@@ -184,12 +184,13 @@ public sealed record EvidenceFact(
     /// A fact whose body is kept in its canonical form, hashed once. The record's own canonical form then finds the
     /// body's members already in order and its strings already escaped, instead of sorting them a second time.
     /// </summary>
-    public static EvidenceFact Canonical(string name, string request, JsonElement body)
-    {
-        var canonical = CanonicalJson.Canonicalize(body);
-        var reader = new Utf8JsonReader(canonical);
-        return new EvidenceFact(name, request, CanonicalJson.Sha256Hex(canonical), JsonElement.ParseValue(ref reader));
-    }
+    public static EvidenceFact Canonical(string name, string request, JsonElement body) =>
+        CanonicalJson.WithCanonical(body, canonical =>
+        {
+            // Parsed straight from the pooled canonical bytes: the element's document is the only copy.
+            var reader = new Utf8JsonReader(canonical);
+            return new EvidenceFact(name, request, CanonicalJson.Sha256Hex(canonical), JsonElement.ParseValue(ref reader));
+        });
 }
 
 /// <summary>The policy the decision applied, and where it came from.</summary>

@@ -4,9 +4,10 @@ namespace FinGuard.Core.Evidence;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> over arrays rented from the shared pool, for JSON that is only an intermediate
-/// step (a record serialised so that it can be put in canonical form) and so need not become an array of its own.
+/// step (a record serialised so that it can be put in canonical form, a response rewritten without a member) and so
+/// need not become an array of its own.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private int _written;

@@ -125,7 +125,7 @@ public sealed record PullRequestFactSet
             return compare;
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var buffer = new Core.Evidence.PooledBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
