@@ -97,10 +97,11 @@ internal sealed class StorageBackend : IDisposable
         var fullRoot = Path.GetFullPath(root);
         var objects = new LocalEvidenceObjects(Path.Combine(fullRoot, "evidence"));
         var indexRoot = Path.Combine(fullRoot, "index");
+        var index = new LocalEvidenceIndex(indexRoot);
         var writer = new EvidenceChainWriter(
             objects,
-            new LocalEvidenceIndex(indexRoot),
-            new LocalEvidenceChainHeads(objects, indexRoot),
+            index,
+            new LocalEvidenceChainHeads(objects, index, indexRoot),
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
         return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries")), new LocalStorageHealth(fullRoot))
         {

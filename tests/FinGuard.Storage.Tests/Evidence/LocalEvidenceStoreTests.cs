@@ -62,5 +62,49 @@ public sealed class LocalEvidenceStoreTests : EvidenceStoreContract
         Assert.Equal([4L, 2L], (await first.FindByShaAsync(chain, EvidenceRecords.ShaB, default)).Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task FindBySha_finds_a_row_another_process_wrote_below_one_this_process_wrote()
+    {
+        // The first process knows rows 1 and 3 (it listed 1 and wrote 3); row 2 came from the second process.
+        var first = Backend().Evidence;
+        var second = StorageBackend.CreateLocal(_root).Evidence;
+        var chain = EvidenceRecords.NewChain();
+        await first.AppendAsync(EvidenceRecords.Create(chain, 1, EvidenceRecords.ShaA), default);
+        Assert.Empty(await first.FindByShaAsync(chain, EvidenceRecords.ShaB, default));
+
+        await second.AppendAsync(EvidenceRecords.Create(chain, 2, EvidenceRecords.ShaB), default);
+        await first.AppendAsync(EvidenceRecords.Create(chain, 3, EvidenceRecords.ShaA), default);
+
+        Assert.Equal([2L], (await first.FindByShaAsync(chain, EvidenceRecords.ShaB, default)).Select(e => e.Sequence));
+        Assert.Equal([3L, 1L], (await first.FindByShaAsync(chain, EvidenceRecords.ShaA, default)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Two_processes_taking_turns_each_carry_their_cached_head_over_the_others_rows()
+    {
+        // Each backend caches its chain head after its first append; every later append must walk that head forward
+        // over the rows the other one wrote (hashing records it did not write itself), never link to a stale head.
+        var backends = new[] { Backend().Evidence, StorageBackend.CreateLocal(_root).Evidence };
+        var chain = EvidenceRecords.NewChain();
+        var receipts = new List<EvidenceReceipt>();
+        for (var i = 0; i < 12; i++)
+        {
+            // Turns of one, two and three appends, so a head sometimes has several rows to walk over.
+            var writer = backends[(i / ((i % 3) + 1)) % 2];
+            receipts.Add(await writer.AppendAsync(EvidenceRecords.Create(chain, i + 1), default));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), receipts.Select(r => r.Sequence));
+        var (owner, repo) = (chain.Split('/')[0], chain.Split('/')[1]);
+        string? previous = null;
+        foreach (var receipt in receipts)
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(_root, "evidence", owner, repo, $"{receipt.Sequence:D12}.json"));
+            Assert.Equal(previous, EvidenceSerializer.FromBytes(bytes).PreviousSha256);
+            Assert.Equal(CanonicalJson.Sha256Hex(bytes), receipt.Sha256);
+            previous = receipt.Sha256;
+        }
+    }
+
     protected override void DisposeStorage() => TestStorage.DeleteTempRoot(_root);
 }
