@@ -228,26 +228,40 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             return null;
         }
 
-        using (stream)
+        // The first line is a few hundred bytes: read it into a pooled buffer, not a new 8 KiB array per state change.
+        var head = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+        try
         {
-            var head = new byte[Math.Min(stream.Length, 8192)];
-            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (head.AsSpan(0, read).IndexOf((byte)'\n') < 0 && read < stream.Length)
+            using (stream)
             {
-                // A first line longer than 8 KiB (never written by FinGuard): read the file whole.
-                var bytes = File.ReadAllBytes(path);
-                return new State(Parse(bytes, path).Current, bytes[^1] == (byte)'\n');
+                return ReadState(stream, head.AsSpan(0, (int)Math.Min(stream.Length, 8192)), path);
             }
-
-            var (accepted, statesStart) = ReadFirstLine(head.AsSpan(0, read), stream.Length, path);
-
-            // From the byte before the state lines, to see how the file ends even when there are none.
-            var from = Math.Max(statesStart - 1, 0);
-            stream.Position = from;
-            var tail = new byte[stream.Length - from];
-            stream.ReadExactly(tail);
-            return new State(LastState(tail.AsSpan((int)(statesStart - from))) ?? accepted, tail.Length > 0 && tail[^1] == (byte)'\n');
         }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(head);
+        }
+    }
+
+    /// <summary>The state of the delivery file open as <paramref name="stream"/>, its first bytes read into <paramref name="head"/>.</summary>
+    private static State ReadState(FileStream stream, Span<byte> head, string path)
+    {
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (head[..read].IndexOf((byte)'\n') < 0 && read < stream.Length)
+        {
+            // A first line longer than 8 KiB (never written by FinGuard): read the file whole.
+            var bytes = File.ReadAllBytes(path);
+            return new State(Parse(bytes, path).Current, bytes[^1] == (byte)'\n');
+        }
+
+        var (accepted, statesStart) = ReadFirstLine(head[..read], stream.Length, path);
+
+        // From the byte before the state lines, to see how the file ends even when there are none.
+        var from = Math.Max(statesStart - 1, 0);
+        stream.Position = from;
+        var tail = new byte[stream.Length - from];
+        stream.ReadExactly(tail);
+        return new State(LastState(tail.AsSpan((int)(statesStart - from))) ?? accepted, tail.Length > 0 && tail[^1] == (byte)'\n');
     }
 
     /// <summary>
