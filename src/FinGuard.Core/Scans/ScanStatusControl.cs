@@ -268,9 +268,11 @@ public sealed class ScanStatusControl : IControl
 
     private static ImmutableArray<ResultAnnotation> Annotate(ScanStatusPolicy policy, List<(Finding Finding, ScanFileFact File)> findings, HashSet<Finding> waived) =>
     [
+        // Sorted first (stably, as before), so the path checks stop once the annotations are full instead of running
+        // over every finding of a large report.
         .. findings
-            .Where(f => f.Finding.Path is not null && !waived.Contains(f.Finding) && IsRepositoryPath(RepositoryPath(f.Finding.Path)))
             .OrderByDescending(f => f.Finding.Severity)
+            .Where(f => f.Finding.Path is not null && !waived.Contains(f.Finding) && IsRepositoryPath(RepositoryPath(f.Finding.Path)))
             .Take(MaxAnnotations)
             .Select(f => new ResultAnnotation(
                 RepositoryPath(f.Finding.Path!),
@@ -357,9 +359,24 @@ public sealed class ScanStatusControl : IControl
     /// Whether a path can name a file of the repository: relative, without <c>..</c> or a scheme. A finding at an absolute
     /// path (a runner's <c>/home/runner/work/…</c>, a dependency outside the checkout) is listed, not annotated.
     /// </summary>
-    private static bool IsRepositoryPath(string path) =>
-        path.Length > 0 && !path.StartsWith('/') && !path.Contains("://", StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
-        && !path.Split('/').Contains("..", StringComparer.Ordinal) && !(path.Length > 1 && path[1] == ':');
+    private static bool IsRepositoryPath(string path)
+    {
+        if (path.Length == 0 || path.StartsWith('/') || path.Contains("://", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal)
+            || (path.Length > 1 && path[1] == ':'))
+        {
+            return false;
+        }
+
+        foreach (var segment in path.AsSpan().Split('/'))
+        {
+            if (path.AsSpan(segment).SequenceEqual(".."))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string OneLine(string message)
     {

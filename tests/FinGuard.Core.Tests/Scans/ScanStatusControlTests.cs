@@ -155,6 +155,38 @@ public sealed class ScanStatusControlTests
     }
 
     [Fact]
+    public void Annotations_are_the_500_most_severe_findings_at_repository_paths_in_report_order_within_a_severity()
+    {
+        // Criticals outside the repository (not annotated), then interleaved lows and highs, with "a/../b" paths mixed in.
+        var findings = new List<Finding>();
+        for (var i = 0; i < 100; i++)
+        {
+            findings.Add(new("Trivy", "CVE-1", ScanSeverity.Critical, "outside", $"/usr/lib/lib{i}.so", 1, null));
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            findings.Add(new("Semgrep", "low", ScanSeverity.Low, "low", $"src/low{i}.py", 1, null));
+            findings.Add(new("Semgrep", "high", ScanSeverity.High, "high", i % 10 == 0 ? $"src/../high{i}.py" : $"src/high{i}.py", 1, null));
+        }
+
+        var report = new ScanReport { Format = ScanFormat.Sarif, Tools = ["Semgrep"], Findings = [.. findings], Suppressed = 0, ToolErrors = [], ToolWarnings = [] };
+        var facts = new ScanFacts
+        {
+            Files = [new ScanFileFact { Artifact = "semgrep-results", File = "semgrep.json", State = ScanFileState.Found, HeadSha = Sha, Parsed = ScanParseResult.Parsed(report) }],
+        };
+
+        var result = Evaluate(SemgrepArtifact, facts);
+
+        string[] expected =
+        [
+            .. Enumerable.Range(0, 300).Where(i => i % 10 != 0).Select(i => $"src/high{i}.py"),
+            .. Enumerable.Range(0, ScanStatusControl.MaxAnnotations - 270).Select(i => $"src/low{i}.py"),
+        ];
+        Assert.Equal(expected, result.Annotations.Select(a => a.Path));
+    }
+
+    [Fact]
     public void Raising_the_threshold_to_critical_lets_high_findings_through()
     {
         var report = ScanReportParser.Parse(ScanSamples.Bytes("semgrep-all-severities.json")).Report!;
