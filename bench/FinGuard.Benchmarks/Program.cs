@@ -30,7 +30,15 @@ if (options.Selected.Contains("ingestion") || options.Selected.Contains("e2e"))
 {
     Directory.CreateDirectory(options.StoreParent);
     Console.WriteLine($"FinGuard's local stores go to {options.StoreParent} (--store); file creation there: " +
-        $"{FileCreationCost.Describe(options.StoreParent)}; in the system temporary folder: {FileCreationCost.Describe(Path.GetTempPath())}.");
+        $"{FileCreationCost.Describe(options.StoreParent, out var storeMicroseconds)}; in the system temporary folder: {FileCreationCost.Describe(Path.GetTempPath())}.");
+    if (storeMicroseconds > FileCreationCost.SlowMicroseconds)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"**Warning**: creating a file in the store's folder costs more than {FileCreationCost.SlowMicroseconds:0} µs, so the figures " +
+            "below measure this file system's state more than FinGuard (bench/README.md, \"Where the stores go\"). On ext4 without a " +
+            "journal, after many deletions: `sync; echo 2 | sudo tee /proc/sys/vm/drop_caches`, or `--store` on another file system.");
+    }
+
     Console.WriteLine();
 }
 
