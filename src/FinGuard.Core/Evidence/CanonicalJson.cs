@@ -42,7 +42,7 @@ public static class CanonicalJson
     /// <summary>Writes the canonical form into a pooled buffer and hands it to <paramref name="use"/> before returning the buffer.</summary>
     internal static T WithCanonical<T>(JsonElement element, Func<ReadOnlySpan<byte>, T> use)
     {
-        var output = new Output();
+        var output = new PooledBytes(4096);
         try
         {
             Write(element, ref output);
@@ -54,7 +54,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void Write(JsonElement element, ref Output output)
+    private static void Write(JsonElement element, ref PooledBytes output)
     {
         switch (element.ValueKind)
         {
@@ -97,7 +97,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteObject(JsonElement element, ref Output output)
+    private static void WriteObject(JsonElement element, ref PooledBytes output)
     {
         var count = 0;
         foreach (var unused in element.EnumerateObject())
@@ -113,7 +113,7 @@ public static class CanonicalJson
 
         var properties = ArrayPool<JsonProperty>.Shared.Rent(count);
         var keys = ArrayPool<Key>.Shared.Rent(count);
-        var names = new Output();
+        var names = new PooledBytes(4096);
         try
         {
             var index = 0;
@@ -242,7 +242,7 @@ public static class CanonicalJson
     private static int FirstUtf16Unit(int scalar) => scalar < 0x10000 ? scalar : 0xD800 + ((scalar - 0x10000) >> 10);
 
     /// <summary>Writes a string value, given its source text (<paramref name="raw"/>, quotes included).</summary>
-    private static void WriteString(ReadOnlySpan<byte> raw, JsonElement element, ref Output output)
+    private static void WriteString(ReadOnlySpan<byte> raw, JsonElement element, ref PooledBytes output)
     {
         var content = raw[1..^1];
         if (!content.Contains((byte)'\\') && Utf8.IsValid(content))
@@ -255,7 +255,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteEscaped(string value, ref Output output)
+    private static void WriteEscaped(string value, ref PooledBytes output)
     {
         output.Append((byte)'"');
         var span = value.AsSpan();
@@ -302,7 +302,7 @@ public static class CanonicalJson
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
-    private static void WriteNumber(JsonElement element, ref Output output)
+    private static void WriteNumber(JsonElement element, ref PooledBytes output)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
         if (IsPlainInteger(raw))
@@ -345,72 +345,5 @@ public static class CanonicalJson
         }
 
         return d.ToString("R", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A growable byte buffer rented from the shared pool.</summary>
-    private struct Output : IDisposable
-    {
-        private byte[] _buffer;
-        private int _length;
-
-        public Output()
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(4096);
-            _length = 0;
-        }
-
-        public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
-
-        public readonly int Length => _length;
-
-        /// <summary>The underlying array; valid until the next append.</summary>
-        public readonly byte[] Buffer => _buffer;
-
-        public void Append(byte value)
-        {
-            if (_length == _buffer.Length)
-            {
-                Grow(1);
-            }
-
-            _buffer[_length++] = value;
-        }
-
-        public void Append(ReadOnlySpan<byte> bytes)
-        {
-            if (_buffer.Length - _length < bytes.Length)
-            {
-                Grow(bytes.Length);
-            }
-
-            bytes.CopyTo(_buffer.AsSpan(_length));
-            _length += bytes.Length;
-        }
-
-        /// <summary>Appends UTF-16 text as UTF-8; a lone surrogate becomes U+FFFD, as <see cref="Encoding.UTF8"/> does.</summary>
-        public void AppendUtf8(ReadOnlySpan<char> text)
-        {
-            var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
-            if (_buffer.Length - _length < needed)
-            {
-                Grow(needed);
-            }
-
-            _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
-        }
-
-        public void Dispose()
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
-
-        private void Grow(int needed)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + needed));
-            _buffer.AsSpan(0, _length).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = bigger;
-        }
     }
 }
