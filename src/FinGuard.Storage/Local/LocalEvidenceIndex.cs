@@ -52,8 +52,7 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
             var bytes = await AtomicFile.ReadIfExistsAsync(file.Path, cancellationToken);
             if (bytes is not null)
             {
-                yield return JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.EvidenceIndexEntry)
-                    ?? throw new InvalidDataException($"Evidence index row '{file.Path}' is JSON null.");
+                yield return ParseRow(bytes, file.Path);
             }
         }
     }
@@ -106,12 +105,13 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
             return false;
         }
 
-        rows.Add(
-            JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.EvidenceIndexEntry)
-                ?? throw new InvalidDataException($"Evidence index row '{path}' is JSON null."),
-            writtenHere: false);
+        rows.Add(ParseRow(bytes, path), writtenHere: false);
         return true;
     }
+
+    private static EvidenceIndexEntry ParseRow(byte[] bytes, string path) =>
+        JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.EvidenceIndexEntry)
+            ?? throw new InvalidDataException($"Evidence index row '{path}' is JSON null.");
 
     private ChainRows Rows(string chain) => _chains.GetOrAdd(EvidenceObjectNames.NormalizeChain(chain), static _ => new ChainRows());
 
