@@ -48,7 +48,7 @@ internal static class AtomicFile
     /// <summary>
     /// Appends <paramref name="bytes"/> to the existing file <paramref name="path"/>, without an fsync: for records of
     /// progress that may be lost (the caller says why that is safe). No new name and no inode created or freed (on ext4
-    /// without a journal every freed inode is one that later creations must skip for minutes). A crash can leave the
+    /// without a journal every freed inode is one that later creations must skip, for up to hours). A crash can leave the
     /// append torn, missing or zero-filled: callers write self-delimiting lines and ignore an incomplete last one.
     /// </summary>
     public static void Append(string path, ReadOnlySpan<byte> bytes)
