@@ -29,6 +29,13 @@ public sealed record BenchmarkRunOptions
     public TimeSpan WarmUp => TimeSpan.FromSeconds(Quick ? 1 : 3);
 
     /// <summary>
+    /// End to end: how long each pipeline first runs at the measured rate, unmeasured. Long enough for the JIT's tiered
+    /// recompilation of the hot code to finish (about 15 s of one core on this 2-core machine, 2026-12-03), which a
+    /// short closed-loop warm-up left to the measured phase.
+    /// </summary>
+    public TimeSpan EndToEndWarmUp => TimeSpan.FromSeconds(Quick ? 2 : 10);
+
+    /// <summary>
     /// Folder the benchmarks create FinGuard's local stores in (each run its own subfolder, deleted afterwards). By
     /// default <c>artifacts/bench/stores</c> under the working directory, as <c>finguard serve</c> keeps its store
     /// under its working directory (<c>./.finguard</c>), rather than the system temporary folder: on ext4 without a

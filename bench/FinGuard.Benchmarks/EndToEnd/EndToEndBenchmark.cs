@@ -26,12 +26,12 @@ public static class EndToEndBenchmark
         Console.WriteLine();
 
         var measured = (int)(options.Rate * options.PhaseDuration.TotalSeconds);
-        var warmUp = options.Quick ? 40 : 200;
+        var warmUp = (int)(options.Rate * options.EndToEndWarmUp.TotalSeconds);
         var drainTimeout = TimeSpan.FromSeconds(options.Quick ? 30 : 120);
         var clock = Stopwatch.StartNew();
         var corpus = BenchPullRequest.Create(warmUp + measured, Repositories, FinGuardServer.WebhookSecret);
         Console.WriteLine($"{corpus.Count:N0} pull requests over {Repositories} repositories prepared in {clock.Elapsed.TotalSeconds:0.0} s " +
-            $"({warmUp} warm-up, {measured:N0} measured at {options.Rate:0}/s for {options.PhaseDuration.TotalSeconds:0.#} s; " +
+            $"({warmUp:N0} warm-up at {options.Rate:0}/s for {options.EndToEndWarmUp.TotalSeconds:0.#} s, {measured:N0} measured at {options.Rate:0}/s for {options.PhaseDuration.TotalSeconds:0.#} s; " +
             $"each: 2 verified commits, 2 independent approvals, {corpus[0].Delivery.Body.Length:N0}-byte delivery); " +
             $"waiting at most {drainTimeout.TotalSeconds:0} s after the last send for check runs");
         Console.WriteLine();
@@ -59,11 +59,11 @@ public static class EndToEndBenchmark
 
         Console.WriteLine($"### End to end at {options.Rate:0} deliveries/s for {options.PhaseDuration.TotalSeconds:0.#} s");
         Console.WriteLine();
-        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "CPU per delivery", "allocated per delivery", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
+        var table = new ConsoleTable("", "published", "p50", "p90", "p99", "max", "processed/s", "CPU per delivery", "allocated per delivery", "JIT while measured", "ack p50", "ack p99", "fake GitHub requests", "conclusions (incl. warm-up)");
         foreach (var r in new[] { baseline, finGuard })
         {
             table.Add(r.Name, $"{r.Published:N0}/{r.Measured:N0}", Show(r, 50), Show(r, 90), Show(r, 99), Show(r, 100), $"{r.ProcessedPerSecond:0}", $"{r.CpuMsPerDelivery:0.00} ms", r.Allocated.AllocatedPer(r.Measured),
-                ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(50)), ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(99)),
+                $"{r.Jit.Methods:N0} methods, {r.Jit.Time.TotalMilliseconds:N0} ms", ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(50)), ConsoleTable.Milliseconds(r.Ingestion.Latency.Percentile(99)),
                 r.GitHubRequests, string.Join(", ", r.Conclusions.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}")));
         }
 
@@ -97,9 +97,13 @@ public static class EndToEndBenchmark
     {
         using var client = WebhookDelivery.NewClient(target, 256);
 
-        // Warm-up: a few deliveries in a closed loop, and wait until their check runs are out.
-        await LoadGenerator.ClosedLoopAsync("warm-up", (i, ct) => corpus[i].Delivery.SendAsync(client, Guid.NewGuid().ToString(), ct), 4, TimeSpan.FromSeconds(60), warmUp);
-        await WaitForAsync(() => Enumerable.Range(0, warmUp).All(i => github.TryGetPublished(corpus[i].HeadSha, out _)), TimeSpan.FromSeconds(60));
+        // Warm-up: the same open-loop load on pull requests of their own, then wait until their check runs are out,
+        // so the measured phase starts on an idle pipeline whose hot code the JIT has already recompiled (tier 1).
+        // With a short warm-up (200 deliveries until 2026-12-03) the JIT's background recompilation took up to a
+        // third of this 2-core machine during the first 15 s of the measured phase (perf, 2026-12-03).
+        await LoadGenerator.OpenLoopAsync(
+            $"{name} warm-up", (i, ct) => corpus[i].Delivery.SendAsync(client, Guid.NewGuid().ToString(), ct), options.Rate, options.EndToEndWarmUp, MaxInFlight);
+        await WaitForAsync(() => Enumerable.Range(0, warmUp).All(i => github.TryGetPublished(corpus[i].HeadSha, out _)), drainTimeout);
 
         var measured = corpus.Count - warmUp;
         var due = new long[measured];
@@ -107,6 +111,7 @@ public static class EndToEndBenchmark
         sampler?.Start();
         var cpuBefore = ProcessCpu();
         var gcBefore = GcActivity.Now();
+        var jitBefore = JitActivity.Now();
         var ingestion = await LoadGenerator.OpenLoopAsync(
             name,
             (i, ct) => corpus[warmUp + i].Delivery.SendAsync(client, Guid.NewGuid().ToString(), ct),
@@ -117,6 +122,7 @@ public static class EndToEndBenchmark
         await WaitForAsync(() => Enumerable.Range(warmUp, measured).All(i => github.TryGetPublished(corpus[i].HeadSha, out _)), drainTimeout);
         var cpuPerDelivery = (ProcessCpu() - cpuBefore).TotalMilliseconds / measured;
         var allocated = GcActivity.Now().Since(gcBefore);
+        var jit = JitActivity.Now().Since(jitBefore);
         sampler?.Report($"{name}, end to end at {options.Rate:0}/s");
 
         var latencies = new double[measured];
@@ -138,7 +144,7 @@ public static class EndToEndBenchmark
 
         Array.Sort(latencies);
         var span = (lastPublish - due[0]) / (double)Stopwatch.Frequency;
-        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, allocated, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
+        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, allocated, jit, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
     }
 
     /// <summary>
@@ -162,8 +168,16 @@ public static class EndToEndBenchmark
         }
     }
 
+    /// <summary>Methods the JIT compiled (any tier) and the time it spent, process-wide, since process start or between two readings.</summary>
+    private readonly record struct JitActivity(long Methods, TimeSpan Time)
+    {
+        public static JitActivity Now() => new(System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+
+        public JitActivity Since(JitActivity before) => new(Methods - before.Methods, Time - before.Time);
+    }
+
     private sealed record E2EResult(
-        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
+        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, JitActivity Jit, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
     {
         /// <summary>Nearest-rank percentile in ms over every measured delivery; +∞ when it falls on an unpublished one.</summary>
         public double Percentile(double p)

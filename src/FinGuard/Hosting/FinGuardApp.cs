@@ -17,11 +17,20 @@ public static class FinGuardApp
         typeof(FinGuardApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
 
+    /// <summary>The host's switch for watching appsettings*.json; FinGuard sets it to false (see <see cref="Build"/>).</summary>
+    public const string ReloadConfigOnChangeKey = "hostBuilder:reloadConfigOnChange";
+
     /// <param name="args">Command-line configuration switches.</param>
     /// <param name="configure">Lets tests add configuration or replace services before the app is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // appsettings*.json are read once, not watched ("hostBuilder:reloadConfigOnChange", which a later argument can
+        // still turn back on). Watching them means a recursive inotify watch on the content root, the working directory,
+        // which holds the local store (./.finguard): every file the store creates woke a watcher thread, 3 % of the CPU
+        // of the end-to-end benchmark (perf, 2026-12-03), and a store with many repositories' folders can exhaust the
+        // user's inotify watches. Settings that change at run time come from the environment or Key Vault (the host
+        // restarts the app), and the set-up secrets file has its own polling source.
+        var builder = WebApplication.CreateSlimBuilder([$"--{ReloadConfigOnChangeKey}=false", .. args]);
         builder.Configuration.AddSetupSecretsFile();
 
         // Azure Functions custom handler: the host tells us which port to listen on.
