@@ -97,7 +97,7 @@ internal sealed class StorageBackend : IDisposable
         var fullRoot = Path.GetFullPath(root);
         var objects = new LocalEvidenceObjects(Path.Combine(fullRoot, "evidence"));
         var indexRoot = Path.Combine(fullRoot, "index");
-        var index = new LocalEvidenceIndex(indexRoot);
+        var index = new LocalEvidenceIndex(indexRoot, objects);
         var writer = new EvidenceChainWriter(
             objects,
             index,

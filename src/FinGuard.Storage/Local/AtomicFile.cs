@@ -46,6 +46,32 @@ internal static class AtomicFile
     }
 
     /// <summary>
+    /// Writes <paramref name="path"/> atomically for readers, replacing any previous content, without an fsync: for files
+    /// that can be rebuilt from durable ones (the caller says how). Readers see the old content or the new, never a mix;
+    /// a crash can leave the file missing, or present with any content (zero-filled, short), so the caller must check it.
+    /// On the calling thread: no call here blocks on the disk.
+    /// </summary>
+    public static void ReplaceWithoutSync(string path, ReadOnlySpan<byte> bytes)
+    {
+        EnsureDirectory(path);
+        var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+        try
+        {
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(handle, bytes, fileOffset: 0);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Appends <paramref name="bytes"/> to the existing file <paramref name="path"/>, without an fsync: for records of
     /// progress that may be lost (the caller says why that is safe). No new name and no inode created or freed (on ext4
     /// without a journal every freed inode is one that later creations must skip, for up to hours). A crash can leave the

@@ -7,24 +7,34 @@ namespace FinGuard.Storage.Local;
 
 /// <summary>
 /// Index rows as one small JSON file per record, <c>{root}/{owner}/{repo}/{sequence:D12}.json</c>, each written
-/// atomically (so there is no torn line to tolerate). Finding by head SHA — asked on every evaluation — answers from
-/// rows this process has already read, keyed by head SHA: the first lookup of a chain lists its folder, later ones
-/// read only the rows after the last one known without a gap (written by another process or adopted), so a lookup
-/// costs one existence check when nothing changed, however long the chain. Rows are never deleted and a sequence's
-/// row always describes the same record.
+/// atomically for readers (so there is no torn line to tolerate while running). Finding by head SHA — asked on every
+/// evaluation — answers from rows this process has already read, keyed by head SHA: the first lookup of a chain lists
+/// its folder, later ones read only the rows after the last one known without a gap (written by another process or
+/// adopted), so a lookup costs one existence check when nothing changed, however long the chain. A sequence's row
+/// always describes the same record.
+/// <para>
+/// Rows are not fsynced (since 2026-12-03): a row only summarises its evidence record, which is durable before the row
+/// is written, so a row is rebuilt from its record rather than made durable itself. Every process sees a row as soon as
+/// it is written (the page cache is shared), so while the machine runs rows have no gaps; a crash of the machine can
+/// lose rows or leave them zero-filled or short, in any order. So the first time a process reads a chain it also lists
+/// the chain's records and rebuilds every row that is missing or unreadable below the highest row (a record above it is
+/// an orphan, which the chain writer checks and adopts). That saved two fsyncs per decision (the row's and its folder's):
+/// on the end-to-end benchmark's ext4 disk the pipeline then kept up with 500 deliveries/s where it had not.
+/// </para>
 /// </summary>
-internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
+internal sealed class LocalEvidenceIndex(string root, LocalEvidenceObjects objects) : IEvidenceIndex
 {
     private readonly string _root = Path.GetFullPath(root);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChainRows> _chains = new(StringComparer.Ordinal);
 
-    public async Task UpsertAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
+    public Task UpsertAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var path = Path.Combine(ChainDirectory(entry.Chain), EvidenceObjectNames.SequenceFileName(entry.Sequence));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry);
-        await AtomicFile.ReplaceAsync(path, bytes, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        AtomicFile.ReplaceWithoutSync(path, JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry));
         Rows(entry.Chain).Add(entry, writtenHere: true);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -36,6 +46,7 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
     public async IAsyncEnumerable<EvidenceIndexEntry> ListAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var directory = ChainDirectory(chain);
+        await EnsureLoadedAsync(chain, Rows(chain), cancellationToken);
         if (!Directory.Exists(directory))
         {
             yield break;
@@ -63,27 +74,16 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
         var directory = ChainDirectory(chain);
         if (!rows.Listed)
         {
-            // First lookup of this chain in this process: every row on disk.
-            if (Directory.Exists(directory))
-            {
-                foreach (var path in Directory.EnumerateFiles(directory))
-                {
-                    if (EvidenceObjectNames.TryParseSequenceFileName(Path.GetFileName(path), out var sequence) && !rows.Contains(sequence))
-                    {
-                        await ReadRowAsync(rows, path, cancellationToken);
-                    }
-                }
-            }
-
-            rows.MarkListed();
+            await EnsureLoadedAsync(chain, rows, cancellationToken);
         }
         else
         {
-            // Later lookups: only the rows after those known without a gap. Rows never have gaps: a row is written
-            // only after its record, and the record after it is appended only once this row exists (its writer found
-            // the head there, or adopted the record and indexed it first). So the first sequence without a row ends
-            // the chain, and a lookup costs one existence check when nothing was appended, instead of listing a folder
-            // that grows with the chain.
+            // Later lookups: only the rows after those known without a gap. While the machine runs, rows never have
+            // gaps: a row is written only after its record, and the record after it is appended only once this row
+            // exists (its writer found the head there, or adopted the record and indexed it first); gaps a crash left
+            // were filled when this process first read the chain. So the first sequence without a row ends the chain,
+            // and a lookup costs one existence check when nothing was appended, instead of listing a folder that grows
+            // with the chain.
             for (var sequence = rows.Contiguous + 1; ; sequence++)
             {
                 if (!rows.Contains(sequence)
@@ -95,6 +95,77 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
         }
 
         return rows.WithHeadSha(headSha);
+    }
+
+    /// <summary>
+    /// The first read of a chain in this process: every row on disk, and every row a crash lost or left unreadable below
+    /// the highest one rebuilt from its record (see the class remarks). Concurrent first reads do the same work twice,
+    /// harmlessly: a rebuilt row has the same bytes whoever writes it.
+    /// </summary>
+    private async Task EnsureLoadedAsync(string chain, ChainRows rows, CancellationToken cancellationToken)
+    {
+        if (rows.Listed)
+        {
+            return;
+        }
+
+        var directory = ChainDirectory(chain);
+        long highest = 0;
+        if (Directory.Exists(directory))
+        {
+            foreach (var path in Directory.EnumerateFiles(directory))
+            {
+                if (!EvidenceObjectNames.TryParseSequenceFileName(Path.GetFileName(path), out var sequence))
+                {
+                    continue;
+                }
+
+                highest = Math.Max(highest, sequence);
+                if (!rows.Contains(sequence) && await AtomicFile.ReadIfExistsAsync(path, cancellationToken) is { } bytes && TryParseRow(bytes) is { } entry)
+                {
+                    rows.Add(entry, writtenHere: false);
+                }
+            }
+        }
+
+        for (var sequence = 1L; sequence <= highest; sequence++)
+        {
+            if (!rows.Contains(sequence))
+            {
+                rows.Add(await RebuildRowAsync(chain, sequence, cancellationToken), writtenHere: false);
+            }
+        }
+
+        rows.MarkListed();
+    }
+
+    /// <summary>Rewrites the row of record <paramref name="sequence"/> from the record itself (hashed as stored).</summary>
+    private async Task<EvidenceIndexEntry> RebuildRowAsync(string chain, long sequence, CancellationToken cancellationToken)
+    {
+        var name = EvidenceObjectNames.ObjectName(chain, sequence);
+        var bytes = await objects.ReadAsync(name, cancellationToken)
+            ?? throw new EvidenceChainException(
+                $"Evidence chain '{EvidenceObjectNames.NormalizeChain(chain)}' has index rows beyond record {sequence}, but record '{name}' is missing.");
+        EvidenceRecord record;
+        try
+        {
+            record = EvidenceSerializer.FromBytes(bytes);
+        }
+        catch (JsonException ex)
+        {
+            throw new EvidenceChainException($"Evidence object '{name}' is not a valid evidence record, so its index row cannot be rebuilt.", ex);
+        }
+
+        if (record.Sequence != sequence || !string.Equals(EvidenceObjectNames.NormalizeChain(record.Chain), EvidenceObjectNames.NormalizeChain(chain), StringComparison.Ordinal))
+        {
+            throw new EvidenceChainException($"Evidence object '{name}' holds record {record.Sequence} of chain '{record.Chain}', so its index row cannot be rebuilt.");
+        }
+
+        var entry = EvidenceChainWriter.CreateIndexEntry(record, name, CanonicalJson.Sha256Hex(bytes));
+        AtomicFile.ReplaceWithoutSync(
+            Path.Combine(ChainDirectory(chain), EvidenceObjectNames.SequenceFileName(sequence)),
+            JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry));
+        return entry;
     }
 
     /// <summary>Reads a row written by anyone into <paramref name="rows"/>; false when it does not exist.</summary>
@@ -112,6 +183,19 @@ internal sealed class LocalEvidenceIndex(string root) : IEvidenceIndex
     private static EvidenceIndexEntry ParseRow(byte[] bytes, string path) =>
         JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.EvidenceIndexEntry)
             ?? throw new InvalidDataException($"Evidence index row '{path}' is JSON null.");
+
+    /// <summary>A row's entry, or null when a crash left it unreadable (zero-filled, short or empty).</summary>
+    private static EvidenceIndexEntry? TryParseRow(byte[] bytes)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, LocalStorageJsonContext.Default.EvidenceIndexEntry);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private ChainRows Rows(string chain) => _chains.GetOrAdd(EvidenceObjectNames.NormalizeChain(chain), static _ => new ChainRows());
 

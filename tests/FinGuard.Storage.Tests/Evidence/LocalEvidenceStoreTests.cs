@@ -106,5 +106,56 @@ public sealed class LocalEvidenceStoreTests : EvidenceStoreContract
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Index_rows_a_machine_crash_lost_or_zero_filled_are_rebuilt_from_their_records_by_the_next_process(bool listFirst)
+    {
+        // Rows are not fsynced (their records are): a crash of the machine can lose any row or leave it zero-filled, in
+        // any order. The next process to read the chain rebuilds every such row below the highest one from its record.
+        var store = Backend().Evidence;
+        var chain = EvidenceRecords.NewChain();
+        var receipts = new List<EvidenceReceipt>();
+        for (var i = 1; i <= 4; i++)
+        {
+            receipts.Add(await store.AppendAsync(EvidenceRecords.Create(chain, i, i % 2 == 0 ? EvidenceRecords.ShaB : EvidenceRecords.ShaA), default));
+        }
+
+        var (owner, repo) = (chain.Split('/')[0], chain.Split('/')[1]);
+        string Row(long sequence) => Path.Combine(_root, "index", owner, repo, $"{sequence:D12}.json");
+        var written = Enumerable.Range(1, 4).Select(i => File.ReadAllBytes(Row(i))).ToList();
+        File.Delete(Row(2));
+        File.WriteAllBytes(Row(3), new byte[written[2].Length]);
+
+        var restarted = StorageBackend.CreateLocal(_root).Evidence;
+        var listed = listFirst ? await restarted.ListAsync(chain, default).ToListAsync() : null;
+        Assert.Equal([4L, 2L], (await restarted.FindByShaAsync(chain, EvidenceRecords.ShaB, default)).Select(e => e.Sequence));
+        Assert.Equal([3L, 1L], (await restarted.FindByShaAsync(chain, EvidenceRecords.ShaA, default)).Select(e => e.Sequence));
+        listed ??= await restarted.ListAsync(chain, default).ToListAsync();
+
+        Assert.Equal([1L, 2L, 3L, 4L], listed.Select(e => e.Sequence));
+        Assert.Equal(receipts.Select(r => r.Sha256), listed.Select(e => e.Sha256));
+        Assert.All(Enumerable.Range(1, 4), i => Assert.Equal(written[i - 1], File.ReadAllBytes(Row(i))));
+        var fifth = await restarted.AppendAsync(EvidenceRecords.Create(chain, 5), default);
+        Assert.Equal(5, fifth.Sequence);
+        Assert.Equal(receipts[3].Sha256, fifth.PreviousSha256);
+    }
+
+    [Fact]
+    public async Task An_index_row_whose_record_is_missing_fails_the_read_loudly_instead_of_skipping_the_record()
+    {
+        var store = Backend().Evidence;
+        var chain = EvidenceRecords.NewChain();
+        await store.AppendAsync(EvidenceRecords.Create(chain, 1, EvidenceRecords.ShaA), default);
+        await store.AppendAsync(EvidenceRecords.Create(chain, 2, EvidenceRecords.ShaB), default);
+        var (owner, repo) = (chain.Split('/')[0], chain.Split('/')[1]);
+        File.Delete(Path.Combine(_root, "index", owner, repo, "000000000001.json"));
+        File.Delete(Path.Combine(_root, "evidence", owner, repo, "000000000001.json"));
+
+        var restarted = StorageBackend.CreateLocal(_root).Evidence;
+        var failure = await Assert.ThrowsAsync<FinGuard.Storage.Evidence.EvidenceChainException>(() => restarted.FindByShaAsync(chain, EvidenceRecords.ShaB, default));
+        Assert.Contains("000000000001.json' is missing", failure.Message, StringComparison.Ordinal);
+    }
+
     protected override void DisposeStorage() => TestStorage.DeleteTempRoot(_root);
 }
