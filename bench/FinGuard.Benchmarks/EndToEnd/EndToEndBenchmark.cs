@@ -69,6 +69,10 @@ public static class EndToEndBenchmark
 
         table.Write();
 
+        Console.WriteLine("GitHub requests per operation (warm-up included): " + string.Join("; ", new[] { baseline, finGuard }.Select(r =>
+            $"{r.Name}: {string.Join(", ", r.RequestsByOperation.Select(o => $"{o.Operation} ×{o.Count:N0}"))}")));
+        Console.WriteLine();
+
         Console.WriteLine("### End to end against targets");
         Console.WriteLine();
         new ConsoleTable("measure", "FinGuard", "baseline (bare relay)", "ratio", "target", "verdict")
@@ -144,7 +148,7 @@ public static class EndToEndBenchmark
 
         Array.Sort(latencies);
         var span = (lastPublish - due[0]) / (double)Stopwatch.Frequency;
-        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, allocated, jit, ingestion, github.RequestCount, new Dictionary<string, int>(github.Conclusions));
+        return new E2EResult(name, measured, published, latencies, published / span, cpuPerDelivery, allocated, jit, ingestion, github.RequestCount, github.RequestsByOperation(), new Dictionary<string, int>(github.Conclusions));
     }
 
     /// <summary>
@@ -177,7 +181,7 @@ public static class EndToEndBenchmark
     }
 
     private sealed record E2EResult(
-        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, JitActivity Jit, LoadResult Ingestion, int GitHubRequests, IReadOnlyDictionary<string, int> Conclusions)
+        string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, JitActivity Jit, LoadResult Ingestion, int GitHubRequests, IReadOnlyList<(string Operation, int Count)> RequestsByOperation, IReadOnlyDictionary<string, int> Conclusions)
     {
         /// <summary>Nearest-rank percentile in ms over every measured delivery; +∞ when it falls on an unpublished one.</summary>
         public double Percentile(double p)

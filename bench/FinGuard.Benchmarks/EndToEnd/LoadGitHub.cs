@@ -45,6 +45,14 @@ public sealed class LoadGitHub : IAsyncDisposable
     /// <summary>Requests the fake received, all kinds.</summary>
     public int RequestCount => server.Requests.Count;
 
+    /// <summary>Requests the fake received per operation (method, route template and status), most frequent first.</summary>
+    public IReadOnlyList<(string Operation, int Count)> RequestsByOperation() =>
+        [.. server.Requests
+            .GroupBy(r => $"{r.Method} {r.Route ?? r.OpenApiTemplate ?? r.Path}{(r.Query.ContainsKey("ref") ? "?ref=" + r.Query["ref"] : "")} → {r.ResponseStatus?.ToString(CultureInfo.InvariantCulture) ?? "?"}", StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count()))
+            .OrderByDescending(g => g.Item2)
+            .ThenBy(g => g.Key, StringComparer.Ordinal)];
+
     public static async Task<LoadGitHub> StartAsync(IEnumerable<BenchPullRequest> pullRequests) =>
         new(await FakeGitHubServer.StartAsync(), pullRequests);
 

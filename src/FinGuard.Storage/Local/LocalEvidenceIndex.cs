@@ -16,10 +16,10 @@ namespace FinGuard.Storage.Local;
 /// Rows are not fsynced (since 2026-12-03): a row only summarises its evidence record, which is durable before the row
 /// is written, so a row is rebuilt from its record rather than made durable itself. Every process sees a row as soon as
 /// it is written (the page cache is shared), so while the machine runs rows have no gaps; a crash of the machine can
-/// lose rows or leave them zero-filled or short, in any order. So the first time a process reads a chain it also lists
-/// the chain's records and rebuilds every row that is missing or unreadable below the highest row (a record above it is
-/// an orphan, which the chain writer checks and adopts). That saved two fsyncs per decision (the row's and its folder's):
-/// on the end-to-end benchmark's ext4 disk the pipeline then kept up with 500 deliveries/s where it had not.
+/// lose rows or leave them zero-filled or short, in any order. So the first time a process reads a chain it rebuilds,
+/// from its record, every row that is missing or unreadable below the highest row (a record above the highest row is an
+/// orphan, which the chain writer checks and adopts). A rebuilt row has the same bytes as the one written at the append.
+/// This saves two fsyncs per decision, the row's and its folder's (bench/README.md, sixth run, has the measurement).
 /// </para>
 /// </summary>
 internal sealed class LocalEvidenceIndex(string root, LocalEvidenceObjects objects) : IEvidenceIndex
