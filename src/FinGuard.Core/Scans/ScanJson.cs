@@ -26,8 +26,12 @@ internal static class ScanJson
     public static JsonElement RequiredObject(JsonElement parent, string name, string path) =>
         OptionalObject(parent, name, path) ?? throw Missing(path, name, "an object");
 
+    // The child's path is built only for an error: a report reads tens of thousands of fields, and building each one's
+    // path up front made the path strings a large share of what parsing a report allocated.
     public static JsonElement? OptionalObject(JsonElement parent, string name, string path) =>
-        Optional(parent, name) is { } value ? ExpectObject(value, Child(path, name)) : null;
+        Optional(parent, name) is { } value
+            ? value.ValueKind == JsonValueKind.Object ? value : throw WrongType(Child(path, name), "an object", value)
+            : null;
 
     public static JsonElement ExpectObject(JsonElement value, string path) =>
         value.ValueKind == JsonValueKind.Object ? value : throw WrongType(path, "an object", value);
@@ -44,14 +48,17 @@ internal static class ScanJson
         OptionalString(parent, name, path) ?? throw Missing(path, name, "a string");
 
     public static string? OptionalString(JsonElement parent, string name, string path) =>
-        Optional(parent, name) is { } value ? Text(value, Child(path, name)) : null;
+        Optional(parent, name) is { } value ? Text(value, path, name) : null;
 
     /// <summary>The string value, or an error when it is not a string or is not valid text (a lone surrogate escape).</summary>
-    public static string Text(JsonElement value, string path)
+    public static string Text(JsonElement value, string path) => Text(value, path, name: null);
+
+    /// <summary>As <see cref="Text(JsonElement, string)"/> for the value at <paramref name="path"/>.<paramref name="name"/>.</summary>
+    private static string Text(JsonElement value, string path, string? name)
     {
         if (value.ValueKind != JsonValueKind.String)
         {
-            throw WrongType(path, "a string", value);
+            throw WrongType(name is null ? path : Child(path, name), "a string", value);
         }
 
         try
@@ -60,7 +67,7 @@ internal static class ScanJson
         }
         catch (InvalidOperationException)
         {
-            throw new ScanFormatException($"{path}: the string is not valid Unicode text (an unpaired surrogate escape)");
+            throw new ScanFormatException($"{(name is null ? path : Child(path, name))}: the string is not valid Unicode text (an unpaired surrogate escape)");
         }
     }
 

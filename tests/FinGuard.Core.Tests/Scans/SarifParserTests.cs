@@ -318,6 +318,9 @@ public sealed class SarifParserTests
     [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": "m"}, "partialFingerprints": {"a": 1}}]}], "version": "2.1.0"}""", "runs[0].results[0].partialFingerprints[\"a\"]: expected a string, found the number 1")]
     [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "invocations": [{"executionSuccessful": "no"}], "results": []}], "version": "2.1.0"}""", "runs[0].invocations[0].executionSuccessful: expected true or false, found the string \"no\"")]
     [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "invocations": [{"toolExecutionNotifications": [{"level": "fatal", "message": {"text": "m"}}]}], "results": []}], "version": "2.1.0"}""", "runs[0].invocations[0].toolExecutionNotifications[0].level: \"fatal\" is not a SARIF level (none, note, warning, error)")]
+    [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": 5}}]}], "version": "2.1.0"}""", "runs[0].results[0].message.text: expected a string, found the number 5")]
+    [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": "\ud800"}}]}], "version": "2.1.0"}""", "runs[0].results[0].message.text: the string is not valid Unicode text (an unpaired surrogate escape)")]
+    [InlineData("""{"runs": [{"tool": {"driver": {"name": "T"}}, "results": [{"ruleId": "x", "message": {"text": "m"}, "locations": [{"physicalLocation": []}]}]}], "version": "2.1.0"}""", "runs[0].results[0].locations[0].physicalLocation: expected an object, found an array")]
     public void Needed_fields_are_checked_strictly(string json, string message)
     {
         var error = Failed(json);
