@@ -16,7 +16,7 @@ public enum WebhookParseStatus
 }
 
 /// <summary>
-/// The outcome of <see cref="WebhookPayloadParser.Parse"/>: a typed payload, or why there is none.
+/// The outcome of <see cref="WebhookPayloadParser.Parse(string, ReadOnlySpan{byte})"/> and <see cref="WebhookPayloadParser.ParseForHandling"/>: a typed payload, or why there is none.
 /// Pattern-match <see cref="Payload"/> on the concrete type, e.g. <c>result.Payload is PullRequestPayload pr</c>.
 /// </summary>
 public sealed class WebhookParseResult

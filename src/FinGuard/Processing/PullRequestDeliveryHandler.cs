@@ -98,7 +98,7 @@ public sealed partial class PullRequestDeliveryHandler(
     public async Task HandleAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var parsed = WebhookPayloadParser.Parse(delivery.Event, delivery.Body.Span);
+        var parsed = WebhookPayloadParser.ParseForHandling(delivery.Event, delivery.Body.Span);
         if (!parsed.IsParsed)
         {
             throw new JsonException($"The {delivery.Event} payload cannot be read: {parsed.Error}");

@@ -278,7 +278,7 @@ public sealed class WebhookPayloadParserMalformedTests
         Assert.Equal(5, payload.Installation?.Id);
     }
 
-    private static byte[] Corrupt(byte[] original, Random random)
+    internal static byte[] Corrupt(byte[] original, Random random)
     {
         var body = (byte[])original.Clone();
         switch (random.Next(3))
