@@ -49,7 +49,8 @@ internal static class AtomicFile
     /// Writes <paramref name="path"/> atomically for readers, replacing any previous content, without an fsync: for files
     /// that can be rebuilt from durable ones (the caller says how). Readers see the old content or the new, never a mix;
     /// a crash can leave the file missing, or present with any content (zero-filled, short), so the caller must check it.
-    /// On the calling thread: no call here blocks on the disk.
+    /// On the calling thread: nothing here waits for the disk, except creating the file's folder when it is missing
+    /// (once per folder: the new folder's entry is fsynced like every other).
     /// </summary>
     public static void ReplaceWithoutSync(string path, ReadOnlySpan<byte> bytes)
     {
