@@ -58,6 +58,9 @@ foreach (var suite in options.Selected)
         case "parsing":
             ParsingSuite.Run(options);
             break;
+        case BenchmarkRunOptions.ColdStart:
+            await FinGuard.Benchmarks.ColdStart.ColdStartBenchmark.RunAsync(options);
+            break;
     }
 
     Console.WriteLine($"machine load average (1/5/15 min) after {suite}: {MachineLoad.Describe()}");
