@@ -10,18 +10,42 @@ using FinGuard.Storage.Deliveries;
 namespace FinGuard.Storage.Azure;
 
 /// <summary>
-/// The delivery inbox on Azure: one row per delivery in the <c>Deliveries</c> table (fixed partition, row key =
-/// lower-cased delivery id) with metadata, state and attempts; the raw body (up to 25 MiB, so never a table
+/// The delivery inbox on Azure: one row per delivery in the <c>Deliveries</c> table (row key = lower-cased delivery id,
+/// partition <see cref="PartitionOf"/>: one of 256 by a hash of the key) with metadata, state and attempts; the raw body (up to 25 MiB, so never a table
 /// property) in the <c>deliveries</c> container as <c>{key}/{sha256}</c>. Accepting uploads the body first and then
 /// adds the row; the add is the atomic dedupe (409 = duplicate). Naming the body by its hash means concurrent
 /// accepts of one id never overwrite each other's body, and the row always names the body it was accepted with.
 /// Each accept also stores a random token, so that a retried add whose first response was lost (409 on our own
 /// row) is still reported as accepted. State changes replace the row with its ETag, retrying on a conflict.
+/// <para>
+/// Until 2026-12-04 every row was in one partition, <c>delivery</c>. Azure Table storage serves a partition at up to
+/// 2,000 entities a second, and a delivery costs about five operations on its row (the duplicate check, the add, the
+/// worker's read, and a read and replace per state change), so that one partition capped an installation near 400
+/// deliveries a second, below the 500 it is benchmarked for. Rows written then stay where they are: when the table
+/// still holds any (checked once per process), a look-up that misses the row's partition also asks the old one.
+/// </para>
 /// </summary>
 internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names) : IDeliveryInbox
 {
-    private const string Partition = "delivery";
+    /// <summary>The one partition of every row written before 2026-12-04.</summary>
+    internal const string LegacyPartition = "delivery";
+
     private const int MaxUpdateAttempts = 8;
+
+    /// <summary>Whether the table holds rows in <see cref="LegacyPartition"/>; null until asked (once per process).</summary>
+    private bool? _legacyRows;
+
+    /// <summary>
+    /// The partition of the row with key <paramref name="key"/>: <c>d</c> and the first byte of the SHA-256 of the key
+    /// in hex (<c>d00</c> … <c>dff</c>), so rows spread evenly over 256 partitions whatever the keys look like, and a
+    /// key's partition never changes.
+    /// </summary>
+    internal static string PartitionOf(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return string.Create(CultureInfo.InvariantCulture, $"d{hash[0]:x2}");
+    }
 
     public async Task<InboxAcceptOutcome> AcceptAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
@@ -30,8 +54,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
 
         // Cheap check first, so a redelivery does not upload its body again.
-        var existing = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, select: ["RowKey"], cancellationToken: cancellationToken);
-        if (existing.HasValue)
+        if (await FindAsync(table, key, ["RowKey"], alwaysAskLegacy: false, cancellationToken) is not null)
         {
             return InboxAcceptOutcome.Duplicate;
         }
@@ -41,7 +64,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         await UploadBodyAsync(bodyBlob, delivery.Body, cancellationToken);
 
         var token = Guid.NewGuid().ToString("N");
-        var entity = new TableEntity(Partition, key)
+        var entity = new TableEntity(PartitionOf(key), key)
         {
             ["DeliveryId"] = delivery.DeliveryId,
             ["Event"] = delivery.Event,
@@ -67,7 +90,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            var winner = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, select: ["AcceptToken"], cancellationToken: cancellationToken);
+            var winner = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, key, select: ["AcceptToken"], cancellationToken: cancellationToken);
             return winner.HasValue && winner.Value?.GetString("AcceptToken") == token
                 ? InboxAcceptOutcome.Accepted
                 : InboxAcceptOutcome.Duplicate;
@@ -78,14 +101,14 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     {
         var key = DeliveryKeys.ToKey(deliveryId);
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, cancellationToken: cancellationToken);
-        return row.HasValue && row.Value is not null ? await ToStoredAsync(row.Value, cancellationToken) : null;
+        return await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken) is { } row ? await ToStoredAsync(row, cancellationToken) : null;
     }
 
     public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
     {
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and State eq {nameof(DeliveryState.Pending)}");
+        // Every partition, the old one included: the sweep reads the whole table, as it read the whole old partition.
+        var filter = TableClient.CreateQueryFilter($"State eq {nameof(DeliveryState.Pending)}");
         var rows = new List<TableEntity>();
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
@@ -133,13 +156,8 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, key, cancellationToken: cancellationToken);
-            if (!row.HasValue || row.Value is null)
-            {
-                throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
-            }
-
-            var entity = row.Value;
+            var entity = await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken)
+                ?? throw new KeyNotFoundException($"Delivery '{key}' is not in the inbox.");
             if (!change(entity))
             {
                 return;
@@ -158,6 +176,55 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
                 await Task.Delay(TimeSpan.FromMilliseconds(1 + jitter), cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// The row of <paramref name="key"/> in its partition, else in the old one; null when in neither. The old partition
+    /// is asked on every miss when <paramref name="alwaysAskLegacy"/> (reading or updating a delivery that should be
+    /// there: a miss is rare, and during an upgrade an instance of the previous version may still be writing there),
+    /// else only when the table holds old rows (the duplicate check on accepting, where a miss is the normal case).
+    /// </summary>
+    private async Task<TableEntity?> FindAsync(TableClient table, string key, IEnumerable<string>? select, bool alwaysAskLegacy, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(key), key, select, cancellationToken);
+        if (row.HasValue && row.Value is not null)
+        {
+            return row.Value;
+        }
+
+        if (!alwaysAskLegacy && !await HasLegacyRowsAsync(table, cancellationToken))
+        {
+            return null;
+        }
+
+        var legacy = await table.GetEntityIfExistsAsync<TableEntity>(LegacyPartition, key, select, cancellationToken);
+        return legacy.HasValue ? legacy.Value : null;
+    }
+
+    /// <summary>
+    /// Whether the table holds any row of <see cref="LegacyPartition"/>: asked once per process (nothing writes there any
+    /// more, so the answer stays true, or stays false). A failed query is not remembered.
+    /// </summary>
+    private async Task<bool> HasLegacyRowsAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        if (_legacyRows is { } known)
+        {
+            return known;
+        }
+
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {LegacyPartition}");
+        var any = false;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            any = page.Values.Count > 0;
+            if (any || page.ContinuationToken is null)
+            {
+                break;
+            }
+        }
+
+        _legacyRows = any;
+        return any;
     }
 
     private async Task UploadBodyAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)

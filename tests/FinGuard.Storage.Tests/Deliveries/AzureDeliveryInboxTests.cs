@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using FinGuard.Core.Deliveries;
+using FinGuard.Storage.Azure;
 using FinGuard.Testing.Azurite;
 
 namespace FinGuard.Storage.Tests.Deliveries;
@@ -20,7 +21,7 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         await Backend().Inbox.AcceptAsync(new InboundDelivery(id, "push", null, 1, "o/r", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), body), default);
 
         var row = (await new TableServiceClient(azurite.ConnectionString).GetTableClient(_options.TablePrefix + "Deliveries")
-            .GetEntityAsync<TableEntity>("delivery", id)).Value;
+            .GetEntityAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), id)).Value;
         var blobName = row.GetString("BodyBlob");
         var blob = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_options.DeliveriesContainer).GetBlobClient(blobName);
 
@@ -29,4 +30,64 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         Assert.Equal("Pending", row.GetString("State"));
         Assert.DoesNotContain(row, property => property.Value is byte[] or BinaryData);
     }
+
+    [Fact]
+    public async Task Rows_spread_over_partitions_by_a_hash_of_their_key()
+    {
+        // One partition is served at up to 2,000 entities a second, and a delivery costs about five operations.
+        var ids = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid().ToString()).ToList();
+        foreach (var id in ids)
+        {
+            await Backend().Inbox.AcceptAsync(Delivery(id), default);
+        }
+
+        var rows = await Table().QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]).ToListAsync();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), rows.Select(r => r.RowKey).Order(StringComparer.Ordinal));
+        Assert.All(rows, row => Assert.Equal(AzureDeliveryInbox.PartitionOf(row.RowKey), row.PartitionKey));
+        Assert.All(rows, row => Assert.Matches("^d[0-9a-f]{2}$", row.PartitionKey));
+        Assert.True(rows.Select(r => r.PartitionKey).Distinct().Count() >= 20, "40 keys should land in many of the 256 partitions");
+        Assert.Equal("d" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("abc"u8))[..2], AzureDeliveryInbox.PartitionOf("abc"));
+    }
+
+    [Fact]
+    public async Task A_delivery_stored_in_the_old_single_partition_is_still_deduplicated_read_listed_and_updated()
+    {
+        // As the inbox wrote it before 2026-12-04: the row in partition "delivery", its body a blob named {key}/{sha256}.
+        var body = "{\"zen\":\"old\"}"u8.ToArray();
+        var id = Guid.NewGuid().ToString();
+        var bodySha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_options.DeliveriesContainer);
+        await container.CreateIfNotExistsAsync();
+        await container.GetBlobClient($"{id}/{bodySha}").UploadAsync(BinaryData.FromBytes(body));
+        var table = Table();
+        await table.CreateIfNotExistsAsync();
+        await table.AddEntityAsync(new TableEntity(AzureDeliveryInbox.LegacyPartition, id)
+        {
+            ["DeliveryId"] = id,
+            ["Event"] = "ping",
+            ["ReceivedAt"] = "2026-12-03T10:00:00.0000000+00:00",
+            ["BodyBlob"] = $"{id}/{bodySha}",
+            ["BodySha256"] = bodySha,
+            ["BodyLength"] = (long)body.Length,
+            ["State"] = "Pending",
+            ["Attempts"] = 0,
+            ["AcceptToken"] = "old",
+        });
+
+        var inbox = TestStorage.NewAzureBackend(_options).Inbox; // a process started after the upgrade
+        Assert.Equal(InboxAcceptOutcome.Duplicate, await inbox.AcceptAsync(Delivery(id), default));
+        Assert.Equal(body, (await inbox.GetAsync(id, default))!.Delivery.Body.ToArray());
+        Assert.Contains(await inbox.ListPendingAsync(default), d => d.Delivery.DeliveryId == id);
+
+        await inbox.MarkCompletedAsync(id, default);
+
+        Assert.Equal("Completed", (await table.GetEntityAsync<TableEntity>(AzureDeliveryInbox.LegacyPartition, id)).Value.GetString("State"));
+        Assert.DoesNotContain(await inbox.ListPendingAsync(default), d => d.Delivery.DeliveryId == id);
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), id)).HasValue);
+    }
+
+    private TableClient Table() => new TableServiceClient(azurite.ConnectionString).GetTableClient(_options.TablePrefix + "Deliveries");
+
+    private static InboundDelivery Delivery(string id) =>
+        new(id, "ping", null, 1, "o/r", new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), "{\"zen\":\"new\"}"u8.ToArray());
 }
