@@ -24,6 +24,13 @@ namespace FinGuard.Storage.Azure;
 /// deliveries a second, below the 500 it is benchmarked for. Rows written then stay where they are: when the table
 /// still holds any (checked once per process), a look-up that misses the row's partition also asks the old one.
 /// </para>
+/// <para>
+/// A pending delivery also has a marker row next to its row (same partition, row key <c>pending~{key}</c>), added in
+/// the same entity group transaction as the row and deleted once the delivery is completed or has failed for good.
+/// The pending sweep reads the markers (one row-key range query per partition) instead of scanning the whole table
+/// for <c>State eq 'Pending'</c>, which grew with every delivery ever received. A marker whose delivery is no longer
+/// pending (a crash between the row's update and the marker's deletion) is deleted by the sweep that finds it.
+/// </para>
 /// </summary>
 internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names) : IDeliveryInbox
 {
@@ -31,6 +38,15 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     internal const string LegacyPartition = "delivery";
 
     private const int MaxUpdateAttempts = 8;
+
+    /// <summary>
+    /// Row keys of pending markers start with this. Delivery keys are lower-case letters, digits and '-' (see
+    /// <see cref="DeliveryKeys"/>), all of which sort before '~', so every marker's key lies in [<c>pending~</c>, <c>pending~~</c>).
+    /// </summary>
+    internal const string PendingMarkerPrefix = "pending~";
+
+    /// <summary>Partitions queried at once by the pending sweep.</summary>
+    private const int SweepParallelism = 16;
 
     /// <summary>Whether the table holds rows in <see cref="LegacyPartition"/>; null until asked (once per process).</summary>
     private bool? _legacyRows;
@@ -85,10 +101,16 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
 
         try
         {
-            await table.AddEntityAsync(entity, cancellationToken);
+            // The row and its pending marker together, or neither (an entity group transaction: same partition).
+            await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, entity),
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(entity.PartitionKey, PendingMarkerPrefix + key)),
+                ],
+                cancellationToken);
             return InboxAcceptOutcome.Accepted;
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
             var winner = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, key, select: ["AcceptToken"], cancellationToken: cancellationToken);
             return winner.HasValue && winner.Value?.GetString("AcceptToken") == token
@@ -107,12 +129,38 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
     {
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
-        // Every partition, the old one included: the sweep reads the whole table, as it read the whole old partition.
-        var filter = TableClient.CreateQueryFilter($"State eq {nameof(DeliveryState.Pending)}");
-        var rows = new List<TableEntity>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        var rows = new System.Collections.Concurrent.ConcurrentBag<TableEntity>();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, 256).Select(i => string.Create(CultureInfo.InvariantCulture, $"d{i:x2}")),
+            new ParallelOptions { MaxDegreeOfParallelism = SweepParallelism, CancellationToken = cancellationToken },
+            async (partition, token) =>
+            {
+                var markers = TableClient.CreateQueryFilter(
+                    $"PartitionKey eq {partition} and RowKey ge {PendingMarkerPrefix} and RowKey lt {PendingMarkerPrefix + "~"}");
+                await foreach (var marker in table.QueryAsync<TableEntity>(markers, select: ["PartitionKey", "RowKey"], cancellationToken: token))
+                {
+                    var key = marker.RowKey[PendingMarkerPrefix.Length..];
+                    var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: token);
+                    if (row.HasValue && row.Value is { } entity && entity.GetString("State") == nameof(DeliveryState.Pending))
+                    {
+                        rows.Add(entity);
+                    }
+                    else
+                    {
+                        // Its delivery completed or failed for good, and the process stopped before deleting the marker.
+                        await DeleteMarkerAsync(table, partition, key, token);
+                    }
+                }
+            });
+
+        if (await HasLegacyRowsAsync(table, cancellationToken))
         {
-            rows.Add(entity);
+            // Rows from before the markers: one partition, which nothing adds to any more.
+            var legacy = TableClient.CreateQueryFilter($"PartitionKey eq {LegacyPartition} and State eq {nameof(DeliveryState.Pending)}");
+            await foreach (var entity in table.QueryAsync<TableEntity>(legacy, cancellationToken: cancellationToken))
+            {
+                rows.Add(entity);
+            }
         }
 
         var result = new List<StoredDelivery>(rows.Count);
@@ -166,6 +214,11 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
             try
             {
                 await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (entity.GetString("State") != nameof(DeliveryState.Pending) && entity.PartitionKey != LegacyPartition)
+                {
+                    await DeleteMarkerAsync(table, entity.PartitionKey, key, cancellationToken);
+                }
+
                 return;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxUpdateAttempts)
@@ -199,6 +252,18 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
 
         var legacy = await table.GetEntityIfExistsAsync<TableEntity>(LegacyPartition, key, select, cancellationToken);
         return legacy.HasValue ? legacy.Value : null;
+    }
+
+    /// <summary>Deletes the pending marker of <paramref name="key"/>; one already gone is fine.</summary>
+    private static async Task DeleteMarkerAsync(TableClient table, string partition, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partition, PendingMarkerPrefix + key, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+        }
     }
 
     /// <summary>

@@ -41,7 +41,8 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
             await Backend().Inbox.AcceptAsync(Delivery(id), default);
         }
 
-        var rows = await Table().QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]).ToListAsync();
+        var rows = (await Table().QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]).ToListAsync())
+            .Where(r => !r.RowKey.StartsWith(AzureDeliveryInbox.PendingMarkerPrefix, StringComparison.Ordinal)).ToList();
         Assert.Equal(ids.Order(StringComparer.Ordinal), rows.Select(r => r.RowKey).Order(StringComparer.Ordinal));
         Assert.All(rows, row => Assert.Equal(AzureDeliveryInbox.PartitionOf(row.RowKey), row.PartitionKey));
         Assert.All(rows, row => Assert.Matches("^d[0-9a-f]{2}$", row.PartitionKey));
@@ -85,6 +86,58 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         Assert.DoesNotContain(await inbox.ListPendingAsync(default), d => d.Delivery.DeliveryId == id);
         Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), id)).HasValue);
     }
+
+    [Fact]
+    public async Task A_pending_delivery_has_a_marker_next_to_its_row_until_it_is_completed_or_fails_for_good()
+    {
+        var inbox = Backend().Inbox;
+        var (completed, failed, retried) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        foreach (var id in (string[])[completed, failed, retried])
+        {
+            await inbox.AcceptAsync(Delivery(id), default);
+            Assert.True(await HasMarkerAsync(id), $"no marker for {id}");
+        }
+
+        await inbox.MarkCompletedAsync(completed, default);
+        await inbox.MarkFailedAsync(failed, "bad payload", permanent: true, default);
+        await inbox.MarkFailedAsync(retried, "GitHub 502", permanent: false, default);
+
+        Assert.False(await HasMarkerAsync(completed));
+        Assert.False(await HasMarkerAsync(failed));
+        Assert.True(await HasMarkerAsync(retried));
+        Assert.Equal([retried], (await inbox.ListPendingAsync(default)).Select(d => d.Delivery.DeliveryId));
+    }
+
+    [Fact]
+    public async Task The_sweep_deletes_a_marker_left_by_a_crash_after_its_delivery_completed_and_does_not_list_it()
+    {
+        var inbox = Backend().Inbox;
+        var id = Guid.NewGuid().ToString();
+        await inbox.AcceptAsync(Delivery(id), default);
+        await inbox.MarkCompletedAsync(id, default);
+        await Table().AddEntityAsync(new TableEntity(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.PendingMarkerPrefix + id)); // as if the deletion never ran
+
+        Assert.Empty(await inbox.ListPendingAsync(default));
+        Assert.False(await HasMarkerAsync(id));
+    }
+
+    [Fact]
+    public async Task The_sweep_does_not_scan_the_rows_it_lists_pending_deliveries_from_their_markers()
+    {
+        // A pending row without a marker (only rows from before the markers are like that, and those live in the old
+        // partition) is not found: proof that the sweep reads markers, not every row of the table.
+        var inbox = Backend().Inbox;
+        var (listed, unmarked) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        await inbox.AcceptAsync(Delivery(listed), default);
+        await inbox.AcceptAsync(Delivery(unmarked), default);
+        await Table().DeleteEntityAsync(AzureDeliveryInbox.PartitionOf(unmarked), AzureDeliveryInbox.PendingMarkerPrefix + unmarked);
+
+        Assert.Equal([listed], (await inbox.ListPendingAsync(default)).Select(d => d.Delivery.DeliveryId));
+        Assert.Equal(DeliveryState.Pending, (await inbox.GetAsync(unmarked, default))!.State);
+    }
+
+    private async Task<bool> HasMarkerAsync(string id) =>
+        (await Table().GetEntityIfExistsAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.PendingMarkerPrefix + id)).HasValue;
 
     private TableClient Table() => new TableServiceClient(azurite.ConnectionString).GetTableClient(_options.TablePrefix + "Deliveries");
 
