@@ -254,14 +254,18 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         return legacy.HasValue ? legacy.Value : null;
     }
 
-    /// <summary>Deletes the pending marker of <paramref name="key"/>; one already gone is fine.</summary>
+    /// <summary>
+    /// Deletes the pending marker of <paramref name="key"/>, best effort: one already gone is fine, and one left by a
+    /// failed deletion is deleted by the next sweep (which finds its delivery no longer pending), so a storage hiccup
+    /// here does not turn a completed delivery's state change into an error.
+    /// </summary>
     private static async Task DeleteMarkerAsync(TableClient table, string partition, string key, CancellationToken cancellationToken)
     {
         try
         {
             await table.DeleteEntityAsync(partition, PendingMarkerPrefix + key, ETag.All, cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (RequestFailedException)
         {
         }
     }
