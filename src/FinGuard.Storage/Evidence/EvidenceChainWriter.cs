@@ -254,24 +254,34 @@ public sealed partial class EvidenceChainWriter : IEvidenceStore, IDisposable
         return new EvidenceChainHead(sequence, sha, null);
     }
 
-    private static EvidenceRecord ParseOccupant(string chain, long sequence, string? expectedPrevious, string name, byte[] bytes)
+    /// <summary>
+    /// The record stored as <paramref name="name"/>, which must be record <paramref name="sequence"/> of the normalised
+    /// <paramref name="chain"/>; an <see cref="EvidenceChainException"/> naming the object otherwise.
+    /// </summary>
+    internal static EvidenceRecord ParseStored(string chain, long sequence, string name, byte[] bytes)
     {
-        EvidenceRecord occupant;
+        EvidenceRecord stored;
         try
         {
-            occupant = EvidenceSerializer.FromBytes(bytes);
+            stored = EvidenceSerializer.FromBytes(bytes);
         }
         catch (JsonException ex)
         {
             throw new EvidenceChainException($"Evidence object '{name}' is not a valid evidence record.", ex);
         }
 
-        if (occupant.Sequence != sequence || !string.Equals(occupant.Chain, chain, StringComparison.Ordinal))
+        if (stored.Sequence != sequence || !string.Equals(stored.Chain, chain, StringComparison.Ordinal))
         {
             throw new EvidenceChainException(
-                $"Evidence object '{name}' holds record {occupant.Sequence} of chain '{occupant.Chain}', not record {sequence} of '{chain}'.");
+                $"Evidence object '{name}' holds record {stored.Sequence} of chain '{stored.Chain}', not record {sequence} of '{chain}'.");
         }
 
+        return stored;
+    }
+
+    private static EvidenceRecord ParseOccupant(string chain, long sequence, string? expectedPrevious, string name, byte[] bytes)
+    {
+        var occupant = ParseStored(chain, sequence, name, bytes);
         if (!string.Equals(occupant.PreviousSha256, expectedPrevious, StringComparison.Ordinal))
         {
             throw new EvidenceChainException(

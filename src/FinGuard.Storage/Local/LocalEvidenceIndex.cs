@@ -30,9 +30,8 @@ internal sealed class LocalEvidenceIndex(string root, LocalEvidenceObjects objec
     public Task UpsertAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var path = Path.Combine(ChainDirectory(entry.Chain), EvidenceObjectNames.SequenceFileName(entry.Sequence));
         cancellationToken.ThrowIfCancellationRequested();
-        AtomicFile.ReplaceWithoutSync(path, JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry));
+        WriteRow(entry);
         Rows(entry.Chain).Add(entry, writtenHere: true);
         return Task.CompletedTask;
     }
@@ -142,31 +141,22 @@ internal sealed class LocalEvidenceIndex(string root, LocalEvidenceObjects objec
     /// <summary>Rewrites the row of record <paramref name="sequence"/> from the record itself (hashed as stored).</summary>
     private async Task<EvidenceIndexEntry> RebuildRowAsync(string chain, long sequence, CancellationToken cancellationToken)
     {
-        var name = EvidenceObjectNames.ObjectName(chain, sequence);
+        var normalized = EvidenceObjectNames.NormalizeChain(chain);
+        var name = EvidenceObjectNames.ObjectName(normalized, sequence);
         var bytes = await objects.ReadAsync(name, cancellationToken)
             ?? throw new EvidenceChainException(
-                $"Evidence chain '{EvidenceObjectNames.NormalizeChain(chain)}' has index rows beyond record {sequence}, but record '{name}' is missing.");
-        EvidenceRecord record;
-        try
-        {
-            record = EvidenceSerializer.FromBytes(bytes);
-        }
-        catch (JsonException ex)
-        {
-            throw new EvidenceChainException($"Evidence object '{name}' is not a valid evidence record, so its index row cannot be rebuilt.", ex);
-        }
-
-        if (record.Sequence != sequence || !string.Equals(EvidenceObjectNames.NormalizeChain(record.Chain), EvidenceObjectNames.NormalizeChain(chain), StringComparison.Ordinal))
-        {
-            throw new EvidenceChainException($"Evidence object '{name}' holds record {record.Sequence} of chain '{record.Chain}', so its index row cannot be rebuilt.");
-        }
-
+                $"Evidence chain '{normalized}' has index rows beyond record {sequence}, but record '{name}' is missing.");
+        var record = EvidenceChainWriter.ParseStored(normalized, sequence, name, bytes);
         var entry = EvidenceChainWriter.CreateIndexEntry(record, name, CanonicalJson.Sha256Hex(bytes));
-        AtomicFile.ReplaceWithoutSync(
-            Path.Combine(ChainDirectory(chain), EvidenceObjectNames.SequenceFileName(sequence)),
-            JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry));
+        WriteRow(entry);
         return entry;
     }
+
+    /// <summary>Writes <paramref name="entry"/>'s row, not fsynced (see the class remarks).</summary>
+    private void WriteRow(EvidenceIndexEntry entry) =>
+        AtomicFile.ReplaceWithoutSync(
+            Path.Combine(ChainDirectory(entry.Chain), EvidenceObjectNames.SequenceFileName(entry.Sequence)),
+            JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.EvidenceIndexEntry));
 
     /// <summary>Reads a row written by anyone into <paramref name="rows"/>; false when it does not exist.</summary>
     private static async Task<bool> ReadRowAsync(ChainRows rows, string path, CancellationToken cancellationToken)
