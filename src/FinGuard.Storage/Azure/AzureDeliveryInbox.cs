@@ -21,8 +21,9 @@ namespace FinGuard.Storage.Azure;
 /// Until 2026-12-04 every row was in one partition, <c>delivery</c>. Azure Table storage serves a partition at up to
 /// 2,000 entities a second, and a delivery costs about five operations on its row (the duplicate check, the add, the
 /// worker's read, and a read and replace per state change), so that one partition capped an installation near 400
-/// deliveries a second, below the 500 it is benchmarked for. Rows written then stay where they are: when the table
-/// still holds any (checked once per process), a look-up that misses the row's partition also asks the old one.
+/// deliveries a second, below the 500 it is benchmarked for. Rows written then stay where they are: a read or update
+/// that misses the row's partition also asks the old one, and so does the duplicate check on accepting while the table
+/// holds any old rows (checked once per process).
 /// </para>
 /// <para>
 /// A pending delivery also has a marker row next to its row (same partition, row key <c>pending~{key}</c>), added in
@@ -48,6 +49,9 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     /// <summary>Partitions queried at once by the pending sweep.</summary>
     private const int SweepParallelism = 16;
 
+    /// <summary>Every partition a row can be in (<see cref="PartitionOf"/>).</summary>
+    private static readonly string[] Partitions = [.. Enumerable.Range(0, 256).Select(Partition)];
+
     /// <summary>Whether the table holds rows in <see cref="LegacyPartition"/>; null until asked (once per process).</summary>
     private bool? _legacyRows;
 
@@ -60,8 +64,13 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     {
         Span<byte> hash = stackalloc byte[32];
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
-        return string.Create(CultureInfo.InvariantCulture, $"d{hash[0]:x2}");
+        return Partition(hash[0]);
     }
+
+    /// <summary>The row key of the pending marker of the delivery with key <paramref name="key"/>.</summary>
+    internal static string MarkerKey(string key) => PendingMarkerPrefix + key;
+
+    private static string Partition(int bucket) => string.Create(CultureInfo.InvariantCulture, $"d{bucket:x2}");
 
     public async Task<InboxAcceptOutcome> AcceptAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
@@ -105,7 +114,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
             await table.SubmitTransactionAsync(
                 [
                     new TableTransactionAction(TableTransactionActionType.Add, entity),
-                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(entity.PartitionKey, PendingMarkerPrefix + key)),
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(entity.PartitionKey, MarkerKey(key))),
                 ],
                 cancellationToken);
             return InboxAcceptOutcome.Accepted;
@@ -131,7 +140,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
         var rows = new System.Collections.Concurrent.ConcurrentBag<TableEntity>();
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, 256).Select(i => string.Create(CultureInfo.InvariantCulture, $"d{i:x2}")),
+            Partitions,
             new ParallelOptions { MaxDegreeOfParallelism = SweepParallelism, CancellationToken = cancellationToken },
             async (partition, token) =>
             {
@@ -263,7 +272,7 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     {
         try
         {
-            await table.DeleteEntityAsync(partition, PendingMarkerPrefix + key, ETag.All, cancellationToken);
+            await table.DeleteEntityAsync(partition, MarkerKey(key), ETag.All, cancellationToken);
         }
         catch (RequestFailedException)
         {

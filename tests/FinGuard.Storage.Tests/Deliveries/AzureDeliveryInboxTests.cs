@@ -115,7 +115,7 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         var id = Guid.NewGuid().ToString();
         await inbox.AcceptAsync(Delivery(id), default);
         await inbox.MarkCompletedAsync(id, default);
-        await Table().AddEntityAsync(new TableEntity(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.PendingMarkerPrefix + id)); // as if the deletion never ran
+        await Table().AddEntityAsync(new TableEntity(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.MarkerKey(id))); // as if the deletion never ran
 
         Assert.Empty(await inbox.ListPendingAsync(default));
         Assert.False(await HasMarkerAsync(id));
@@ -130,14 +130,14 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         var (listed, unmarked) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
         await inbox.AcceptAsync(Delivery(listed), default);
         await inbox.AcceptAsync(Delivery(unmarked), default);
-        await Table().DeleteEntityAsync(AzureDeliveryInbox.PartitionOf(unmarked), AzureDeliveryInbox.PendingMarkerPrefix + unmarked);
+        await Table().DeleteEntityAsync(AzureDeliveryInbox.PartitionOf(unmarked), AzureDeliveryInbox.MarkerKey(unmarked));
 
         Assert.Equal([listed], (await inbox.ListPendingAsync(default)).Select(d => d.Delivery.DeliveryId));
         Assert.Equal(DeliveryState.Pending, (await inbox.GetAsync(unmarked, default))!.State);
     }
 
     private async Task<bool> HasMarkerAsync(string id) =>
-        (await Table().GetEntityIfExistsAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.PendingMarkerPrefix + id)).HasValue;
+        (await Table().GetEntityIfExistsAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(id), AzureDeliveryInbox.MarkerKey(id))).HasValue;
 
     private TableClient Table() => new TableServiceClient(azurite.ConnectionString).GetTableClient(_options.TablePrefix + "Deliveries");
 
