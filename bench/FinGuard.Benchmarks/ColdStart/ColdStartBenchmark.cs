@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using FinGuard.Benchmarks.EndToEnd;
 using FinGuard.Benchmarks.Load;
 using FinGuard.Benchmarks.Reporting;
+using FinGuard.Testing;
 using FinGuard.Testing.FakeGitHub;
 
 namespace FinGuard.Benchmarks.ColdStart;
@@ -82,7 +82,7 @@ public static class ColdStartBenchmark
         await using var github = await LoadGitHub.StartAsync(corpus);
         using var key = RSA.Create(2048);
         var store = Directory.CreateDirectory(Path.Combine(storeParent, $"finguard-coldstart-{Guid.NewGuid():N}")).FullName;
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var start = new ProcessStartInfo(Path.Combine(folder, "finguard")) { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
@@ -185,13 +185,6 @@ public static class ColdStartBenchmark
         {
             throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}):\n{await output}\n{await error}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static double FolderMegabytes(string folder) =>

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FinGuard.Core.Deliveries;
 using FinGuard.Core.Evidence;
+using FinGuard.Testing;
 using FinGuard.Testing.Azurite;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Testing.Scenarios;
@@ -39,13 +39,6 @@ public sealed class CrashRecoveryTests(AzuriteFixture azurite, ITestOutputHelper
     {
         await github.DisposeAsync();
         TempDirectory.Delete(folder);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private Dictionary<string, string?> Settings() => new()
@@ -101,7 +94,7 @@ public sealed class CrashRecoveryTests(AzuriteFixture azurite, ITestOutputHelper
         var deliveries = FaultChecks.SynchronizeDeliveries(scenarios, github);
 
         // 1. The burst, and SIGKILL once a third of it is acknowledged.
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var first = StartProcess(port);
         var acknowledged = new ConcurrentBag<string>();
         using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) })

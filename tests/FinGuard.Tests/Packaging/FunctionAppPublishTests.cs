@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 using System.Text.Json.Nodes;
 using FinGuard.Functions;
+using FinGuard.Testing;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Testing.Scenarios;
 using FinGuard.Tests.Infrastructure;
@@ -246,7 +246,7 @@ public sealed class FunctionAppPublishTests(FunctionAppPublishTests.Published pu
 
         public static async Task<PublishedHandler> StartAsync(string folder)
         {
-            var port = FreePort();
+            var port = LoopbackPorts.Free();
             var storage = TempDirectory.Create();
             var start = new ProcessStartInfo(Path.Combine(folder, "finguard"))
             {
@@ -322,13 +322,6 @@ public sealed class FunctionAppPublishTests(FunctionAppPublishTests.Published pu
 
             process.Dispose();
             TempDirectory.Delete(storage);
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }
