@@ -54,7 +54,7 @@ public static class ColdStartBenchmark
         foreach (var r in results)
         {
             table.Add(r.Name, r.Round, ConsoleTable.Milliseconds(r.StartupMs), ConsoleTable.Milliseconds(r.StartupCpuMs), $"{r.Published:N0}/{r.Sent:N0}",
-                Show(r.FirstSeconds, 50), Show(r.FirstSeconds, 99), Show(r.All, 50), Show(r.All, 99), $"{r.CpuMsPerDelivery:0.00} ms");
+                PublishLatencies.Show(r.FirstSeconds, 50), PublishLatencies.Show(r.FirstSeconds, 99), PublishLatencies.Show(r.All, 50), PublishLatencies.Show(r.All, 99), $"{r.CpuMsPerDelivery:0.00} ms");
         }
 
         table.Write();
@@ -62,8 +62,8 @@ public static class ColdStartBenchmark
         foreach (var (label, pick) in new (string, Func<ColdStartResult, double>)[]
         {
             ("start → /healthz", r => r.StartupMs),
-            ("p99 received → published, first 2 s", r => Percentile(r.FirstSeconds, 99)),
-            ("p99 received → published, whole run", r => Percentile(r.All, 99)),
+            ("p99 received → published, first 2 s", r => PublishLatencies.Percentile(r.FirstSeconds, 99)),
+            ("p99 received → published, whole run", r => PublishLatencies.Percentile(r.All, 99)),
             ("process CPU per delivery", r => r.CpuMsPerDelivery),
         })
         {
@@ -190,10 +190,6 @@ public static class ColdStartBenchmark
     private static double FolderMegabytes(string folder) =>
         new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1_000_000.0;
 
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    private static string Show(List<double> sorted, double p) => Percentile(sorted, p) is var value && double.IsPositiveInfinity(value) ? "unpublished" : ConsoleTable.Milliseconds(value);
 
     private static double Median(IEnumerable<double> values)
     {

@@ -90,11 +90,7 @@ public static class EndToEndBenchmark
             .Write();
     }
 
-    private static string Show(E2EResult result, double percentile)
-    {
-        var value = result.Percentile(percentile);
-        return double.IsPositiveInfinity(value) ? "unpublished" : ConsoleTable.Milliseconds(value);
-    }
+    private static string Show(E2EResult result, double percentile) => PublishLatencies.Show(result.SortedLatencies, percentile);
 
     private static async Task<E2EResult> RunPipelineAsync(
         string name, Uri target, LoadGitHub github, IReadOnlyList<BenchPullRequest> corpus, int warmUp, BenchmarkRunOptions options, TimeSpan drainTimeout)
@@ -184,10 +180,6 @@ public static class EndToEndBenchmark
         string Name, int Measured, int Published, double[] SortedLatencies, double ProcessedPerSecond, double CpuMsPerDelivery, GcActivity Allocated, JitActivity Jit, LoadResult Ingestion, int GitHubRequests, IReadOnlyList<(string Operation, int Count)> RequestsByOperation, IReadOnlyDictionary<string, int> Conclusions)
     {
         /// <summary>Nearest-rank percentile in ms over every measured delivery; +∞ when it falls on an unpublished one.</summary>
-        public double Percentile(double p)
-        {
-            var rank = (int)Math.Ceiling(p / 100.0 * Measured);
-            return SortedLatencies[Math.Clamp(rank - 1, 0, Measured - 1)];
-        }
+        public double Percentile(double p) => PublishLatencies.Percentile(SortedLatencies, p);
     }
 }
