@@ -18,7 +18,8 @@ namespace FinGuard.Benchmarks.Ingestion;
 /// <para>Diagnostic, not a target: where <c>/dev/shm</c> (tmpfs) exists, the same FinGuard with its store there, where
 /// fsync costs nothing, separates the durable-write cost from the rest of the ingress path.</para>
 /// <para>Diagnostic, not a target: the bare endpoint plus the signature check and one JSON parse of the body, storing
-/// nothing — the ceiling of any receiver that verifies and reads what it acknowledges, on this machine.</para>
+/// nothing — the ceiling of any receiver that verifies and reads what it acknowledges, on this machine — and the bare
+/// endpoint plus the signature check alone, the ceiling of any receiver that verifies what it acknowledges.</para>
 /// </summary>
 public static class IngestionBenchmark
 {
@@ -30,6 +31,7 @@ public static class IngestionBenchmark
     private const string TmpfsFolder = "/dev/shm";
     private const string TmpfsName = "FinGuard, store on tmpfs (diagnostic)";
     private const string VerifiedName = "bare + signature check + JSON parse (diagnostic)";
+    private const string SignedName = "bare + signature check (diagnostic)";
     private const int MaxInFlight = 2_000;
 
     public static async Task RunAsync(BenchmarkRunOptions options)
@@ -44,12 +46,14 @@ public static class IngestionBenchmark
 
         await using var bare = await BareWebhookEndpoint.StartAsync();
         await using var verified = await BareWebhookEndpoint.StartAsync(verifySecret: FinGuardServer.WebhookSecret);
+        await using var signed = await BareWebhookEndpoint.StartAsync(verifySecret: FinGuardServer.WebhookSecret, parseJson: false);
         await using var finGuard = await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, options.StoreParent);
         await using var finGuardTmpfs = Directory.Exists(TmpfsFolder)
             ? await FinGuardServer.StartAsync(new Dictionary<string, string>(), idleWorker: true, TmpfsFolder)
             : null;
         using var bareClient = WebhookDelivery.NewClient(bare.BaseAddress, connections);
         using var verifiedClient = WebhookDelivery.NewClient(verified.BaseAddress, connections);
+        using var signedClient = WebhookDelivery.NewClient(signed.BaseAddress, connections);
         using var finGuardClient = WebhookDelivery.NewClient(finGuard.BaseAddress, connections);
         using var tmpfsClient = finGuardTmpfs is null ? null : WebhookDelivery.NewClient(finGuardTmpfs.BaseAddress, connections);
         SendRequest SendTo(HttpClient client) => (_, ct) => delivery.SendAsync(client, Guid.NewGuid().ToString(), ct);
@@ -68,6 +72,7 @@ public static class IngestionBenchmark
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(bareClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(finGuardClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(verifiedClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
+        await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(signedClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
         if (tmpfsClient is not null)
         {
             await LoadGenerator.ClosedLoopAsync("warm-up", SendTo(tmpfsClient), options.Concurrency, options.WarmUp, MaxRequestsPerPhase);
@@ -79,6 +84,7 @@ public static class IngestionBenchmark
             targets.Add((TmpfsName, tmpfsClient));
         }
 
+        targets.Add((SignedName, signedClient));
         targets.Add((VerifiedName, verifiedClient));
 
         var rounds = options.Quick ? 1 : 4;
@@ -87,14 +93,14 @@ public static class IngestionBenchmark
             t => LoadGenerator.ClosedLoopAsync(t.Name, SendTo(t.Client), options.Concurrency, slice, MaxRequestsPerPhase));
         var openResults = await LoadGenerator.InterleavedAsync(targets, rounds,
             t => LoadGenerator.OpenLoopAsync(t.Name, SendTo(t.Client), options.Rate, slice, MaxInFlight));
-        var (bareClosed, finGuardClosed, verifiedClosed) = (closedResults[0], closedResults[1], closedResults[^1]);
-        var (bareOpen, finGuardOpen, verifiedOpen) = (openResults[0], openResults[1], openResults[^1]);
+        var (bareClosed, finGuardClosed, signedClosed, verifiedClosed) = (closedResults[0], closedResults[1], closedResults[^2], closedResults[^1]);
+        var (bareOpen, finGuardOpen, signedOpen, verifiedOpen) = (openResults[0], openResults[1], openResults[^2], openResults[^1]);
         var (tmpfsClosed, tmpfsOpen) = tmpfsClient is null ? (null, null) : (closedResults[2], openResults[2]);
 
         Console.WriteLine($"### Closed loop, {options.Concurrency} clients (maximum throughput)");
         Console.WriteLine();
         var closed = new ConsoleTable("", "sent", "failed", "throughput", "p50", "p99", "max", "allocated per request", "process GC (gen0/1/2), pool");
-        foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed, verifiedClosed }.OfType<LoadResult>())
+        foreach (var result in new[] { bareClosed, finGuardClosed, tmpfsClosed, signedClosed, verifiedClosed }.OfType<LoadResult>())
         {
             closed.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
                 ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max), result.Gc.AllocatedPer(result.Sent), result.Gc);
@@ -105,7 +111,7 @@ public static class IngestionBenchmark
         Console.WriteLine($"### Open loop, {options.Rate:0} deliveries/s (latency from the intended send time; service time from the actual send)");
         Console.WriteLine();
         var open = new ConsoleTable("", "sent", "failed", "achieved", "p50", "p99", "max", "service p99", "process GC (gen0/1/2), pool");
-        foreach (var result in new[] { bareOpen, finGuardOpen, tmpfsOpen, verifiedOpen }.OfType<LoadResult>())
+        foreach (var result in new[] { bareOpen, finGuardOpen, tmpfsOpen, signedOpen, verifiedOpen }.OfType<LoadResult>())
         {
             open.Add(result.Name, result.Sent, result.Failed, $"{result.Throughput:0}/s", ConsoleTable.Milliseconds(result.Latency.Percentile(50)),
                 ConsoleTable.Milliseconds(result.Latency.Percentile(99)), ConsoleTable.Milliseconds(result.Latency.Max),
@@ -133,6 +139,8 @@ public static class IngestionBenchmark
                 $"p99 at {options.Rate:0}/s {ConsoleTable.Milliseconds(tmpfsOpen.Latency.Percentile(99))}. The difference to FinGuard on disk is the cost of fsync.");
         }
 
+        Console.WriteLine($"{SignedName}: {signedClosed.Throughput:0}/s = {ConsoleTable.Ratio(signedClosed.Throughput / bareClosed.Throughput)} of bare " +
+            $"({signedClosed.Failed} failed): the HMAC-SHA256 of the body GitHub's signature requires, alone.");
         Console.WriteLine($"{VerifiedName}: {verifiedClosed.Throughput:0}/s = {ConsoleTable.Ratio(verifiedClosed.Throughput / bareClosed.Throughput)} of bare " +
             $"({verifiedClosed.Failed} failed); FinGuard reaches {ConsoleTable.Ratio(finGuardClosed.Throughput / verifiedClosed.Throughput)} of it. " +
             "What separates the bare endpoint from this is work no correct receiver can skip.");

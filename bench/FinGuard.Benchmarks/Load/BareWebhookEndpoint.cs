@@ -28,7 +28,8 @@ public sealed class BareWebhookEndpoint : IAsyncDisposable
     /// HMAC-SHA256 of the body with this secret compared in constant time with <c>X-Hub-Signature-256</c> (401 when it
     /// differs), and one <see cref="System.Text.Json.JsonDocument"/> parse of the body — but stores nothing.
     /// </param>
-    public static async Task<BareWebhookEndpoint> StartAsync(Action<byte[]>? onReceived = null, string? verifySecret = null)
+    /// <param name="parseJson">With <paramref name="verifySecret"/>: false checks the signature only, not even parsing.</param>
+    public static async Task<BareWebhookEndpoint> StartAsync(Action<byte[]>? onReceived = null, string? verifySecret = null, bool parseJson = true)
     {
         var key = verifySecret is null ? null : System.Text.Encoding.UTF8.GetBytes(verifySecret);
         var builder = WebApplication.CreateSlimBuilder();
@@ -54,7 +55,10 @@ public sealed class BareWebhookEndpoint : IAsyncDisposable
                     return TypedResults.StatusCode(StatusCodes.Status401Unauthorized);
                 }
 
-                using var document = System.Text.Json.JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+                if (parseJson)
+                {
+                    using var document = System.Text.Json.JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+                }
             }
 
             onReceived?.Invoke(buffer.ToArray());
