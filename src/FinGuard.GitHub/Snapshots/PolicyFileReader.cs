@@ -16,11 +16,21 @@ internal static class PolicyFileReader
         GitHubApiClient api, long installationId, string repository, string? reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        var owner = repository.Split('/')[0];
-        var repositoryPolicy = await ReadAsync(api, installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, reference, cancellationToken);
-        var organizationPolicy = await ReadAsync(api, installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, null, cancellationToken);
+        var repositoryPolicy = await ReadRepositoryAsync(api, installationId, repository, reference, cancellationToken);
+        var organizationPolicy = await ReadOrganizationAsync(api, installationId, Owner(repository), cancellationToken);
         return (organizationPolicy, repositoryPolicy);
     }
+
+    /// <summary>The repository's <c>.github/finguard.yml</c> at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
+    public static Task<PolicyFile?> ReadRepositoryAsync(GitHubApiClient api, long installationId, string repository, string? reference, CancellationToken cancellationToken) =>
+        ReadAsync(api, installationId, repository, PullRequestFactsLoader.RepositoryPolicyPath, reference, cancellationToken);
+
+    /// <summary>The organisation's <c>finguard.yml</c> in its <c>.github</c> repository's default branch, or null when absent.</summary>
+    public static Task<PolicyFile?> ReadOrganizationAsync(GitHubApiClient api, long installationId, string owner, CancellationToken cancellationToken) =>
+        ReadAsync(api, installationId, $"{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}", PullRequestFactsLoader.OrganizationPolicyPath, null, cancellationToken);
+
+    /// <summary>The owner (organisation or user) of an <c>owner/name</c> repository.</summary>
+    public static string Owner(string repository) => repository.Split('/')[0];
 
     /// <summary>Records the policy files a decision used as its <c>policy.repository</c> and <c>policy.organization</c> facts.</summary>
     public static void Record(List<GitHubFact> facts, string repository, PolicyFile? organization, PolicyFile? repositoryFile)
@@ -32,7 +42,7 @@ internal static class PolicyFileReader
 
         if (organization is not null)
         {
-            var owner = repository.Split('/')[0];
+            var owner = Owner(repository);
             facts.Add(new GitHubFact(PullRequestFactSet.OrganizationPolicyFact, $"GET /repos/{owner}/{PullRequestFactsLoader.OrganizationPolicyRepository}/contents/{PullRequestFactsLoader.OrganizationPolicyPath}", organization.ToJson()));
         }
     }

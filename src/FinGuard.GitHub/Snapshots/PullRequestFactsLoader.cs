@@ -147,6 +147,14 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         long installationId, string repository, string? reference, CancellationToken cancellationToken) =>
         PolicyFileReader.ReadBothAsync(api, installationId, repository, reference, cancellationToken);
 
+    /// <summary>The repository's policy file at <paramref name="reference"/> (null: the default branch), or null when absent.</summary>
+    public Task<PolicyFile?> LoadRepositoryPolicyAsync(long installationId, string repository, string? reference, CancellationToken cancellationToken) =>
+        PolicyFileReader.ReadRepositoryAsync(api, installationId, repository, reference, cancellationToken);
+
+    /// <summary>The organisation's policy file of <paramref name="owner"/>, or null when absent.</summary>
+    public Task<PolicyFile?> LoadOrganizationPolicyAsync(long installationId, string owner, CancellationToken cancellationToken) =>
+        PolicyFileReader.ReadOrganizationAsync(api, installationId, owner, cancellationToken);
+
     private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
         long installationId, IEnumerable<string> teams, IReadOnlyCollection<string> candidates, CancellationToken cancellationToken)
     {

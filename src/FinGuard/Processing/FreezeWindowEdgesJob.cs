@@ -24,7 +24,8 @@ namespace FinGuard.Processing;
 /// each with the installation id of its latest evidence record, remembered in <see cref="IFreezeWindowEdgesState"/>.
 /// A repository FinGuard has never decided about has no open pull request with a FinGuard check to update.</item>
 /// <item><b>Which windows</b>: the freeze-window policy of the repository's default branch (its <c>.github/finguard.yml</c>
-/// merged with the organisation's file), read from GitHub at most every <see cref="PolicyRefresh"/>. Windows written
+/// merged with the organisation's file), read from GitHub at most every <see cref="PolicyRefresh"/>, the organisation's
+/// file once per run for all the repositories of an organisation (conditional reads: 304s once unchanged). Windows written
 /// only in the policy file of another branch are not seen here (they still apply when a pull request to that branch is
 /// evaluated).</item>
 /// <item><b>When</b>: a repository is acted on when a window opened or closed since it was last checked, or when its
@@ -261,7 +262,16 @@ public sealed partial class FreezeWindowEdgesJob(
             return (cached.Policy, false);
         }
 
-        var (organization, repositoryFile) = await run.Loader.LoadPolicyFilesAsync(repository.InstallationId, repository.Repository, null, cancellationToken);
+        // The organisation's file once per run for all its repositories (per installation: each reads with its own token).
+        var repositoryFile = await run.Loader.LoadRepositoryPolicyAsync(repository.InstallationId, repository.Repository, null, cancellationToken);
+        var owner = repository.Repository.Split('/')[0];
+        var key = (repository.InstallationId, owner.ToLowerInvariant());
+        if (!run.OrganizationPolicies.TryGetValue(key, out var organization))
+        {
+            organization = await run.Loader.LoadOrganizationPolicyAsync(repository.InstallationId, owner, cancellationToken);
+            run.OrganizationPolicies[key] = organization;
+        }
+
         var freeze = PullRequestEvaluator.ResolvePolicy(organization, repositoryFile).Policy.FreezeWindow;
         var json = PolicyJsonContext.ToElement(FinGuardPolicy.Default with { FreezeWindow = freeze }).GetProperty("freezeWindow").GetRawText();
         policies[chain] = new CachedPolicy(freeze, json, run.Now);
@@ -340,6 +350,9 @@ public sealed partial class FreezeWindowEdgesJob(
     {
         /// <summary>Every deployment request not answered yet (read once per run, when a repository first needs it).</summary>
         public IReadOnlyList<DeploymentRequest>? OpenDeployments { get; set; }
+
+        /// <summary>The organisation policy files read in this run, by installation and owner (lower case); null: absent.</summary>
+        public Dictionary<(long InstallationId, string Owner), PolicyFile?> OrganizationPolicies { get; } = [];
     }
 
     /// <summary>What a run did, for its outcome line.</summary>

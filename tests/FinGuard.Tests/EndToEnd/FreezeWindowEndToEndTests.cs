@@ -200,6 +200,30 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_FreezeWindowEdges_timer_reads_an_organisations_policy_once_per_run_for_all_its_repositories()
+    {
+        var scenarios = new[] { NewScenario("ledger"), NewScenario("payouts"), NewScenario("cards") };
+        foreach (var scenario in scenarios)
+        {
+            scenario.RepositoryPolicy = "version: 1\n";
+            scenario.OrganizationPolicy = "version: 1\n";
+            scenario.ServeOn(github);
+            ServeLabels(github, scenario, "bug");
+            await DeliverAsync(scenario, "opened");
+            await WaitForCheckRunAsync(scenario.HeadSha);
+        }
+
+        var before = github.Requests.Count;
+        var log = await RunTimerAsync();
+        var run = github.Requests.Skip(before).ToList();
+
+        Assert.StartsWith("FreezeWindowEdges (done; past due: no): Checked 3 of 3 repositories with evidence (3 new", log, StringComparison.Ordinal);
+        Assert.Single(run, r => r.Method == "GET" && r.Path == "/repos/octo-org/.github/contents/finguard.yml");
+        Assert.All(scenarios, s => Assert.Single(run, r => r.Method == "GET" && r.Path == $"/repos/{s.FullName}/contents/.github/finguard.yml"));
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
     public async Task The_FreezeWindowEdges_timer_re_evaluates_open_pull_requests_when_a_window_opens()
     {
         var scenario = NewScenario("treasury");
