@@ -25,8 +25,10 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime, IDisposable
     private readonly string folder = TempDirectory.Create();
     private readonly CapturingLoggerProvider logs = new();
     private readonly ConcurrentQueue<Activity> spans = new();
-    private readonly List<Activity> exportedSpans = [];
-    private readonly List<Metric> exportedMetrics = [];
+    // The in-memory exporters add from the SDK's threads (a span as it ends, metrics on each collection) without a lock,
+    // so the tests read snapshots of these, never the live lists.
+    private readonly LockedCollection<Activity> exportedSpans = new();
+    private readonly LockedCollection<Metric> exportedMetrics = new();
     private readonly ActivityListener activityListener;
     private FakeGitHubServer github = null!;
     private FinGuardHost host = null!;
@@ -176,13 +178,10 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime, IDisposable
         // The OpenTelemetry SDK the host configures picks up FinGuard's source and meter (here: in-memory exporters).
         var tracerProvider = host.Services.GetRequiredService<TracerProvider>();
         Assert.True(tracerProvider.ForceFlush());
-        lock (exportedSpans)
-        {
-            Assert.Contains(exportedSpans, s => s.OperationName == "finguard.delivery" && (string?)s.GetTagItem(FinGuardTelemetry.Tags.DeliveryId) == deliveryId);
-        }
+        Assert.Contains(exportedSpans.Snapshot(), s => s.OperationName == "finguard.delivery" && (string?)s.GetTagItem(FinGuardTelemetry.Tags.DeliveryId) == deliveryId);
 
         Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
-        var exportedNames = exportedMetrics.Select(m => m.Name).ToHashSet();
+        var exportedNames = exportedMetrics.Snapshot().Select(m => m.Name).ToHashSet();
         Assert.Contains(FinGuardTelemetry.Instruments.DeliveriesReceived, exportedNames);
         Assert.Contains(FinGuardTelemetry.Instruments.Decisions, exportedNames);
         Assert.Contains(FinGuardTelemetry.Instruments.GitHubRateLimitRemaining, exportedNames);
@@ -232,4 +231,75 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime, IDisposable
             Assert.DoesNotContain(recorded, r => r.Contains(secret, StringComparison.OrdinalIgnoreCase));
         }
     }
+}
+
+/// <summary>A collection an exporter can add to from any thread while a test reads <see cref="Snapshot"/>s of it.</summary>
+internal sealed class LockedCollection<T> : ICollection<T>
+{
+    private readonly List<T> items = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (items)
+            {
+                return items.Count;
+            }
+        }
+    }
+
+    public bool IsReadOnly => false;
+
+    public List<T> Snapshot()
+    {
+        lock (items)
+        {
+            return [.. items];
+        }
+    }
+
+    public void Add(T item)
+    {
+        lock (items)
+        {
+            items.Add(item);
+        }
+    }
+
+    public void Clear()
+    {
+        lock (items)
+        {
+            items.Clear();
+        }
+    }
+
+    public bool Contains(T item)
+    {
+        lock (items)
+        {
+            return items.Contains(item);
+        }
+    }
+
+    public void CopyTo(T[] array, int arrayIndex)
+    {
+        lock (items)
+        {
+            items.CopyTo(array, arrayIndex);
+        }
+    }
+
+    public bool Remove(T item)
+    {
+        lock (items)
+        {
+            return items.Remove(item);
+        }
+    }
+
+    public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
