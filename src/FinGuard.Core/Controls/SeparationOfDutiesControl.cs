@@ -21,10 +21,13 @@ namespace FinGuard.Core.Controls;
 /// (GitHub's own <c>web-flow</c> committer excepted); every <c>Co-authored-by</c> trailer identity (see
 /// <see cref="CoAuthorTrailers"/>), matched to an account through its GitHub no-reply address or through the same
 /// address on a commit whose account GitHub knows; bots; the policy's excluded approvers (logins, case-insensitive);
-/// and, when the policy names approver teams, anyone not in at least one of them.</item>
+/// when the policy names approver teams, anyone not in at least one of them; and, with <c>require-write-access</c> (the
+/// default), anyone whose base permission on the repository (<see cref="PullRequestSnapshot.ReviewerPermissions"/>) is
+/// not write or admin — including anyone whose permission FinGuard could not read, which the details say. These rules
+/// are <see cref="ApproverEligibility"/>, shared with break-glass and deployment approvals.</item>
 /// <item>An outstanding <c>CHANGES_REQUESTED</c> (the reviewer's latest decisive review) blocks when the policy says so,
-/// unless the reviewer is an author, committer, co-author, bot or excluded approver. Team membership is not needed
-/// to block: any other reviewer's objection stands, as on GitHub.</item>
+/// unless the reviewer is an author, committer, co-author, bot or excluded approver. Team membership and write access
+/// are not needed to block: any other reviewer's objection stands, as on GitHub.</item>
 /// </list></para>
 /// <para><b>Outcome</b>: pass with at least the required number of counting approvals and nothing blocking; fail when
 /// changes requested block, naming the reviewers; pending (not a pass) while approvals are missing, saying how many
@@ -84,6 +87,7 @@ public sealed class SeparationOfDutiesControl : IControl
         var teams = policy.ApproverTeams.IsDefault ? [] : policy.ApproverTeams;
         var head = Short(pr.HeadSha);
         var contributors = Contributors.Collect(pr);
+        var eligibility = Eligibility(pr, policy, contributors);
 
         // Facts FinGuard needs and does not have: fail closed.
         var problems = new List<ResultDetail>(contributors.Problems.Select(p => p.Detail));
@@ -108,25 +112,14 @@ public sealed class SeparationOfDutiesControl : IControl
         foreach (var reviews in reviewers)
         {
             var user = reviews[^1].User;
-            var matched = contributors.Matching(user);
-            reviewed.UnionWith(matched);
+            reviewed.UnionWith(contributors.Matching(user));
 
-            var cannotBlock = matched.Select(c => c.Roles).ToList();
-            if (user.IsBot)
-            {
-                cannotBlock.Add("is a bot");
-            }
-
-            if (excluded.Contains(user.Login, StringComparer.OrdinalIgnoreCase))
-            {
-                cannotBlock.Add("is excluded from approving by this policy");
-            }
-
-            var cannotApprove = new List<string>(cannotBlock);
-            if (teams.Length > 0 && !teams.Any(t => pr.TeamMembers.TryGetValue(t, out var members) && members.Contains(user.Login)))
-            {
-                cannotApprove.Add($"is not a member of {OrList(teams)}");
-            }
+            var cannotBlock = eligibility.CannotBlock(user);
+            var cannotApprove = eligibility.CannotApprove(
+                user,
+                teams.Length > 0 && !teams.Any(t => pr.TeamMembers.TryGetValue(t, out var members) && members.Contains(user.Login))
+                    ? $"is not a member of {OrList(teams)}"
+                    : null);
 
             var latest = reviews.LastOrDefault(r => IsDecisive(r.State));
             var state = latest?.State.ToUpperInvariant();
@@ -219,6 +212,10 @@ public sealed class SeparationOfDutiesControl : IControl
         howToFix.Add(excluded.Length > 0
             ? $"Approvals from bots and from {AndList(excluded)} (excluded by policy) do not count."
             : "Approvals from bots do not count.");
+        if (policy.RequireWriteAccess)
+        {
+            howToFix.Add("Only approvals from people with write, maintain or admin access to the repository count.");
+        }
         if (stale.Count > 0)
         {
             howToFix.Add($"{AndList(stale)} approved an older commit: ask them to approve {head}.");
@@ -230,6 +227,30 @@ public sealed class SeparationOfDutiesControl : IControl
             details,
             string.Join('\n', howToFix));
     }
+
+    /// <summary>
+    /// Who may approve this pull request (<see cref="ApproverEligibility"/>): not a contributor, not a bot, not excluded
+    /// by <paramref name="policy"/>, and, when it requires write access, someone GitHub says may push.
+    /// The break-glass approval of <see cref="Freeze.FreezeWindowControl"/> is held to the same rules.
+    /// </summary>
+    public static ApproverEligibility Eligibility(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        return Eligibility(pr, policy, Contributors.Collect(pr));
+    }
+
+    /// <summary>Whether FinGuard can tell who contributed to <paramref name="pr"/>: the details of each identity it cannot link to an account.</summary>
+    public static ImmutableArray<ResultDetail> ContributorProblems(PullRequestSnapshot pr)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        return [.. Contributors.Collect(pr).Problems.Select(p => p.Detail)];
+    }
+
+    private static ApproverEligibility Eligibility(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy, Contributors contributors) =>
+        ApproverEligibility.For(
+            user => contributors.Matching(user) is { Count: > 0 } matched ? string.Join("; ", matched.Select(c => c.Roles)) : null,
+            policy,
+            pr.ReviewerPermissions);
 
     private ControlResult Result(ControlStatus status, string summary, ImmutableArray<ResultDetail> details = default, string? howToFix = null) => new()
     {

@@ -19,9 +19,11 @@ namespace FinGuard.Core.Deployments;
 /// policy does not define; skipped when the <c>freeze-window</c> section is disabled or no window applies.
 /// Break-glass: during a freeze, when the policy has a <c>freeze-window.break-glass</c> procedure, a deployment passes
 /// when an environment review approving it for this environment has a comment containing the break-glass label (e.g.
-/// <c>emergency-change: INC-42</c>) and its reviewer is a member of one of the approver teams, is not a bot, not one of
-/// the deployers (who invoked it by deploying) and did not write the change, and the evaluation time is before the
-/// deployment's creation plus <c>max-duration</c>. It passes marked <b>BREAK-GLASS</b>, with
+/// <c>emergency-change: INC-42</c>) and its reviewer may approve a break-glass (<see cref="BreakGlassApprovers"/>, the
+/// same rules as for a pull request: eligible under every separation-of-duties rule — not one of the deployers, who
+/// invoked it by deploying, did not write the change, not a bot, not excluded, with write access when the policy
+/// requires it — and a member of one of the approver teams), and the evaluation time is before the deployment's
+/// creation plus <c>max-duration</c>. The approval asks for break-glass itself, so it cannot predate the request. It passes marked <b>BREAK-GLASS</b>, with
 /// <see cref="ControlResult.Exception"/> naming the deployer as the one who asked and the reviewer as the approver.
 /// When break-glass is asked for and no approval counts, the deployment is held or rejected as above, naming why each
 /// did not count; error (fail closed) when the approver teams' members were not loaded or the writers of the change
@@ -157,8 +159,7 @@ public sealed class DeploymentFreezeControl : IDeploymentControl
         List<ResultDetail> windowDetails)
     {
         var deployment = context.Deployment;
-        var teams = breakGlass.ApproverTeams.IsDefault ? [] : breakGlass.ApproverTeams;
-        var problems = teams.Where(t => !deployment.TeamMembers.ContainsKey(t)).Distinct(StringComparer.OrdinalIgnoreCase)
+        var problems = BreakGlassApprovers.MissingTeams(breakGlass, deployment.TeamMembers)
             .Select(t => new ResultDetail(t, false, "the members of this break-glass approver team were not loaded, so FinGuard cannot check the approver against it"))
             .ToList();
         var decisions = deployment.PullRequestDecisions.IsDefault ? [] : deployment.PullRequestDecisions;
@@ -190,18 +191,16 @@ public sealed class DeploymentFreezeControl : IDeploymentControl
 
         var deployers = deployment.Deployers.IsDefault ? [] : deployment.Deployers;
         var expiresAt = deployment.RequestedAt!.Value + breakGlass.MaxDuration;
+        var eligibility = DeploymentSeparationOfDutiesControl.Eligibility(context, writers!);
         var refusals = new List<ResultDetail>();
         var valid = new List<(EnvironmentApproval Review, string Team)>();
         foreach (var review in asked)
         {
             var user = review.User;
-            var team = teams.FirstOrDefault(t => deployment.TeamMembers.TryGetValue(t, out var members) && members.Contains(user.Login));
+            var (reasons, team) = BreakGlassApprovers.Judge(user, eligibility, breakGlass, deployment.TeamMembers);
             string? refusal = true switch
             {
-                _ when deployers.Any(d => d.Id == user.Id) => "deployed this change, and cannot approve their own break-glass",
-                _ when user.IsBot => "is a bot",
-                _ when writers!.RolesOf(user) is { } roles => $"wrote the change ({roles}), and cannot approve its break-glass",
-                _ when team is null => $"is not a member of {SeparationOfDutiesControl.OrList(teams)}",
+                _ when reasons.Count > 0 => $"{string.Join("; ", reasons)}; a break-glass approver must be eligible under every separation-of-duties rule",
                 _ when context.EvaluatedAt >= expiresAt =>
                     $"break-glass expired at {Utc(expiresAt)} ({FreezeWindowControl.Duration(breakGlass.MaxDuration)} after the deployment was created at {Utc(deployment.RequestedAt.Value)})",
                 _ => null,

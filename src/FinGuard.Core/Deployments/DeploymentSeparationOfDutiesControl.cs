@@ -18,8 +18,11 @@ namespace FinGuard.Core.Deployments;
 /// every <c>Co-authored-by</c> identity (matched as <see cref="SeparationOfDutiesControl"/> does).</item>
 /// <item>The deployers are the webhook's sender and the workflow run's triggering actor and actor. No deployer who is
 /// a person (not a bot) may be a writer.</item>
-/// <item>An environment review counts when it is an approval for this environment by someone who is not a deployer,
-/// not a writer and not a bot; distinct accounts are counted once. A rejection by such a reviewer blocks.</item>
+/// <item>An environment review counts when it is an approval for this environment by someone who may approve under
+/// <see cref="ApproverEligibility"/>: not a deployer, not a writer, not a bot, not one of the policy's excluded
+/// approvers, and — with <c>separation-of-duties.require-write-access</c> (the default) — with write, maintain or admin
+/// access to the repository (<see cref="DeploymentSnapshot.ReviewerPermissions"/>; unknown does not count). Distinct
+/// accounts are counted once. A rejection by someone who is not a deployer, writer, bot or excluded approver blocks.</item>
 /// </list></para>
 /// <para><b>Outcome</b>: fail when a deployer wrote the change (self-deployment) or an eligible reviewer rejected it;
 /// pending (FinGuard waits, and decides when the next review arrives) while approvals are missing, saying how many and
@@ -100,26 +103,12 @@ public sealed class DeploymentSeparationOfDutiesControl : IDeploymentControl
         var approvers = new List<string>();
         var rejecters = new List<string>();
         var refused = new List<string>();
+        var eligibility = Eligibility(context, writers);
         foreach (var review in reviews)
         {
             var user = review.User;
-            var reasons = new List<string>();
-            if (deployers.Any(d => d.Id == user.Id))
-            {
-                reasons.Add("deployed this change");
-            }
-
-            if (writers.RolesOf(user) is { } roles)
-            {
-                reasons.Add(roles);
-            }
-
-            if (user.IsBot)
-            {
-                reasons.Add("is a bot");
-            }
-
             var state = review.State.ToLowerInvariant();
+            var reasons = state == "approved" ? eligibility.CannotApprove(user) : eligibility.CannotBlock(user);
             if (reasons.Count > 0)
             {
                 refused.Add(user.Login);
@@ -193,6 +182,17 @@ public sealed class DeploymentSeparationOfDutiesControl : IDeploymentControl
             [.. details],
             string.Join('\n', howToFix));
     }
+
+    /// <summary>
+    /// Who may approve this deployment (<see cref="ApproverEligibility"/>, the rules of a pull request's approvals): not a
+    /// deployer, not a writer of the change, not a bot, not excluded by the policy, and with write access when it says so.
+    /// </summary>
+    internal static ApproverEligibility Eligibility(DeploymentContext context, Writers writers) =>
+        ApproverEligibility.For(
+            writers.RolesOf,
+            context.Policy.SeparationOfDuties,
+            context.Deployment.ReviewerPermissions,
+            context.Deployment.Deployers);
 
     private ControlResult Result(ControlStatus status, string summary, ImmutableArray<ResultDetail> details, string? howToFix = null) => new()
     {

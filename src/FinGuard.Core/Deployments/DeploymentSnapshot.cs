@@ -138,6 +138,14 @@ public sealed record DeploymentSnapshot
     public ImmutableDictionary<string, ImmutableHashSet<string>> TeamMembers { get; init; } =
         ImmutableDictionary<string, ImmutableHashSet<string>>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The base permission on the repository of each environment reviewer who approved (login, case-insensitive), as
+    /// GitHub's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c> reports it; a reviewer absent here has
+    /// a permission FinGuard does not know.
+    /// </summary>
+    public ImmutableDictionary<string, RepositoryAccess> ReviewerPermissions { get; init; } =
+        ImmutableDictionary<string, RepositoryAccess>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Check runs and scanner output for <see cref="Sha"/>; null when not loaded (the policy names no scan source).</summary>
     public Scans.ScanFacts? Scans { get; init; }
 

@@ -17,17 +17,21 @@ namespace FinGuard.Core.Freeze;
 /// <c>branches</c> covers every branch the policy covers). Whether a window is open is decided by
 /// <see cref="FreezeCalendar"/> at <see cref="EvaluationContext.EvaluatedAt"/> — never a clock.</item>
 /// <item>Break-glass is valid when the pull request carries the policy's break-glass label and a reviewer whose
-/// latest decisive review is an approval of the current head is a member of a break-glass approver team, is not a
-/// bot, did not open the pull request and did not author or commit any of its commits, and approved less than
-/// <see cref="BreakGlassPolicy.MaxDuration"/> before the evaluation time.</item>
+/// latest decisive review is an approval of the current head is eligible under every separation-of-duties rule
+/// (<see cref="BreakGlassApprovers"/>: not the author, a committer or a co-author, not a bot, not an excluded
+/// approver, with write access when the policy requires it) and a member of a break-glass approver team, submitted that
+/// approval <b>after</b> the label was last added (GitHub's <c>labeled</c> event in
+/// <see cref="PullRequestSnapshot.LabelEvents"/>), and less than <see cref="BreakGlassPolicy.MaxDuration"/> before the
+/// evaluation time.</item>
 /// </list></para>
 /// <para><b>Outcome</b>: pass when no applicable window is open (naming the next one); fail while one is open, naming
 /// each open window and when it ends (local time and UTC), with how to wait or use break-glass; pass, marked
-/// <b>BREAK-GLASS</b> in the summary and carrying <see cref="ControlResult.Exception"/> (type <c>break-glass</c>, the
-/// pull request's author as the one who asked, the approver, the approval time and when it expires) when break-glass
+/// <b>BREAK-GLASS</b> in the summary and carrying <see cref="ControlResult.Exception"/> (type <c>break-glass</c>, who
+/// applied the label as the one who asked, the approver, the approval time and when it expires) when break-glass
 /// is valid; error (fail closed) when a window cannot be computed, or when break-glass is asked for and FinGuard cannot
-/// tell who the approvers are (a team's members not loaded, a commit author or committer GitHub could not map to an
-/// account, commits missing); skipped when disabled, when no window is configured, or when no window covers the base
+/// tell who may approve (a team's members not loaded, a commit author, committer or co-author it cannot link to an
+/// account, commits missing) or when and by whom the label was applied (the events not loaded, or no <c>labeled</c>
+/// event for it); skipped when disabled, when no window is configured, or when no window covers the base
 /// branch.</para>
 /// </summary>
 public sealed class FreezeWindowControl : IControl
@@ -101,7 +105,7 @@ public sealed class FreezeWindowControl : IControl
                 $"{Wait(active)}\n{BreakGlassProcedure(breakGlass, pr)}");
         }
 
-        return EvaluateBreakGlass(pr, breakGlass, active, frozen, windowDetails, now);
+        return EvaluateBreakGlass(pr, breakGlass, context.Policy.SeparationOfDuties, active, frozen, windowDetails, now);
     }
 
     private ControlResult NoFreeze(FreezeCalendar calendar, List<FreezeWindow> covering, DateTimeOffset now)
@@ -121,18 +125,18 @@ public sealed class FreezeWindowControl : IControl
     private ControlResult EvaluateBreakGlass(
         PullRequestSnapshot pr,
         BreakGlassPolicy breakGlass,
+        Policy.SeparationOfDutiesPolicy duties,
         ImmutableArray<FreezePeriod> active,
         string frozen,
         List<ResultDetail> windowDetails,
         DateTimeOffset now)
     {
-        var teams = breakGlass.ApproverTeams.IsDefault ? [] : breakGlass.ApproverTeams;
         var head = Short(pr.HeadSha);
         var labelDetail = new ResultDetail(breakGlass.Label, true, "break-glass label is on this pull request");
 
-        // Facts FinGuard needs to know who may approve, and does not have: fail closed.
+        // Facts FinGuard needs to know who may approve, and when break-glass was asked for, and does not have: fail closed.
         var problems = new List<ResultDetail>();
-        foreach (var team in teams.Where(t => !pr.TeamMembers.ContainsKey(t)).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var team in BreakGlassApprovers.MissingTeams(breakGlass, pr.TeamMembers))
         {
             problems.Add(new ResultDetail(team, false, "the members of this break-glass approver team were not loaded, so FinGuard cannot check the approver against it"));
         }
@@ -142,13 +146,17 @@ public sealed class FreezeWindowControl : IControl
             problems.Add(new ResultDetail("commits", false, $"GitHub reported {pr.ReportedCommitCount} commits but listed {pr.Commits.Length}, so FinGuard cannot tell who wrote the change"));
         }
 
-        foreach (var commit in pr.Commits)
+        problems.AddRange(SeparationOfDutiesControl.ContributorProblems(pr));
+
+        // When, and by whom, break-glass was asked for: the latest time the label was added (GitHub's `labeled` event).
+        var invoked = pr.LabelEvents?.LastOrDefault(e => string.Equals(e.Label, breakGlass.Label, StringComparison.OrdinalIgnoreCase));
+        if (pr.LabelEvents is null)
         {
-            if (commit.Author is null || (commit.Committer is null && !commit.IsWebFlow))
-            {
-                var email = commit.Author is null ? commit.AuthorEmail : commit.CommitterEmail;
-                problems.Add(new ResultDetail(commit.ShortSha, false, $"GitHub could not link `{email ?? "(no email)"}` to an account, so FinGuard cannot prove the approver did not write this commit"));
-            }
+            problems.Add(new ResultDetail(breakGlass.Label, false, "the pull request's events were not loaded, so FinGuard cannot tell when and by whom the break-glass label was applied"));
+        }
+        else if (invoked is null)
+        {
+            problems.Add(new ResultDetail(breakGlass.Label, false, "GitHub's events of this pull request have no `labeled` event for the break-glass label, so FinGuard cannot tell when and by whom it was applied"));
         }
 
         if (problems.Count > 0)
@@ -157,19 +165,12 @@ public sealed class FreezeWindowControl : IControl
                 ControlStatus.Error,
                 $"{frozen} Break-glass was asked for, but FinGuard cannot verify it (fail closed).",
                 [.. windowDetails, labelDetail, .. problems],
-                "Re-run FinGuard. If this persists, check that FinGuard may read the team's members (organization permission Members: read) and that every commit's author and committer email is verified on a GitHub account.");
+                "Re-run FinGuard. If this persists, check that FinGuard may read the team's members (organization permission Members: read) and the pull request's events (Pull requests: read), that every commit's author and committer email is verified on a GitHub account, and that co-authors use their GitHub no-reply address; or remove and re-add the break-glass label.");
         }
 
-        var writers = new HashSet<long> { pr.Author.Id };
-        foreach (var commit in pr.Commits)
-        {
-            writers.Add(commit.Author!.Id);
-            if (!commit.IsWebFlow)
-            {
-                writers.Add(commit.Committer!.Id);
-            }
-        }
-
+        var invokedBy = invoked!.Actor ?? new GitHubUser("(unknown)", 0, false);
+        labelDetail = new ResultDetail(breakGlass.Label, true, $"break-glass label applied by {invokedBy.Login} at {Utc(invoked.At)}");
+        var eligibility = SeparationOfDutiesControl.Eligibility(pr, duties);
         var reviewerDetails = new List<ResultDetail>();
         var valid = new List<(GitHubUser User, string Team, DateTimeOffset ApprovedAt, DateTimeOffset ExpiresAt)>();
         foreach (var reviews in pr.Reviews.GroupBy(r => r.User.Id))
@@ -182,16 +183,16 @@ public sealed class FreezeWindowControl : IControl
 
             var user = ordered[^1].User;
             var latest = ordered.LastOrDefault(r => !IsState(r, "COMMENTED") && !IsState(r, "PENDING"));
-            var team = teams.FirstOrDefault(t => pr.TeamMembers.TryGetValue(t, out var members) && members.Contains(user.Login));
+            var (reasons, team) = BreakGlassApprovers.Judge(user, eligibility, breakGlass, pr.TeamMembers);
             string? refusal = latest switch
             {
                 null => "has no submitted approval",
                 _ when !IsState(latest, "APPROVED") => $"withdrew their approval (latest review: {latest.State.ToUpperInvariant()})",
                 _ when !string.Equals(latest.CommitId, pr.HeadSha, StringComparison.OrdinalIgnoreCase) => $"approved {(latest.CommitId is null ? "an unrecorded commit" : Short(latest.CommitId))}, not the current head {head}",
-                _ when user.IsBot => "is a bot",
-                _ when writers.Contains(user.Id) => "opened this pull request or wrote one of its commits, and cannot approve their own break-glass",
-                _ when team is null => $"is not a member of {SeparationOfDutiesControl.OrList(teams)}",
+                _ when reasons.Count > 0 => $"{string.Join("; ", reasons)}; a break-glass approver must be eligible under every separation-of-duties rule",
                 _ when latest.SubmittedAt is null => "approval has no submission time, so it cannot be time-boxed",
+                _ when latest.SubmittedAt!.Value <= invoked.At =>
+                    $"approved at {Utc(latest.SubmittedAt.Value)}, before the break-glass label was applied at {Utc(invoked.At)}; an emergency approval must be given after break-glass is asked for",
                 _ when now >= latest.SubmittedAt!.Value + breakGlass.MaxDuration =>
                     $"approved at {Utc(latest.SubmittedAt.Value)}; break-glass expired at {Utc(latest.SubmittedAt.Value + breakGlass.MaxDuration)} ({Duration(breakGlass.MaxDuration)} after the approval)",
                 _ => null,
@@ -224,13 +225,13 @@ public sealed class FreezeWindowControl : IControl
         return Result(
             ControlStatus.Pass,
             $"🚨 BREAK-GLASS: {frozen[..^1]}, bypassed by label `{breakGlass.Label}` with the approval of {chosen.User.Login} ({chosen.Team}) at {Utc(chosen.ApprovedAt)}. " +
-            $"Valid until {Utc(chosen.ExpiresAt)}; this decision is recorded as an exception.",
+            $"Break-glass asked for by {invokedBy.Login}. Valid until {Utc(chosen.ExpiresAt)}; this decision is recorded as an exception.",
             [.. windowDetails, labelDetail, .. reviewerDetails],
             exception: new ControlExceptionInfo
             {
                 Type = ControlExceptionInfo.BreakGlass,
                 Label = breakGlass.Label,
-                InvokedBy = pr.Author,
+                InvokedBy = invokedBy,
                 ApprovedBy = chosen.User,
                 ApprovedVia = chosen.Team,
                 ApprovedAt = chosen.ApprovedAt.ToUniversalTime(),
@@ -266,8 +267,9 @@ public sealed class FreezeWindowControl : IControl
     private static string BreakGlassProcedure(BreakGlassPolicy breakGlass, PullRequestSnapshot pr)
     {
         var teams = breakGlass.ApproverTeams.IsDefault ? [] : breakGlass.ApproverTeams;
-        return $"For an urgent change, use break-glass: add the label `{breakGlass.Label}` and ask a member of {SeparationOfDutiesControl.OrList(teams)} " +
-            $"who did not write the change to approve the current head {Short(pr.HeadSha)}. The change may then pass for {Duration(breakGlass.MaxDuration)} after that approval, " +
+        return $"For an urgent change, use break-glass: add the label `{breakGlass.Label}`, then ask a member of {SeparationOfDutiesControl.OrList(teams)} " +
+            $"who may approve under separation of duties (did not write the change, is not excluded, has write access) to approve the current head {Short(pr.HeadSha)} after the label was added. " +
+            $"The change may then pass for {Duration(breakGlass.MaxDuration)} after that approval, " +
             "and the decision is recorded as an exception in the evidence.";
     }
 

@@ -76,4 +76,10 @@ public sealed record SeparationOfDutiesPolicy
 
     /// <summary>When not empty, approvers must be members of at least one of these teams (<c>org/team-slug</c>).</summary>
     public ImmutableArray<string> ApproverTeams { get; init; } = [];
+
+    /// <summary>
+    /// <c>require-write-access</c>: an approval counts only from someone whose permission on the repository is write,
+    /// maintain or admin (a custom role by its base permission), as GitHub's own required reviews count them.
+    /// </summary>
+    public bool RequireWriteAccess { get; init; } = true;
 }

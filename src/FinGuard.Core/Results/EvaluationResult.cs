@@ -100,8 +100,9 @@ public sealed record ControlExceptionInfo
     public required string Label { get; init; }
 
     /// <summary>
-    /// Who asked for the exception: the pull request's author. GitHub's pull request does not say who applied the
-    /// label; the evidence record's <c>actor</c> is the sender of the event that triggered the decision.
+    /// Who asked for the exception: for a pull request, the account that applied the break-glass label (the <c>actor</c>
+    /// of its latest <c>labeled</c> event, from <c>GET /repos/{owner}/{repo}/issues/{number}/events</c>); for a
+    /// deployment, the deployer.
     /// </summary>
     public required Snapshots.GitHubUser InvokedBy { get; init; }
 

@@ -47,6 +47,36 @@ public sealed record CommitFact
     public string ShortSha => Sha.Length > 7 ? Sha[..7] : Sha;
 }
 
+/// <summary>
+/// A person's access to the repository, as GitHub's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c>
+/// reports it.
+/// </summary>
+/// <param name="Permission">
+/// GitHub's <c>permission</c>: the base role, one of <c>admin</c>, <c>write</c>, <c>read</c> or <c>none</c>. GitHub maps
+/// <c>maintain</c> to <c>write</c>, <c>triage</c> to <c>read</c>, and a custom role to the base role it is built on.
+/// </param>
+/// <param name="RoleName">GitHub's <c>role_name</c>: the role's own name (<c>maintain</c>, <c>triage</c>, a custom role's name).</param>
+public sealed record RepositoryAccess(string Permission, string? RoleName)
+{
+    /// <summary>Whether the base permission lets them push: <c>write</c> or <c>admin</c> (and <c>maintain</c>, should GitHub ever report it unmapped).</summary>
+    public bool CanWrite =>
+        Permission.Equals("admin", StringComparison.OrdinalIgnoreCase)
+        || Permission.Equals("maintain", StringComparison.OrdinalIgnoreCase)
+        || Permission.Equals("write", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"read", or "triage (base permission read)" when the role's name differs from its base permission.</summary>
+    public string Describe() =>
+        RoleName is { Length: > 0 } role && !role.Equals(Permission, StringComparison.OrdinalIgnoreCase)
+            ? $"{role} (base permission {Permission})"
+            : Permission;
+}
+
+/// <summary>A label added to the pull request: one <c>labeled</c> event of <c>GET /repos/{owner}/{repo}/issues/{number}/events</c>.</summary>
+/// <param name="Label">The label's name.</param>
+/// <param name="Actor">Who added it; null when GitHub names no account (a deleted one).</param>
+/// <param name="At">When it was added (the event's <c>created_at</c>).</param>
+public sealed record LabelEvent(string Label, GitHubUser? Actor, DateTimeOffset At);
+
 /// <summary>One pull request review.</summary>
 public sealed record ReviewFact(long Id, GitHubUser User, string State, string? CommitId, DateTimeOffset? SubmittedAt);
 
@@ -85,6 +115,19 @@ public sealed record PullRequestSnapshot
 
     /// <summary>Label names on the pull request.</summary>
     public ImmutableArray<string> Labels { get; init; } = [];
+
+    /// <summary>
+    /// The base permission on the repository of each reviewer FinGuard asked GitHub about (login, case-insensitive);
+    /// a reviewer absent here has a permission FinGuard does not know. Loaded for reviewers who approved.
+    /// </summary>
+    public ImmutableDictionary<string, RepositoryAccess> ReviewerPermissions { get; init; } =
+        ImmutableDictionary<string, RepositoryAccess>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The <c>labeled</c> events of the pull request, oldest first; null when they were not loaded (only loaded while the
+    /// pull request carries the break-glass label).
+    /// </summary>
+    public ImmutableArray<LabelEvent>? LabelEvents { get; init; }
 
     /// <summary>
     /// Check runs and scanner output for <see cref="HeadSha"/>; null when they were not loaded (the policy names no scan

@@ -49,6 +49,12 @@ public sealed record DeploymentFactSet
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
 
+    /// <summary>
+    /// Each approving environment reviewer's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c>, by
+    /// login (recorded as <c>permission.{login}</c>, as for pull requests); absent: unknown.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement> Permissions { get; init; } = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The deployed commit's check runs and scanner output files; null when not loaded (the policy names no scan source).</summary>
     public Scans.ScanFactsResponses? ScanResponses { get; init; }
 
@@ -74,6 +80,7 @@ public sealed record DeploymentFactSet
             RepositoryPolicy = Single(PullRequestFactSet.RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo) : null,
             OrganizationPolicy = Single(PullRequestFactSet.OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org) : null,
             TeamMembers = teams is { } t ? PullRequestFactSet.ReadTeamMembers(t) : new Dictionary<string, IReadOnlyCollection<string>>(),
+            Permissions = PullRequestFactSet.PermissionsOf(list),
             ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
             Facts = list,
         };
@@ -84,7 +91,8 @@ public sealed record DeploymentFactSet
 /// Loads what the deployment controls need from GitHub: the workflow run (its triggering actor), the environment
 /// reviews of the run, the pull requests associated with the deployed commit, whether a short ref is a tag, the policy
 /// files — <c>.github/finguard.yml</c> from the repository's <b>default branch</b> (never the deployed ref: a deployment
-/// must not bring its own policy) and the organisation's <c>finguard.yml</c> — and, when the environment has an earlier
+/// must not bring its own policy) and the organisation's <c>finguard.yml</c> — when the policy requires write access,
+/// each approving environment reviewer's permission on the repository; and, when the environment has an earlier
 /// approved deployment of another commit, how the two commits compare (for the rollback flag).
 /// </summary>
 public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLoader scans)
@@ -172,6 +180,17 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
             }
         }
 
+        // Environment approvals count only from people with write access, when the policy says so (as for pull requests).
+        var permissions = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+        if (policy.SeparationOfDuties.RequireWriteAccess)
+        {
+            var approvers = approvals
+                .SelectMany(page => DeploymentSnapshotParser.Approvals(page))
+                .Where(a => string.Equals(a.State, "approved", StringComparison.OrdinalIgnoreCase))
+                .Select(a => a.User.Login);
+            permissions = await GitHubFacts.PermissionsAsync(api, installationId, repository, approvers, facts, cancellationToken);
+        }
+
         Scans.ScanFactsResponses? scanResponses = null;
         if (policy.ScanStatus is { Enabled: true, HasSources: true })
         {
@@ -182,6 +201,7 @@ public sealed class DeploymentFactsLoader(GitHubApiClient api, Scans.ScanFactsLo
         {
             ScanResponses = scanResponses,
             TeamMembers = teamMembers,
+            Permissions = permissions,
             Repository = repository,
             Payload = payload,
             WorkflowRun = run,

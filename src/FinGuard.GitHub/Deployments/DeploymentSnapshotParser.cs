@@ -85,6 +85,7 @@ public static class DeploymentSnapshotParser
                     : null,
             Scans = facts.ScanResponses?.Parse(),
             TeamMembers = facts.TeamMembers.ToImmutableDictionary(t => t.Key, t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase),
+            ReviewerPermissions = PullRequestSnapshotParser.Permissions(facts.Permissions),
         };
     }
 

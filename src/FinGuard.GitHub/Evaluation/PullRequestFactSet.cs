@@ -55,6 +55,10 @@ public sealed record PullRequestFactSet
     public const string CompareFact = "compare";
     public const string ReviewsFact = "reviews";
     public const string TeamMembersFact = "team-members";
+
+    /// <summary>One reviewer's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c>: <c>permission.{login}</c>.</summary>
+    public const string PermissionFactPrefix = "permission.";
+    public const string IssueEventsFact = "issue-events";
     public const string RepositoryPolicyFact = "policy.repository";
     public const string OrganizationPolicyFact = "policy.organization";
 
@@ -68,6 +72,15 @@ public sealed record PullRequestFactSet
 
     /// <summary><c>org/team</c> → logins known to be members (only teams the policy names, only candidates checked).</summary>
     public IReadOnlyDictionary<string, IReadOnlyCollection<string>> TeamMembers { get; init; } = new Dictionary<string, IReadOnlyCollection<string>>();
+
+    /// <summary>
+    /// Each approving reviewer's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c> response, by the
+    /// login asked about; a reviewer absent here has a permission FinGuard does not know (a 404, or not asked).
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement> Permissions { get; init; } = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The pages of <c>GET /repos/{owner}/{repo}/issues/{number}/events</c>; null when not loaded (no break-glass label).</summary>
+    public IReadOnlyList<JsonElement>? IssueEventPages { get; init; }
 
     public PolicyFile? RepositoryPolicy { get; init; }
 
@@ -94,6 +107,10 @@ public sealed record PullRequestFactSet
             CommitPages = CommitPagesOf(list),
             ReviewPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : ReadTeamMembers(teams.Body),
+            Permissions = PermissionsOf(list),
+            IssueEventPages = list.Any(f => GitHubFacts.IsPage(f.Name, IssueEventsFact))
+                ? [.. list.Where(f => GitHubFacts.IsPage(f.Name, IssueEventsFact)).Select(f => f.Body)]
+                : null,
             RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
             OrganizationPolicy = list.FirstOrDefault(f => f.Name == OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org.Body) : null,
             ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
@@ -115,6 +132,19 @@ public sealed record PullRequestFactSet
         }
 
         return [.. facts.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)];
+    }
+
+    /// <summary>The recorded permission responses, by the login in each fact's name.</summary>
+    public static Dictionary<string, JsonElement> PermissionsOf(IEnumerable<GitHubFact> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var result = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+        foreach (var fact in facts.Where(f => f.Name.StartsWith(PermissionFactPrefix, StringComparison.Ordinal)))
+        {
+            result[fact.Name[PermissionFactPrefix.Length..]] = fact.Body;
+        }
+
+        return result;
     }
 
     /// <summary>A compare response without its <c>files</c> (the diff); every other property as GitHub returned it, in order.</summary>

@@ -44,6 +44,39 @@ internal static class GitHubFacts
         return members;
     }
 
+    /// <summary>
+    /// Each of <paramref name="logins"/>' permission on <paramref name="repository"/>
+    /// (<c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c>), recorded in <paramref name="facts"/> as
+    /// <c>permission.{login}</c>. Conditional requests through the ETag cache, so an unchanged permission costs a 304.
+    /// A login GitHub answers 404 for, or whose permission FinGuard may not read, is left out: unknown, which never
+    /// lets an approval count. Transient failures (rate limit, outage) propagate, so the evaluation is retried.
+    /// </summary>
+    public static async Task<Dictionary<string, JsonElement>> PermissionsAsync(
+        GitHubApiClient api, long installationId, string repository, IEnumerable<string> logins, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+        foreach (var login in logins.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            GitHubResponse? response;
+            try
+            {
+                response = await api.GetIfExistsAsync(installationId, $"repos/{repository}/collaborators/{Uri.EscapeDataString(login)}/permission", cancellationToken);
+            }
+            catch (GitHubApiException ex) when (!ex.IsTransient)
+            {
+                continue;
+            }
+
+            if (response is not null && Parse(response) is { ValueKind: JsonValueKind.Object } json)
+            {
+                result[login] = json;
+                facts.Add(new GitHubFact(Evaluation.PullRequestFactSet.PermissionFactPrefix + login, response.Request, json));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Whether a recorded fact is page one (<paramref name="name"/>) or a later page (<c>{name}.page2</c>, …) of a list.</summary>
     public static bool IsPage(string factName, string name) =>
         factName == name || factName.StartsWith(name + ".page", StringComparison.Ordinal);

@@ -18,7 +18,10 @@ public sealed record DeliveredPull(JsonElement Pull, string Source);
 /// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
 /// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
 /// teams (separation-of-duties approver teams; freeze-window break-glass teams while the pull request carries the
-/// break-glass label), the team membership of each approving reviewer; and, when the policy names scan sources, the
+/// break-glass label), the team membership of each approving reviewer; when the policy requires write access, each
+/// approving reviewer's permission on the repository (conditional requests: an unchanged permission is a 304); while
+/// the pull request carries the break-glass label, its issue events (who added the label, and when); and, when the
+/// policy names scan sources, the
 /// head commit's check runs and scanner output (<see cref="Scans.ScanFactsLoader"/>).
 /// </summary>
 public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsLoader scans)
@@ -77,17 +80,33 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
 
         var policy = PullRequestEvaluator.ResolvePolicy(organizationPolicy, repositoryPolicy).Policy;
         var teams = policy.SeparationOfDuties.ApproverTeams;
-        if (policy.FreezeWindow.BreakGlass is { } breakGlass && HasLabel(pullJson, breakGlass.Label))
+        var breakGlassAsked = policy.FreezeWindow.BreakGlass is { } breakGlass && HasLabel(pullJson, breakGlass.Label);
+        if (breakGlassAsked)
         {
             // Break-glass approvers must be members of its teams; only worth asking while the label asks for break-glass.
-            teams = [.. teams.Concat(breakGlass.ApproverTeams).Distinct(StringComparer.OrdinalIgnoreCase)];
+            teams = [.. teams.Concat(policy.FreezeWindow.BreakGlass!.ApproverTeams).Distinct(StringComparer.OrdinalIgnoreCase)];
         }
 
+        var approvers = ApprovingReviewers(reviewPages);
         if (teams.Length > 0)
         {
-            var members = await LoadTeamMembersAsync(installationId, teams, ApprovingReviewers(reviewPages), cancellationToken);
+            var members = await LoadTeamMembersAsync(installationId, teams, approvers, cancellationToken);
             facts.Add(new GitHubFact(PullRequestFactSet.TeamMembersFact, "GET /orgs/{org}/teams/{team_slug}/memberships/{username}", PullRequestFactSet.WriteTeamMembers(members)));
             set = set with { TeamMembers = members };
+        }
+
+        if (policy.SeparationOfDuties.RequireWriteAccess && (policy.SeparationOfDuties.Enabled || breakGlassAsked))
+        {
+            set = set with { Permissions = await GitHubFacts.PermissionsAsync(api, installationId, repository, approvers, facts, cancellationToken) };
+        }
+
+        if (breakGlassAsked)
+        {
+            // When and by whom the label was added: a break-glass approval must come after it.
+            set = set with
+            {
+                IssueEventPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/issues/{number}/events?per_page=100", PullRequestFactSet.IssueEventsFact, 10, facts, cancellationToken),
+            };
         }
 
         if (policy.ScanStatus is { Enabled: true, HasSources: true }

@@ -35,7 +35,9 @@ public static class PullRequestSnapshotParser
         JsonElement pull,
         IEnumerable<JsonElement> commitPages,
         IEnumerable<JsonElement>? reviewPages = null,
-        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? teamMembers = null)
+        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? teamMembers = null,
+        IReadOnlyDictionary<string, JsonElement>? permissions = null,
+        IEnumerable<JsonElement>? issueEventPages = null)
     {
         ArgumentNullException.ThrowIfNull(commitPages);
         RequireKind(pull, JsonValueKind.Object, "pull request");
@@ -98,7 +100,62 @@ public static class PullRequestSnapshotParser
                     t => t.Key,
                     t => t.Value.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase),
                     StringComparer.OrdinalIgnoreCase),
+            ReviewerPermissions = Permissions(permissions),
+            LabelEvents = issueEventPages is null ? null : LabelEvents(issueEventPages),
         };
+    }
+
+    /// <summary>
+    /// Repository permissions from <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c> responses, by
+    /// the login asked about. A response that is not about that login, or has no <c>permission</c> string, is left out:
+    /// that reviewer's permission is unknown, and an unknown permission never lets an approval count.
+    /// </summary>
+    public static ImmutableDictionary<string, RepositoryAccess> Permissions(IReadOnlyDictionary<string, JsonElement>? responses)
+    {
+        var result = ImmutableDictionary.CreateBuilder<string, RepositoryAccess>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (login, response) in responses ?? new Dictionary<string, JsonElement>())
+        {
+            if (response.ValueKind == JsonValueKind.Object
+                && OptionalString(response, "permission") is { Length: > 0 } permission
+                && (!response.TryGetProperty("user", out var user) || user.ValueKind != JsonValueKind.Object
+                    || string.Equals(OptionalString(user, "login"), login, StringComparison.OrdinalIgnoreCase)))
+            {
+                result[login] = new RepositoryAccess(permission, OptionalString(response, "role_name"));
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    /// <summary>The <c>labeled</c> events of <c>GET /repos/{owner}/{repo}/issues/{number}/events</c> pages, oldest first.</summary>
+    public static ImmutableArray<LabelEvent> LabelEvents(IEnumerable<JsonElement> pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        var events = new List<(LabelEvent Event, long Id)>();
+        foreach (var page in pages)
+        {
+            RequireKind(page, JsonValueKind.Array, "issue events");
+            foreach (var item in page.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || OptionalString(item, "event") != "labeled"
+                    || !item.TryGetProperty("label", out var label) || label.ValueKind != JsonValueKind.Object
+                    || OptionalString(label, "name") is not { } name)
+                {
+                    continue;
+                }
+
+                var text = OptionalString(item, "created_at");
+                if (text is null || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                {
+                    throw new GitHubFactsException($"GitHub's `labeled` event for '{name}' has no created_at date, so FinGuard cannot tell when the label was added.");
+                }
+
+                var id = item.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt64(out var n) ? n : 0;
+                events.Add((new LabelEvent(name, ParseUser(item, "actor"), at), id));
+            }
+        }
+
+        return [.. events.OrderBy(e => e.Event.At).ThenBy(e => e.Id).Select(e => e.Event)];
     }
 
     private static CommitFact ParseCommit(JsonElement item)

@@ -19,7 +19,11 @@ namespace FinGuard.Cli;
 /// (<c>{"org/team": ["login", …]}</c>), optional <c>finguard.yml</c> (the repository policy; absent = the documented
 /// defaults) and optional <c>org-finguard.yml</c> (the organisation policy). For the scan-status control: optional
 /// <c>check-runs.json</c> (GET /repos/{o}/{r}/commits/{sha}/check-runs) and <c>scans/ARTIFACT/FILE</c>, the scanner
-/// output files as they are inside each artifact (taken to belong to the pull request's head commit).
+/// output files as they are inside each artifact (taken to belong to the pull request's head commit). For who may
+/// approve: optional <c>permissions/LOGIN.json</c> (GET /repos/{o}/{r}/collaborators/{LOGIN}/permission; a reviewer
+/// without a file has an unknown permission, which never counts while <c>require-write-access</c> is on) and optional
+/// <c>issue-events.json</c> (GET /repos/{o}/{r}/issues/{n}/events, all pages as one array: who added the break-glass
+/// label, and when; absent = unknown, so break-glass cannot be verified).
 /// </remarks>
 public static class EvaluateCommand
 {
@@ -143,9 +147,30 @@ public static class EvaluateCommand
             CommitPages = [commits!.Value],
             ReviewPages = reviews is null ? [] : [reviews.Value],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : PullRequestFactSet.ReadTeamMembers(teams.Value),
+            Permissions = await ReadPermissionsAsync(directory),
+            IssueEventPages = await ReadJsonAsync(directory, "issue-events.json", required: false) is { } events ? [events] : null,
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
             OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
         };
+    }
+
+    /// <summary>Every <c>permissions/LOGIN.json</c>, by login (the file's name).</summary>
+    private static async Task<Dictionary<string, JsonElement>> ReadPermissionsAsync(string directory)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+        var folder = Path.Combine(directory, "permissions");
+        if (!Directory.Exists(folder))
+        {
+            return result;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var login = Path.GetFileNameWithoutExtension(path);
+            result[login] = (await ReadJsonAsync(folder, Path.GetFileName(path), required: true))!.Value;
+        }
+
+        return result;
     }
 
     /// <summary>Every file under <c>scans/ARTIFACT/</c>, recorded as found in that artifact for the head commit.</summary>
