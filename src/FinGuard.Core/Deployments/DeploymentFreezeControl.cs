@@ -200,7 +200,7 @@ public sealed class DeploymentFreezeControl : IDeploymentControl
             var (reasons, team) = BreakGlassApprovers.Judge(user, eligibility, breakGlass, deployment.TeamMembers);
             string? refusal = true switch
             {
-                _ when reasons.Count > 0 => $"{string.Join("; ", reasons)}; a break-glass approver must be eligible under every separation-of-duties rule",
+                _ when reasons.Count > 0 => string.Join("; ", reasons),
                 _ when context.EvaluatedAt >= expiresAt =>
                     $"break-glass expired at {Utc(expiresAt)} ({FreezeWindowControl.Duration(breakGlass.MaxDuration)} after the deployment was created at {Utc(deployment.RequestedAt.Value)})",
                 _ => null,

@@ -189,7 +189,7 @@ public sealed class FreezeWindowControl : IControl
                 null => "has no submitted approval",
                 _ when !IsState(latest, "APPROVED") => $"withdrew their approval (latest review: {latest.State.ToUpperInvariant()})",
                 _ when !string.Equals(latest.CommitId, pr.HeadSha, StringComparison.OrdinalIgnoreCase) => $"approved {(latest.CommitId is null ? "an unrecorded commit" : Short(latest.CommitId))}, not the current head {head}",
-                _ when reasons.Count > 0 => $"{string.Join("; ", reasons)}; a break-glass approver must be eligible under every separation-of-duties rule",
+                _ when reasons.Count > 0 => string.Join("; ", reasons),
                 _ when latest.SubmittedAt is null => "approval has no submission time, so it cannot be time-boxed",
                 _ when latest.SubmittedAt!.Value <= invoked.At =>
                     $"approved at {Utc(latest.SubmittedAt.Value)}, before the break-glass label was applied at {Utc(invoked.At)}; an emergency approval must be given after break-glass is asked for",

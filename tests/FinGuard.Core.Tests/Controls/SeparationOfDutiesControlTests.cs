@@ -66,7 +66,7 @@ public sealed class SeparationOfDutiesControlTests
         Assert.Equal(ControlStatus.Pending, result.Status);
         Assert.Equal("0 of 2 required approvals; waiting for 2 more from someone who is not an author, committer or co-author.", result.Summary);
         Assert.Equal(
-            $"Ask 2 more reviewers to approve the current head {Head}.\nThey cannot be dev ({DevRoles}).\nApprovals from bots do not count.",
+            $"Ask 2 more reviewers to approve the current head {Head}.\nThey cannot be dev ({DevRoles}).\nApprovals from bots do not count.\nOnly approvals from people with write, maintain or admin access to the repository count.",
             result.HowToFix);
         Assert.Equal<string>([$"0 of 2 required approvals; waiting for 2 more from someone who is not an author, committer or co-author."], result.Reasons);
     }
@@ -402,7 +402,7 @@ public sealed class SeparationOfDutiesControlTests
         Assert.Equal(ControlStatus.Pending, result.Status);
         AssertDetail(result, "alice", false, $"approved {Head}, but does not count: is excluded from approving by this policy");
         Assert.Equal(
-            $"Ask 1 more reviewer to approve the current head {Head}.\nThey cannot be dev ({DevRoles}).\nApprovals from bots and from ALICE (excluded by policy) do not count.",
+            $"Ask 1 more reviewer to approve the current head {Head}.\nThey cannot be dev ({DevRoles}).\nApprovals from bots and from ALICE (excluded by policy) do not count.\nOnly approvals from people with write, maintain or admin access to the repository count.",
             result.HowToFix);
     }
 
@@ -611,5 +611,73 @@ public sealed class SeparationOfDutiesControlTests
 
         AssertDetail(result, "erin", true, "cannot approve: authored 01aaaaa, 02aaaaa, 03aaaaa and 2 more; committed 01aaaaa, 02aaaaa, 03aaaaa and 2 more");
         Assert.Equal<string>(["alice", "bob", "dev", "erin"], result.Details.Select(d => d.Subject));
+    }
+
+    [Theory]
+    [InlineData("read", "read", "has read access to this repository; only people with write, maintain or admin access can approve")]
+    [InlineData("read", "triage", "has triage (base permission read) access to this repository; only people with write, maintain or admin access can approve")]
+    [InlineData("read", "security-reviewer", "has security-reviewer (base permission read) access to this repository; only people with write, maintain or admin access can approve")]
+    [InlineData("none", "none", "has none access to this repository; only people with write, maintain or admin access can approve")]
+    public void An_approval_from_someone_without_write_access_does_not_count(string permission, string role, string why)
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Permission(Bob, permission, role));
+
+        Assert.Equal(ControlStatus.Pending, result.Status);
+        Assert.Equal(WaitingForOne, result.Summary);
+        AssertDetail(result, "bob", false, $"approved {Head}, but does not count: {why}");
+        AssertDetail(result, "alice", true, $"approved the current head {Head} — counts");
+        Assert.Contains("Only approvals from people with write, maintain or admin access to the repository count.", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("write", "write")]
+    [InlineData("write", "maintain")]
+    [InlineData("admin", "admin")]
+    [InlineData("write", "release-manager")]
+    public void An_approval_from_someone_whose_base_permission_is_write_or_higher_counts(string permission, string role)
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Permission(Bob, permission, role));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        AssertDetail(result, "bob", true, $"approved the current head {Head} — counts");
+    }
+
+    [Fact]
+    public void An_approval_whose_permission_could_not_be_read_does_not_count_and_says_so()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Permission(Bob, null));
+
+        Assert.Equal(ControlStatus.Pending, result.Status);
+        AssertDetail(result, "bob", false, $"approved {Head}, but does not count: FinGuard could not read their permission on this repository, so it cannot tell that they may approve (fail closed)");
+    }
+
+    [Fact]
+    public void Without_require_write_access_a_read_only_approval_counts()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Permission(Bob, "read").Permission(Alice, null),
+            new SeparationOfDutiesPolicy { RequireWriteAccess = false });
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.DoesNotContain("write", result.HowToFix ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changes_requested_by_a_read_only_reviewer_still_blocks_as_on_github()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Review(Carol, "CHANGES_REQUESTED").Permission(Carol, "read"));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, "carol", false, $"requested changes on {Head} — this blocks until they approve or the review is dismissed");
+    }
+
+    [Fact]
+    public void Every_reason_an_approval_does_not_count_is_listed()
+    {
+        var result = Evaluate(
+            new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Permission(Alice, "read"),
+            new SeparationOfDutiesPolicy { ExcludedApprovers = ["alice"] });
+
+        AssertDetail(result, "alice", false, $"approved {Head}, but does not count: is excluded from approving by this policy; has read access to this repository; only people with write, maintain or admin access can approve");
     }
 }

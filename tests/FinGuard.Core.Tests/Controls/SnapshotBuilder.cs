@@ -33,6 +33,8 @@ internal sealed class SnapshotBuilder
     private readonly List<PlannedReview> reviews = [];
     private readonly Dictionary<string, ImmutableHashSet<string>> teams = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> labels = [];
+    private readonly Dictionary<string, RepositoryAccess?> permissions = new(StringComparer.OrdinalIgnoreCase);
+    private List<LabelEvent>? labelEvents = [];
     private GitHubUser author = People.Dev;
     private string baseRef = "main";
     private string? defaultBranch = "main";
@@ -140,9 +142,44 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>A label on the pull request, added by its author an hour before the first review (its <c>labeled</c> event).</summary>
     public SnapshotBuilder Label(string label)
     {
         labels.Add(label);
+        labelEvents?.Add(new LabelEvent(label, author, ReviewsStart.AddHours(-1)));
+        return this;
+    }
+
+    /// <summary>Replaces the <c>labeled</c> events of <paramref name="label"/> with one by <paramref name="by"/> at <paramref name="at"/>.</summary>
+    public SnapshotBuilder LabelAdded(string label, GitHubUser? by, DateTimeOffset at)
+    {
+        labelEvents ??= [];
+        labelEvents.RemoveAll(e => e.Label == label);
+        labelEvents.Add(new LabelEvent(label, by, at));
+        return this;
+    }
+
+    /// <summary>Drops the <c>labeled</c> events of <paramref name="label"/> (GitHub listed none).</summary>
+    public SnapshotBuilder NoLabelEventsFor(string label)
+    {
+        labelEvents?.RemoveAll(e => e.Label == label);
+        return this;
+    }
+
+    /// <summary>The pull request's events were not loaded (<see cref="PullRequestSnapshot.LabelEvents"/> null).</summary>
+    public SnapshotBuilder NoLabelEvents()
+    {
+        labelEvents = null;
+        return this;
+    }
+
+    /// <summary>
+    /// <paramref name="user"/>'s permission on the repository as GitHub reports it; null: FinGuard could not read it.
+    /// Every reviewer not named here has <c>write</c>.
+    /// </summary>
+    public SnapshotBuilder Permission(GitHubUser user, string? permission, string? roleName = null)
+    {
+        permissions[user.Login] = permission is null ? null : new RepositoryAccess(permission, roleName ?? permission);
         return this;
     }
 
@@ -175,6 +212,11 @@ internal sealed class SnapshotBuilder
             Reviews = [.. reviews.Select(r => new ReviewFact(r.Id, r.User, r.State, r.OnCommit is { } n ? Sha(n) : head, r.At))],
             TeamMembers = teams.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             Labels = [.. labels],
+            LabelEvents = labelEvents is null ? null : [.. labelEvents.OrderBy(e => e.At)],
+            ReviewerPermissions = reviews.Select(r => r.User.Login).Concat(permissions.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
+                .Select(login => (login, access: permissions.TryGetValue(login, out var set) ? set : new RepositoryAccess("write", "write")))
+                .Where(p => p.access is not null)
+                .ToImmutableDictionary(p => p.login, p => p.access!, StringComparer.OrdinalIgnoreCase),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using FinGuard.Core.Deployments;
 using FinGuard.Core.Policy;
 using FinGuard.Core.Snapshots;
@@ -23,6 +24,7 @@ internal sealed class DeploymentBuilder
     private DeployedRefKind refKind = DeployedRefKind.Branch;
     private PreviousDeployment? previous;
     private bool defaultDecision = true;
+    private readonly Dictionary<string, RepositoryAccess?> permissions = new(StringComparer.OrdinalIgnoreCase);
 
     public static EnvironmentApproval Approval(GitHubUser user, string state = "approved", string environment = "production", string? comment = null) =>
         new(user, state, [environment], comment);
@@ -56,6 +58,13 @@ internal sealed class DeploymentBuilder
     public DeploymentBuilder Review(EnvironmentApproval approval)
     {
         approvals.Add(approval);
+        return this;
+    }
+
+    /// <summary><paramref name="user"/>'s permission on the repository; null: FinGuard could not read it. Every other reviewer has <c>write</c>.</summary>
+    public DeploymentBuilder Permission(GitHubUser user, string? permission)
+    {
+        permissions[user.Login] = permission is null ? null : new RepositoryAccess(permission, permission);
         return this;
     }
 
@@ -107,6 +116,10 @@ internal sealed class DeploymentBuilder
         Approvals = [.. approvals],
         PullRequestDecisions = defaultDecision ? [Passed()] : [.. decisions],
         PreviousApproved = previous,
+        ReviewerPermissions = approvals.Select(a => a.User.Login).Concat(permissions.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(login => (login, access: permissions.TryGetValue(login, out var set) ? set : new RepositoryAccess("write", "write")))
+            .Where(p => p.access is not null)
+            .ToImmutableDictionary(p => p.login, p => p.access!, StringComparer.OrdinalIgnoreCase),
     };
 
     public static DeploymentContext Context(DeploymentSnapshot snapshot, FinGuardPolicy? policy = null, DateTimeOffset? at = null) =>

@@ -96,4 +96,62 @@ public sealed class DeploymentFreezeControlTests
         Assert.Equal(ControlStatus.Skipped, Evaluate("production", null, false, YearEnd).Status);
         Assert.Equal(ControlStatus.Skipped, Evaluate("production", null, true).Status);
     }
+
+    private static ControlResult BreakGlass(DeploymentBuilder builder, SeparationOfDutiesPolicy? duties = null)
+    {
+        var policy = FinGuardPolicy.Default with
+        {
+            FreezeWindow = new FreezeWindowPolicy
+            {
+                Windows = [YearEnd],
+                BreakGlass = new BreakGlassPolicy { Label = "emergency-change", ApproverTeams = ["octo/cab"], MaxDuration = TimeSpan.FromHours(4) },
+            },
+            SeparationOfDuties = duties ?? new SeparationOfDutiesPolicy(),
+        };
+        var snapshot = builder.Build() with
+        {
+            RequestedAt = DeploymentBuilder.At.AddMinutes(-10),
+            TeamMembers = System.Collections.Immutable.ImmutableDictionary<string, System.Collections.Immutable.ImmutableHashSet<string>>.Empty
+                .WithComparers(StringComparer.OrdinalIgnoreCase)
+                .Add("octo/cab", ["carol", "erin", "alice"]),
+        };
+        return new DeploymentFreezeControl().Evaluate(DeploymentBuilder.Context(snapshot, policy));
+    }
+
+    private static EnvironmentApproval AsksForBreakGlass(Snapshots.GitHubUser user) =>
+        DeploymentBuilder.Approval(user, comment: "emergency-change: INC-42");
+
+    [Fact]
+    public void A_break_glass_approval_from_a_team_member_who_may_approve_passes()
+    {
+        var result = BreakGlass(new DeploymentBuilder().Review(AsksForBreakGlass(Controls.People.Carol)));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal(Controls.People.Carol, result.Exception!.ApprovedBy);
+    }
+
+    [Fact]
+    public void A_deployment_break_glass_is_held_to_the_same_rules_as_a_pull_request_break_glass()
+    {
+        // The same rules as a pull request's break-glass (BreakGlassApprovers): an excluded approver, a co-author and
+        // someone without write access do not count, whatever team they are in.
+        var change = new Controls.SnapshotBuilder()
+            .Commit(verified: true, message: "Fix\n\nCo-authored-by: Alice <21+alice@users.noreply.github.com>")
+            .Build();
+        var result = BreakGlass(
+            new DeploymentBuilder()
+                .Decision(DeploymentBuilder.Passed(change: change))
+                .Review(AsksForBreakGlass(Controls.People.Carol))
+                .Review(AsksForBreakGlass(Controls.People.Alice))
+                .Review(AsksForBreakGlass(Controls.People.Erin))
+                .Permission(Controls.People.Erin, "read"),
+            new SeparationOfDutiesPolicy { ExcludedApprovers = ["carol"] });
+
+        Assert.Equal(ControlStatus.Pending, result.Status);
+        Assert.Null(result.Exception);
+        string Why(string login) => Assert.Single(result.Details, d => d.Subject == login).Message;
+        Assert.Equal("asked for break-glass (`emergency-change` in the review comment), but does not count: is excluded from approving by this policy", Why("carol"));
+        Assert.Equal("asked for break-glass (`emergency-change` in the review comment), but does not count: co-authored 01aaaaa", Why("alice"));
+        Assert.Equal("asked for break-glass (`emergency-change` in the review comment), but does not count: has read access to this repository; only people with write, maintain or admin access can approve", Why("erin"));
+    }
 }

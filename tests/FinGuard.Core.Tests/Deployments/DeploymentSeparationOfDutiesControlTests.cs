@@ -148,4 +148,15 @@ public sealed class DeploymentSeparationOfDutiesControlTests
 
         Assert.Equal(ControlStatus.Fail, result.Status);
     }
+
+    [Theory]
+    [InlineData("read", "has read access to this repository; only people with write, maintain or admin access can approve")]
+    [InlineData(null, "FinGuard could not read their permission on this repository, so it cannot tell that they may approve (fail closed)")]
+    public void An_environment_approval_from_someone_without_write_access_does_not_count(string? permission, string why)
+    {
+        var result = Evaluate(new DeploymentBuilder().ApprovedBy(People.Carol, People.Erin).Permission(People.Erin, permission));
+
+        Assert.Equal(ControlStatus.Pending, result.Status);
+        Assert.Contains(result.Details, d => d.Subject == "erin" && !d.Ok && d.Message == $"approved the deployment, but does not count: {why}");
+    }
 }

@@ -122,8 +122,9 @@ public sealed class FreezeWindowControlTests
         AssertDetail(result, Label, false, "break-glass label is not on this pull request");
         Assert.Equal(
             "Wait until the freeze ends (2026-12-02 09:00 Europe/London (09:00 UTC)); FinGuard re-evaluates open pull requests when a freeze window closes.\n" +
-            "For an urgent change, use break-glass: add the label `emergency-change` and ask a member of octo/change-advisory-board who did not write the change " +
-            "to approve the current head 01aaaaa. The change may then pass for 4h after that approval, and the decision is recorded as an exception in the evidence.",
+            "For an urgent change, use break-glass: add the label `emergency-change`, then ask a member of octo/change-advisory-board " +
+            "who may approve under separation of duties (did not write the change, is not excluded, has write access) to approve the current head 01aaaaa after the label was added. " +
+            "The change may then pass for 4h after that approval, and the decision is recorded as an exception in the evidence.",
             result.HowToFix);
         Assert.Null(result.Exception);
     }
@@ -168,7 +169,7 @@ public sealed class FreezeWindowControlTests
         Assert.Equal(
             "Frozen: Black Friday freeze until 2026-11-30 09:00 Europe/London (09:00 UTC). Break-glass label `emergency-change` is present, but no member of an approver team has approved the current head.",
             result.Summary);
-        AssertDetail(result, Label, true, "break-glass label is on this pull request");
+        AssertDetail(result, Label, true, "break-glass label applied by dev at 2026-11-23 08:00 UTC");
         Assert.Null(result.Exception);
     }
 
@@ -179,7 +180,7 @@ public sealed class FreezeWindowControlTests
 
         Assert.Equal(ControlStatus.Fail, result.Status);
         Assert.EndsWith("Break-glass label `emergency-change` is present, but no approval counts.", result.Summary, StringComparison.Ordinal);
-        AssertDetail(result, "dev", false, "does not count for break-glass: opened this pull request or wrote one of its commits, and cannot approve their own break-glass");
+        AssertDetail(result, "dev", false, "does not count for break-glass: opened this pull request; authored 01aaaaa; committed 01aaaaa");
     }
 
     [Fact]
@@ -190,7 +191,7 @@ public sealed class FreezeWindowControlTests
         var result = Evaluate(builder, Policy(BreakGlass, BlackFriday));
 
         Assert.Equal(ControlStatus.Fail, result.Status);
-        AssertDetail(result, "carol", false, "does not count for break-glass: opened this pull request or wrote one of its commits, and cannot approve their own break-glass");
+        AssertDetail(result, "carol", false, "does not count for break-glass: committed 01aaaaa");
     }
 
     [Fact]
@@ -242,7 +243,7 @@ public sealed class FreezeWindowControlTests
         Assert.Equal(ControlStatus.Pass, result.Status);
         Assert.Equal(
             "🚨 BREAK-GLASS: Frozen: Black Friday freeze until 2026-11-30 09:00 Europe/London (09:00 UTC), bypassed by label `emergency-change` with the approval of alice " +
-            "(octo/change-advisory-board) at 2026-11-23 09:01 UTC. Valid until 2026-11-23 13:01 UTC; this decision is recorded as an exception.",
+            "(octo/change-advisory-board) at 2026-11-23 09:01 UTC. Break-glass asked for by dev. Valid until 2026-11-23 13:01 UTC; this decision is recorded as an exception.",
             result.Summary);
         AssertDetail(result, "alice", true, "approved break-glass as a member of octo/change-advisory-board at 2026-11-23 09:01 UTC; holds until 2026-11-23 13:01 UTC");
         AssertDetail(result, "bob", false, "does not count for break-glass: is not a member of octo/change-advisory-board");
@@ -298,7 +299,7 @@ public sealed class FreezeWindowControlTests
         var result = Evaluate(builder, Policy(BreakGlass, BlackFriday));
 
         Assert.Equal(ControlStatus.Error, result.Status);
-        AssertDetail(result, "01aaaaa", false, "GitHub could not link `ghost@example.com` to an account, so FinGuard cannot prove the approver did not write this commit");
+        Assert.Contains(result.Details, d => d is { Subject: "ghost@example.com", Ok: false } && d.Message.StartsWith("author (Unknown) of 01aaaaa: GitHub could not link this email to an account", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -315,6 +316,94 @@ public sealed class FreezeWindowControlTests
         Assert.Equal(Conclusion.Success, broken.Conclusion);
         Assert.Equal("🚨 BREAK-GLASS: All 3 controls passing", broken.Title);
         Assert.NotNull(broken.Controls.Single(c => c.Id == "freeze-window").Exception);
+    }
+
+    [Fact]
+    public void Break_glass_approved_by_a_co_author_fails()
+    {
+        // Alice is in the break-glass team and co-authored the change: she wrote it, so she cannot approve its emergency.
+        var builder = new SnapshotBuilder()
+            .CommitBy(Dev, message: "Hotfix settlement\n\nCo-authored-by: Alice <21+alice@users.noreply.github.com>")
+            .Label(Label).Team(Team, "alice", "carol").Approve(Alice);
+
+        var result = Evaluate(builder, Policy(BreakGlass, BlackFriday));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, "alice", false, "does not count for break-glass: co-authored 01aaaaa");
+        Assert.Null(result.Exception);
+    }
+
+    [Fact]
+    public void Break_glass_approved_by_an_excluded_approver_fails()
+    {
+        var result = new FreezeWindowControl().Evaluate(new EvaluationContext(
+            Frozen().Approve(Alice).Build(),
+            FinGuardPolicy.Default with { FreezeWindow = Policy(BreakGlass, BlackFriday), SeparationOfDuties = new SeparationOfDutiesPolicy { ExcludedApprovers = ["ALICE"] } },
+            At));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, "alice", false, "does not count for break-glass: is excluded from approving by this policy");
+    }
+
+    [Theory]
+    [InlineData("read", "does not count for break-glass: has read access to this repository; only people with write, maintain or admin access can approve")]
+    [InlineData(null, "does not count for break-glass: FinGuard could not read their permission on this repository, so it cannot tell that they may approve (fail closed)")]
+    public void Break_glass_approved_by_someone_without_write_access_fails(string? permission, string why)
+    {
+        var result = Evaluate(Frozen().Approve(Alice).Permission(Alice, permission), Policy(BreakGlass, BlackFriday));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, "alice", false, why);
+    }
+
+    [Fact]
+    public void A_routine_approval_given_before_the_label_is_not_a_break_glass_approval()
+    {
+        // Alice approved at 09:00 as a routine review; the freeze made someone add the label at 10:30.
+        var builder = Frozen().Approve(Alice).LabelAdded(Label, Erin, new DateTimeOffset(2026, 11, 23, 10, 30, 0, TimeSpan.Zero));
+
+        var result = Evaluate(builder, Policy(BreakGlass, BlackFriday));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, Label, true, "break-glass label applied by erin at 2026-11-23 10:30 UTC");
+        AssertDetail(result, "alice", false, "does not count for break-glass: approved at 2026-11-23 09:00 UTC, before the break-glass label was applied at 2026-11-23 10:30 UTC; an emergency approval must be given after break-glass is asked for");
+
+        // Approving again after the label makes it count, and the one who added the label is recorded as invoking it.
+        var again = Evaluate(builder.Review(Alice, "APPROVED", at: new DateTimeOffset(2026, 11, 23, 10, 45, 0, TimeSpan.Zero)), Policy(BreakGlass, BlackFriday));
+        Assert.Equal(ControlStatus.Pass, again.Status);
+        Assert.Equal(Erin, again.Exception!.InvokedBy);
+        Assert.Contains("Break-glass asked for by erin.", again.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_latest_time_the_label_was_added_is_the_one_an_approval_must_follow()
+    {
+        var builder = new SnapshotBuilder().Commit(true).Label(Label).Team(Team, "alice").Approve(Alice)
+            .NoLabelEvents()
+            .LabelAdded(Label, Dev, SnapshotBuilder.ReviewsStart.AddHours(-2));
+        var snapshot = builder.Build();
+        snapshot = snapshot with
+        {
+            LabelEvents = [.. snapshot.LabelEvents!.Value, new Core.Snapshots.LabelEvent("emergency-change", Erin, SnapshotBuilder.ReviewsStart.AddMinutes(30))],
+        };
+
+        var result = new FreezeWindowControl().Evaluate(new EvaluationContext(snapshot, FinGuardPolicy.Default with { FreezeWindow = Policy(BreakGlass, BlackFriday) }, At));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        Assert.StartsWith("does not count for break-glass: approved at 2026-11-23 09:00 UTC, before the break-glass label was applied at 2026-11-23 09:30 UTC", Assert.Single(result.Details, d => d.Subject == "alice").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Break_glass_fails_closed_when_the_events_were_not_loaded_or_have_no_labeled_event()
+    {
+        var notLoaded = Evaluate(Frozen().Approve(Alice).NoLabelEvents(), Policy(BreakGlass, BlackFriday));
+        Assert.Equal(ControlStatus.Error, notLoaded.Status);
+        Assert.Contains(notLoaded.Details, d => d is { Subject: Label, Ok: false } && d.Message.Contains("cannot tell when and by whom the break-glass label was applied", StringComparison.Ordinal));
+        Assert.Null(notLoaded.Exception);
+
+        var noEvent = Evaluate(Frozen().Approve(Alice).LabelAdded("bug", Dev, SnapshotBuilder.ReviewsStart).NoLabelEventsFor(Label), Policy(BreakGlass, BlackFriday));
+        Assert.Equal(ControlStatus.Error, noEvent.Status);
+        Assert.Contains(noEvent.Details, d => d is { Subject: Label, Ok: false } && d.Message.StartsWith("GitHub's events of this pull request have no `labeled` event for the break-glass label", StringComparison.Ordinal));
     }
 
     [Theory]
