@@ -25,6 +25,8 @@ public sealed class CheckRunSnapshotTests
         Pull = Load(example, "pull.json"),
         CommitPages = [Load(example, "commits.json")],
         ReviewPages = [Load(example, "reviews.json")],
+        Permissions = Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "docs", "examples", example, "permissions"), "*.json")
+            .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Load(example, Path.Combine("permissions", Path.GetFileName(f))), StringComparer.OrdinalIgnoreCase),
         RepositoryPolicy = policy is null ? null : new PolicyFile("octo-bank/payments", ".github/finguard.yml", "main", null, policy),
     };
 

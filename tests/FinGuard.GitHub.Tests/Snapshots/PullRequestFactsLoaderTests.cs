@@ -47,13 +47,15 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         Assert.Equal(2, decision.Snapshot.Reviews.Length);
         Assert.Equal("default", decision.Policy.Source);
         Assert.Equal(scenario.Commits.Select(c => c.Sha), decision.Snapshot.Commits.Select(c => c.Sha));
-        Assert.Equal(["pull", "compare", "reviews"], facts.Facts.Select(f => f.Name));
+        Assert.Equal(["pull", "compare", "reviews", "permission.reviewer-bob", "permission.reviewer-carol"], facts.Facts.Select(f => f.Name));
+        Assert.Equal($"GET /repos/{scenario.FullName}/collaborators/reviewer-bob/permission", facts.Facts[3].Request);
         Assert.Equal($"GET /repos/{scenario.FullName}/compare/main...{scenario.HeadSha}", facts.Facts[1].Request);
         Assert.False(facts.Facts[1].Body.TryGetProperty("files", out _), "the diff is not kept as evidence");
         Assert.True(facts.Facts[1].Body.TryGetProperty("merge_base_commit", out _), "everything else is kept");
         Assert.Single(github.FindRequests("POST", "/app/installations/{installation_id}/access_tokens"));
-        // token, pull, compare (250 commits), reviews, repository policy (404), organisation policy (404).
-        Assert.Equal(6, github.Requests.Count);
+        // token, pull, compare (250 commits), reviews, repository policy (404), organisation policy (404), and the
+        // permission of each of the two approvers.
+        Assert.Equal(8, github.Requests.Count);
         Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"));
         var policyRequest = Assert.Single(github.Requests, r => r.Path == $"/repos/{scenario.FullName}/contents/.github/finguard.yml");
         Assert.Equal("main", policyRequest.Query["ref"]);
@@ -158,5 +160,67 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         Assert.False(error.IsTransient);
         Assert.Contains("GET /repos/octo/missing/pulls/9", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("ghs_", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_approvers_permission_is_read_recorded_and_replayed_and_what_cannot_be_read_is_unknown()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true)
+            .WithReview("reviewer-bob", 9001).WithReview("reviewer-carol", 9002).WithReview("reviewer-dan", 9003).WithReview("reviewer-erin", 9004)
+            .WithRole("reviewer-carol", "triage").WithRole("reviewer-dan", null).WithRole("reviewer-erin", "release-manager:write");
+        scenario.ServeOn(github);
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
+
+        var permissions = decision.Snapshot.ReviewerPermissions;
+        Assert.Equal(["reviewer-bob", "reviewer-carol", "reviewer-erin"], permissions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new Core.Snapshots.RepositoryAccess("write", "write"), permissions["reviewer-bob"]);
+        Assert.Equal(new Core.Snapshots.RepositoryAccess("read", "triage"), permissions["reviewer-carol"]);
+        Assert.Equal(new Core.Snapshots.RepositoryAccess("write", "release-manager"), permissions["reviewer-erin"]);
+        Assert.Equal(4, github.FindRequests("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission").Count);
+        Assert.Null(facts.IssueEventPages);
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events"));
+
+        var duties = decision.Result.Controls.Single(c => c.Id == "separation-of-duties");
+        Assert.StartsWith("Approved on the current head", duties.Summary, StringComparison.Ordinal);
+        Assert.EndsWith("by reviewer-bob and reviewer-erin (2 of 2 required approvals).", duties.Summary, StringComparison.Ordinal);
+        Assert.Contains(duties.Details, d => d.Subject == "reviewer-carol" && !d.Ok && d.Message.EndsWith("has triage (base permission read) access to this repository; only people with write, maintain or admin access can approve", StringComparison.Ordinal));
+        Assert.Contains(duties.Details, d => d.Subject == "reviewer-dan" && !d.Ok && d.Message.Contains("could not read their permission", StringComparison.Ordinal));
+
+        // Evidence replay reads the same permissions back from the recorded facts.
+        var replayed = PullRequestEvaluator.Evaluate(PullRequestFactSet.FromFacts(scenario.FullName, facts.Facts), DateTimeOffset.UnixEpoch);
+        Assert.Equal(permissions, replayed.Snapshot.ReviewerPermissions);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task With_the_break_glass_label_the_issue_events_are_read_and_replayed()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.Labels = ["emergency-change"];
+        scenario.LabelEvents = [new ScenarioLabelEvent("emergency-change", "oncall-olga", 7007, "2026-11-20T09:30:00Z")];
+        scenario.RepositoryPolicy = """
+            version: 1
+            freeze-window:
+              windows:
+                - name: Year end
+                  from: 2026-12-20T00:00:00Z
+                  to: 2027-01-02T00:00:00Z
+              break-glass:
+                label: emergency-change
+                approver-teams: [octo-org/cab]
+            """;
+        scenario.ServeOn(github);
+        github.Respond("GET", "/orgs/octo-org/teams/cab/memberships/{username}", _ => FakeResponse.NotFound());
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var snapshot = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch).Snapshot;
+
+        var labeled = Assert.Single(snapshot.LabelEvents!.Value);
+        Assert.Equal(new Core.Snapshots.LabelEvent("emergency-change", new Core.Snapshots.GitHubUser("oncall-olga", 7007, false), new DateTimeOffset(2026, 11, 20, 9, 30, 0, TimeSpan.Zero)), labeled);
+        Assert.Contains(facts.Facts, f => f.Name == "issue-events" && f.Request.Contains($"/repos/{scenario.FullName}/issues/{scenario.Number}/events", StringComparison.Ordinal));
+        Assert.Equal(snapshot.LabelEvents, PullRequestEvaluator.Evaluate(PullRequestFactSet.FromFacts(scenario.FullName, facts.Facts), DateTimeOffset.UnixEpoch).Snapshot.LabelEvents);
+        github.AssertAllRequestsExistInOpenApi();
     }
 }

@@ -9,6 +9,9 @@ public sealed record ScenarioReview(long Id, string Login, long UserId, string S
 /// <summary>One commit of a scenario: whether GitHub verified its signature, and why.</summary>
 public sealed record ScenarioCommit(string Sha, bool Verified, string Reason, string Message = "Change things", string AuthorLogin = "octocat", long AuthorId = 1);
 
+/// <summary>A <c>labeled</c> event of a scenario: who added which label, when.</summary>
+public sealed record ScenarioLabelEvent(string Label, string ActorLogin, long ActorId, string CreatedAt);
+
 /// <summary>
 /// Builds GitHub REST responses for a pull request (GET pulls/{n}, GET pulls/{n}/commits) by adapting GitHub's
 /// documented examples: same shape, our numbers, SHAs and verification results.
@@ -51,6 +54,87 @@ public sealed class PullRequestScenario
 
     /// <summary>The pull request's label names; null: the labels of GitHub's documented example.</summary>
     public IReadOnlyList<string>? Labels { get; set; }
+
+    /// <summary>
+    /// Repository roles (<c>role_name</c>) of accounts, for <c>GET /repos/{o}/{r}/collaborators/{username}/permission</c>;
+    /// a null role: GitHub answers 404. A reviewer not named here has <c>write</c>; anyone else gets 404.
+    /// </summary>
+    public Dictionary<string, string?> Roles { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The pull request's <c>labeled</c> events (<c>GET /repos/{o}/{r}/issues/{n}/events</c>); null: one per label, added
+    /// by the author at 2026-11-20T09:00:00Z (before the reviews).
+    /// </summary>
+    public List<ScenarioLabelEvent>? LabelEvents { get; set; }
+
+    /// <summary>Sets <paramref name="login"/>'s repository role (<c>read</c>, <c>triage</c>, <c>write</c>, <c>maintain</c>, <c>admin</c> or a custom role's name); null: 404.</summary>
+    public PullRequestScenario WithRole(string login, string? role)
+    {
+        Roles[login] = role;
+        return this;
+    }
+
+    /// <summary>The base permission GitHub reports for a role: maintain → write, triage → read; a custom role named <c>name:base</c> → base.</summary>
+    public static (string Permission, string RoleName) BasePermission(string role) => role switch
+    {
+        "admin" => ("admin", "admin"),
+        "maintain" or "write" => ("write", role),
+        "triage" or "read" => ("read", role),
+        "none" => ("none", "none"),
+        _ when role.Split(':') is [var name, var @base] => (@base, name),
+        _ => throw new ArgumentException($"Unknown role '{role}': write a custom role as name:base.", nameof(role)),
+    };
+
+    /// <summary>
+    /// GET /repos/{owner}/{repo}/collaborators/{username}/permission for <paramref name="login"/>, adapted from GitHub's
+    /// documented example; null when GitHub answers 404.
+    /// </summary>
+    public string? PermissionJson(string login, long userId)
+    {
+        string? role = Roles.TryGetValue(login, out var set) ? set : Reviews.Any(r => string.Equals(r.Login, login, StringComparison.OrdinalIgnoreCase)) ? "write" : null;
+        if (role is null)
+        {
+            return null;
+        }
+
+        var (permission, roleName) = BasePermission(role);
+        var body = GitHubExamples.Get("repository-collaborator-permission-response-if-user-has-admin-permissions").AsObject();
+        body["permission"] = permission;
+        body["role_name"] = roleName;
+        body["user"]!["login"] = login;
+        body["user"]!["id"] = userId;
+        body["user"]!["permissions"] = new JsonObject
+        {
+            ["admin"] = permission == "admin",
+            ["maintain"] = permission == "admin" || roleName == "maintain",
+            ["push"] = permission is "admin" or "write",
+            ["triage"] = permission is "admin" or "write" || roleName == "triage",
+            ["pull"] = permission != "none",
+        };
+        body["user"]!["role_name"] = roleName;
+        return body.ToJsonString();
+    }
+
+    /// <summary>GET /repos/{owner}/{repo}/issues/{number}/events: the <c>labeled</c> events, adapted from GitHub's documented example.</summary>
+    public string IssueEventsJson()
+    {
+        var template = GitHubExamples.Get("issue-event-for-issue-items").AsArray()[0]!;
+        var events = LabelEvents ?? [.. (Labels ?? []).Select(l => new ScenarioLabelEvent(l, AuthorLogin, 5001, "2026-11-20T09:00:00Z"))];
+        return new JsonArray([.. events.Select((e, i) =>
+        {
+            var item = template.DeepClone().AsObject();
+            item["id"] = 6000 + i;
+            item["url"] = $"https://api.github.com/repos/{FullName}/issues/events/{6000 + i}";
+            item["event"] = "labeled";
+            item["commit_id"] = null;
+            item["commit_url"] = null;
+            item["actor"]!["login"] = e.ActorLogin;
+            item["actor"]!["id"] = e.ActorId;
+            item["created_at"] = e.CreatedAt;
+            item["label"] = new JsonObject { ["name"] = e.Label, ["color"] = "b60205" };
+            return (JsonNode)item;
+        })]).ToJsonString();
+    }
 
     /// <summary>Overrides the commit count GitHub reports on the pull request (e.g. to exceed 250).</summary>
     public int? ReportedCommitCount { get; init; }
@@ -116,6 +200,13 @@ public sealed class PullRequestScenario
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/commits", CommitPages());
         github.RespondJson("GET", ComparePath, CompareJson());
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/reviews", [ReviewsJson()]);
+        github.Respond("GET", $"/repos/{FullName}/collaborators/{{username}}/permission", request =>
+        {
+            var login = request.RouteValues["username"];
+            var id = Reviews.FirstOrDefault(r => string.Equals(r.Login, login, StringComparison.OrdinalIgnoreCase))?.UserId ?? 9999;
+            return PermissionJson(login, id) is { } json ? FakeGitHub.FakeResponse.Json(json) : FakeGitHub.FakeResponse.NotFound();
+        });
+        github.RespondPaged("GET", $"/repos/{FullName}/issues/{Number}/events", () => [IssueEventsJson()]);
         if (RepositoryPolicy is not null)
         {
             github.RespondJson("GET", $"/repos/{FullName}/contents/.github/finguard.yml", ContentsJson(".github/finguard.yml", RepositoryPolicy));
