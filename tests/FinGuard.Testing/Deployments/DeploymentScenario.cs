@@ -64,6 +64,12 @@ public sealed class DeploymentScenario
     /// <summary>The repository's <c>.github/finguard.yml</c> on the default branch; null: no file.</summary>
     public string? RepositoryPolicy { get; set; }
 
+    /// <summary>
+    /// Repository roles of accounts for GET /repos/{o}/{r}/collaborators/{username}/permission (see
+    /// <see cref="PullRequestScenario.BasePermission"/>); a null role: 404. A reviewer not named here has <c>write</c>.
+    /// </summary>
+    public Dictionary<string, string?> Roles { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Adds an environment review (GET …/approvals answers with every review added so far).</summary>
     public DeploymentScenario WithApproval(ScenarioUser user, string state = "approved", string? comment = null)
     {
@@ -145,6 +151,18 @@ public sealed class DeploymentScenario
         {
             github.Respond("GET", approvalsPath, _ => FakeResponse.Json(ApprovalsJson()));
         }
+        github.Respond("GET", $"/repos/{FullName}/collaborators/{{username}}/permission", request =>
+        {
+            var login = request.RouteValues["username"];
+            ScenarioUser? reviewer;
+            lock (gate)
+            {
+                reviewer = approvals.Select(a => a.User).FirstOrDefault(u => string.Equals(u.Login, login, StringComparison.OrdinalIgnoreCase));
+            }
+
+            var role = Roles.TryGetValue(login, out var set) ? set : reviewer is null ? null : "write";
+            return role is null ? FakeResponse.NotFound() : FakeResponse.Json(PullRequestScenario.PermissionJson(login, reviewer?.Id ?? 9999, role));
+        });
         github.RespondPaged("GET", $"/repos/{FullName}/commits/{Sha}/pulls", [PullsJson().ToJsonString()]);
         github.RespondJson("GET", $"/repos/{FullName}/git/matching-refs/tags/{Ref}", "[]");
         if (RepositoryPolicy is not null)

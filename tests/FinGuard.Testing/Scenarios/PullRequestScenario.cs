@@ -92,11 +92,12 @@ public sealed class PullRequestScenario
     public string? PermissionJson(string login, long userId)
     {
         string? role = Roles.TryGetValue(login, out var set) ? set : Reviews.Any(r => string.Equals(r.Login, login, StringComparison.OrdinalIgnoreCase)) ? "write" : null;
-        if (role is null)
-        {
-            return null;
-        }
+        return role is null ? null : PermissionJson(login, userId, role);
+    }
 
+    /// <summary>GET /repos/{owner}/{repo}/collaborators/{username}/permission for someone with <paramref name="role"/>, from GitHub's documented example.</summary>
+    public static string PermissionJson(string login, long userId, string role)
+    {
         var (permission, roleName) = BasePermission(role);
         var body = GitHubExamples.Get("repository-collaborator-permission-response-if-user-has-admin-permissions").AsObject();
         body["permission"] = permission;
