@@ -57,7 +57,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
             () => $"expected {count} decisions; requests: {string.Join(", ", github.Requests)}");
 
     [Fact]
-    public async Task First_evaluation_of_a_250_commit_pull_request_reads_4_resources_plus_the_check_run_write_and_unchanged_re_runs_get_304s_and_the_update()
+    public async Task First_evaluation_of_a_250_commit_pull_request_with_two_approvals_reads_6_resources_plus_the_check_run_write_and_unchanged_re_runs_get_304s_and_the_update()
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: $"etag-{Guid.NewGuid():N}"[..20], number: 31);
         for (var i = 0; i < 250; i++)
@@ -105,27 +105,28 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         const string pull = "/repos/{owner}/{repo}/pulls/{pull_number}";
         bool IsLookup(RecordedRequest r) => r.Method == "GET" && r.OpenApiTemplate == lookup;
 
-        // First: the pull request comes with the delivery; 250 commits in one compare; reviews; the two policy files
-        // = 4 reads, then the check run is created without a lookup (no decision on this head yet). Plus one
-        // installation-token request per hour.
+        // First: the pull request comes with the delivery; 250 commits in one compare; reviews; the two policy files;
+        // the repository permission of each of the two approvers = 6 reads, then the check run is created without a
+        // lookup (no decision on this head yet). Plus one installation-token request per hour.
+        const string permission = "/repos/{owner}/{repo}/collaborators/{username}/permission";
         var firstReads = first.Where(r => r.Method == "GET").ToList();
         Assert.Equal(
-            ["/repos/{owner}/{repo}/compare/{base}...{head}", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/{owner}/{repo}/contents/{path}", "/repos/{owner}/{repo}/contents/{path}"],
+            ["/repos/{owner}/{repo}/compare/{base}...{head}", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/{owner}/{repo}/contents/{path}", "/repos/{owner}/{repo}/contents/{path}", permission, permission],
             firstReads.Select(r => r.OpenApiTemplate));
         Assert.All(firstReads, r => Assert.Equal(200, r.ResponseStatus));
         Assert.Equal(1, first.Count(r => r.Method == "POST" && r.Path.EndsWith("/access_tokens", StringComparison.Ordinal)));
         Assert.Equal(1, first.Count(r => r.Method == "POST" && r.Path == $"/repos/{scenario.FullName}/check-runs"));
-        Assert.Equal(6, first.Count);
+        Assert.Equal(8, first.Count);
 
         // The re-run asks GitHub for the pull request itself (a re-run must see the current state; the first
-        // evaluation took it from the delivery, so this one read is a 200); everything else is a 304 and the run
-        // FinGuard remembers is updated — no lookup.
+        // evaluation took it from the delivery, so this one read is a 200); everything else, the approvers'
+        // permissions included, is a 304 and the run FinGuard remembers is updated — no lookup.
         var secondReads = second.Where(r => r.Method == "GET").ToList();
         Assert.Equal([pull, .. firstReads.Select(r => r.OpenApiTemplate)], secondReads.Select(r => r.OpenApiTemplate));
-        Assert.Equal([200, 304, 304, 304, 304], secondReads.Select(r => r.ResponseStatus));
+        Assert.Equal([200, 304, 304, 304, 304, 304, 304], secondReads.Select(r => r.ResponseStatus));
         Assert.Equal(0, second.Count(IsLookup));
         Assert.Equal(1, second.Count(r => r.Method == "PATCH"));
-        Assert.Equal(6, second.Count);
+        Assert.Equal(8, second.Count);
 
         // From then on an unchanged re-run is only 304s and the update.
         var thirdReads = third.Where(r => r.Method == "GET").ToList();
@@ -133,12 +134,14 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         Assert.All(thirdReads, r => Assert.Equal(304, r.ResponseStatus));
         Assert.All(thirdReads, r => Assert.NotNull(r.Header("If-None-Match")));
         Assert.Equal(1, third.Count(r => r.Method == "PATCH"));
-        Assert.Equal(6, third.Count);
+        Assert.Equal(8, third.Count);
 
         // The evidence of the re-run holds the same bytes the first decision read.
         var records = await host.EvidenceRecordsAsync(chain, 3);
 
-        Assert.Equal(["pull", "compare", "reviews", "policy.repository", "policy.organization"], records[2].Facts.Select(f => f.Name));
+        Assert.Equal(
+            ["pull", "compare", "reviews", "policy.repository", "policy.organization", "permission.reviewer-bob", "permission.reviewer-carol"],
+            records[2].Facts.Select(f => f.Name));
         Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
         Assert.Equal(records[1].Facts.Select(f => f.Sha256), records[2].Facts.Select(f => f.Sha256));
         Assert.Equal(records[0].Facts.Skip(1).Select(f => f.Sha256), records[2].Facts.Skip(1).Select(f => f.Sha256));
