@@ -143,4 +143,187 @@ public sealed class EvaluateOfflineTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>A copy of an example in a temporary folder, changed by <paramref name="change"/>; deleted by the caller.</summary>
+    private static string CopyOf(string example, Action<string>? change = null)
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        foreach (var file in Directory.GetFiles(Example(example), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(Example(example), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        change?.Invoke(folder);
+        return folder;
+    }
+
+    private static async Task<(int Exit, Dictionary<string, JsonElement> Controls)> EvaluateJsonAsync(string folder, string at)
+    {
+        var (exit, output, error) = await RunAsync("evaluate", "--offline", folder, "--at", at, "--json");
+        Assert.True(exit is 0 or 1, error);
+        using var json = JsonDocument.Parse(output);
+        return (exit, json.RootElement.GetProperty("controls").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!, c => c.Clone()));
+    }
+
+    private static List<string> Reasons(JsonElement control) => [.. control.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!)];
+
+    [Fact]
+    public async Task The_read_only_approver_example_does_not_count_an_approval_from_a_triage_member()
+    {
+        var (exit, controls) = await EvaluateJsonAsync(Example("read-only-approver"), "2026-11-23T12:00:00Z");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("pending", controls["separation-of-duties"].GetProperty("status").GetString());
+        Assert.Contains(
+            "reviewer-carol: approved 9a8b7c6, but does not count: has triage (base permission read) access to this repository; only people with write, maintain or admin access can approve",
+            Reasons(controls["separation-of-duties"]));
+    }
+
+    [Fact]
+    public async Task A_reviewer_without_a_permissions_file_has_an_unknown_permission_and_does_not_count()
+    {
+        var folder = CopyOf("compliant-pull-request", f => File.Delete(Path.Combine(f, "permissions", "reviewer-carol.json")));
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-23T12:00:00Z");
+
+            Assert.Equal(1, exit);
+            Assert.Equal("pending", controls["separation-of-duties"].GetProperty("status").GetString());
+            Assert.Contains(
+                "reviewer-carol: approved 9a8b7c6, but does not count: FinGuard could not read their permission on this repository, so it cannot tell that they may approve (fail closed)",
+                Reasons(controls["separation-of-duties"]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_require_write_access_the_examples_permissions_are_not_needed()
+    {
+        var folder = CopyOf("compliant-pull-request", f =>
+        {
+            Directory.Delete(Path.Combine(f, "permissions"), recursive: true);
+            File.AppendAllText(Path.Combine(f, "finguard.yml"), "  require-write-access: false\n");
+        });
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-23T12:00:00Z");
+
+            Assert.Equal(0, exit);
+            Assert.Equal("pass", controls["separation-of-duties"].GetProperty("status").GetString());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_break_glass_example_does_not_take_a_routine_approval_given_before_the_label_as_the_emergency_approval()
+    {
+        var (exit, controls) = await EvaluateJsonAsync(Example("break-glass-approved-before-label"), "2026-11-21T11:00:00Z");
+
+        Assert.Equal(1, exit);
+        var freeze = controls["freeze-window"];
+        Assert.Equal("fail", freeze.GetProperty("status").GetString());
+        Assert.Contains(
+            "reviewer-carol: does not count for break-glass: approved at 2026-11-21 09:30 UTC, before the break-glass label was applied at 2026-11-21 10:15 UTC; an emergency approval must be given after break-glass is asked for",
+            Reasons(freeze));
+    }
+
+    /// <summary>The break-glass example with the label added at 08:00, before reviewer-carol's approval: break-glass would hold.</summary>
+    private static void LabelledEarly(string folder)
+    {
+        var path = Path.Combine(folder, "issue-events.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("2026-11-21T10:15:02Z", "2026-11-21T08:00:00Z", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_after_the_label_by_a_team_member_who_may_approve_passes_invoked_by_who_added_the_label()
+    {
+        var folder = CopyOf("break-glass-approved-before-label", LabelledEarly);
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-21T11:00:00Z");
+
+            Assert.Equal(0, exit);
+            Assert.Equal("pass", controls["freeze-window"].GetProperty("status").GetString());
+            Assert.Contains("Break-glass asked for by oncall-olga.", controls["freeze-window"].GetProperty("summary").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_by_a_co_author_fails()
+    {
+        var folder = CopyOf("break-glass-approved-before-label", f =>
+        {
+            LabelledEarly(f);
+            var path = Path.Combine(f, "commits.json");
+            File.WriteAllText(path, File.ReadAllText(path).Replace(
+                "Co-authored-by: Dana Pair <dana@users.noreply.github.com>",
+                "Co-authored-by: Dana Pair <dana@users.noreply.github.com>\\nCo-authored-by: Carol <9002+reviewer-carol@users.noreply.github.com>",
+                StringComparison.Ordinal));
+        });
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-21T11:00:00Z");
+
+            Assert.Equal(1, exit);
+            Assert.Equal("fail", controls["freeze-window"].GetProperty("status").GetString());
+            Assert.Contains("reviewer-carol: does not count for break-glass: co-authored 9a8b7c6", Reasons(controls["freeze-window"]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Break_glass_approved_by_an_excluded_approver_fails()
+    {
+        var folder = CopyOf("break-glass-approved-before-label", f =>
+        {
+            LabelledEarly(f);
+            var path = Path.Combine(f, "finguard.yml");
+            File.WriteAllText(path, File.ReadAllText(path).Replace("  required-approvals: 2\n", "  required-approvals: 1\n  exclude-approvers: [reviewer-carol]\n", StringComparison.Ordinal));
+        });
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-21T11:00:00Z");
+
+            Assert.Equal(1, exit);
+            Assert.Equal("fail", controls["freeze-window"].GetProperty("status").GetString());
+            Assert.Contains("reviewer-carol: does not count for break-glass: is excluded from approving by this policy", Reasons(controls["freeze-window"]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Break_glass_without_issue_events_cannot_be_verified_and_fails_closed()
+    {
+        var folder = CopyOf("break-glass-approved-before-label", f => File.Delete(Path.Combine(f, "issue-events.json")));
+        try
+        {
+            var (exit, controls) = await EvaluateJsonAsync(folder, "2026-11-21T11:00:00Z");
+
+            Assert.Equal(1, exit);
+            Assert.Equal("error", controls["freeze-window"].GetProperty("status").GetString());
+            Assert.Contains(Reasons(controls["freeze-window"]), r => r.StartsWith("emergency-change: the pull request's events were not loaded", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
