@@ -66,7 +66,8 @@ public sealed class DeploymentScenario
 
     /// <summary>
     /// Repository roles of accounts for GET /repos/{o}/{r}/collaborators/{username}/permission (see
-    /// <see cref="PullRequestScenario.BasePermission"/>); a null role: 404. A reviewer not named here has <c>write</c>.
+    /// <see cref="PullRequestScenario.BasePermission"/>); a null role: 404. Anyone not named here has <c>write</c> (this
+    /// route also answers for the reviewers of a pull request of the same repository).
     /// </summary>
     public Dictionary<string, string?> Roles { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -160,7 +161,7 @@ public sealed class DeploymentScenario
                 reviewer = approvals.Select(a => a.User).FirstOrDefault(u => string.Equals(u.Login, login, StringComparison.OrdinalIgnoreCase));
             }
 
-            var role = Roles.TryGetValue(login, out var set) ? set : reviewer is null ? null : "write";
+            var role = Roles.TryGetValue(login, out var set) ? set : "write";
             return role is null ? FakeResponse.NotFound() : FakeResponse.Json(PullRequestScenario.PermissionJson(login, reviewer?.Id ?? 9999, role));
         });
         github.RespondPaged("GET", $"/repos/{FullName}/commits/{Sha}/pulls", [PullsJson().ToJsonString()]);

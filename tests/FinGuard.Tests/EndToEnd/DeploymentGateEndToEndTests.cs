@@ -164,7 +164,9 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         Assert.Equal("github-webhook:deployment_protection_rule.requested", record.Source);
         Assert.Equal(("deployment", $"{deployment.FullName}@production#{deployment.DeploymentId}", deployment.Sha, "main"), (record.Subject.Type, record.Subject.Id, record.Subject.HeadSha, record.Subject.BaseRef));
         Assert.Equal(new EvidenceActor("user", 9_201, "deployer-dave"), record.Actor);
-        Assert.Equal(["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs", "finguard.custody"], record.Facts.Select(f => f.Name));
+        Assert.Equal(
+            ["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs", "permission.approver-erin", "permission.approver-frank", "finguard.custody"],
+            record.Facts.Select(f => f.Name));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
         Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
         Assert.Equal(("pass", "success", "all-controls-passed"), (record.Result.Verdict, record.Result.Conclusion, record.Result.ReasonCode));
