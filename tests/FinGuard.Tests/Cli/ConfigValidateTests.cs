@@ -77,6 +77,18 @@ public sealed class ConfigValidateTests : IDisposable
     }
 
     [Fact]
+    public async Task Require_write_access_is_a_known_key_and_turning_it_off_is_named()
+    {
+        var off = Write("finguard.yml", "version: 1\nseparation-of-duties:\n  require-write-access: false\n");
+        var run = await RunAsync("config", "validate", off);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("separation-of-duties (2 approvals, changes-requested blocks; approvals without write access count)", run.Stdout, StringComparison.Ordinal);
+
+        var wrong = Write("finguard.yml", "version: 1\nseparation-of-duties:\n  require-write-access: sometimes\n");
+        Assert.NotEqual(0, (await RunAsync("config", "validate", wrong)).ExitCode);
+    }
+
+    [Fact]
     public async Task A_switched_off_control_reads_off()
     {
         var file = Write("finguard.yml", "version: 1\nsigned-commits:\n  enabled: false\nseparation-of-duties: {enabled: false}\n");
