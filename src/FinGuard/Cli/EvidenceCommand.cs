@@ -391,17 +391,19 @@ public static class EvidenceCommand
             return null;
         }
 
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (IsoDates.TryParseDate(text, out var day))
         {
             return new DateTimeOffset((endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        if (IsoDates.TryParseInstant(text, out var instant))
         {
             return instant;
         }
 
-        throw new UsageException($"{option} '{text}' is neither a date (2026-03-14) nor an ISO 8601 instant (2026-03-14T15:00:00Z).");
+        throw new UsageException(
+            $"{option} '{text}' is not an ISO 8601 date or instant. Write the day as 2026-03-14 (year-month-day), or an instant "
+            + "with its offset: 2026-03-14T15:00:00Z or 2026-03-14T16:00:00+01:00.");
     }
 
     private static string Range(BundleChain range) =>
