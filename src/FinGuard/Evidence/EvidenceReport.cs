@@ -230,7 +230,8 @@ public static class EvidenceReport
             html.Append("<p><code>").Append(E(control.Id)).Append("</code>: ").Append(E(control.Summary)).Append("</p>\n<ul>\n");
             foreach (var detail in control.Details)
             {
-                html.Append("<li><span class=\"").Append(detail.Ok ? "pass" : "fail").Append("\">").Append(detail.Ok ? "ok" : "not ok").Append("</span> <code>")
+                // Only a detail that blocks carries a mark; the others are facts, which "ok" would misstate.
+                html.Append("<li>").Append(detail.Ok ? "" : "<span class=\"fail\">not ok</span> ").Append("<code>")
                     .Append(E(detail.Subject)).Append("</code> ").Append(E(detail.Message)).Append("</li>\n");
             }
 
