@@ -65,6 +65,9 @@ internal sealed class InMemoryEvidenceBackend : IEvidenceObjects, IEvidenceIndex
         Task.FromResult<IReadOnlyList<EvidenceIndexEntry>>(
             [.. _rows.Values.Where(r => r.Chain == chain && r.HeadSha == headSha).OrderByDescending(r => r.Sequence)]);
 
+    public IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken) =>
+        AsyncEnumerable.Empty<EvidenceIndexEntry>();
+
     public Task<EvidenceChainHead> GetAsync(string chain, CancellationToken cancellationToken)
     {
         lock (_heads)
