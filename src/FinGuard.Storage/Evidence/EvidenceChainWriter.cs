@@ -154,8 +154,9 @@ public sealed partial class EvidenceChainWriter : IEvidenceStore, IDisposable
     /// <remarks>
     /// The record's bytes are anchored by the next record's <c>previousSha256</c>, which is itself a write-once object;
     /// the newest record only by the chain head. Two object reads (the record and the one after it), and a head read
-    /// for the newest record. A head behind the record (a writer stopped before moving it) leaves the record
-    /// unanchored: callers recover the chain first (<see cref="RecoverAsync"/>).
+    /// for the newest record. A head behind the record (an append in flight, or one that stopped before moving it) is
+    /// first brought forward as <see cref="RecoverAsync"/> does; a head that still does not reach it leaves the record
+    /// unanchored.
     /// </remarks>
     public async Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
     {
@@ -213,6 +214,22 @@ public sealed partial class EvidenceChainWriter : IEvidenceStore, IDisposable
         }
 
         var head = await _heads.GetAsync(chain, cancellationToken);
+        if (head.Sequence < entry.Sequence)
+        {
+            // An append between indexing the record and moving the head (here or in another process), or one that
+            // stopped there: finish it as the next append would, then look again.
+            try
+            {
+                await RecoverAsync(chain, cancellationToken);
+            }
+            catch (EvidenceChainException ex)
+            {
+                return VerifiedEvidence.Corrupt(ex.Message);
+            }
+
+            head = await _heads.GetAsync(chain, cancellationToken);
+        }
+
         if (head.Sequence == entry.Sequence)
         {
             return string.Equals(head.Sha256, sha, StringComparison.Ordinal)

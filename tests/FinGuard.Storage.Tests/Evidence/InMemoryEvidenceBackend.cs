@@ -36,6 +36,9 @@ internal sealed class InMemoryEvidenceBackend : IEvidenceObjects, IEvidenceIndex
         return Task.FromResult(AfterCreate?.Invoke(name) ?? true);
     }
 
+    /// <summary>Overwrites an object, as someone with write access to unprotected storage could (tests of tamper detection).</summary>
+    public void Overwrite(string name, byte[] bytes) => _objects[name] = bytes;
+
     public Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(_objects.TryGetValue(name, out var bytes) ? bytes.ToArray() : null);
 
