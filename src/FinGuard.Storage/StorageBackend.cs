@@ -167,6 +167,27 @@ internal sealed class StorageBackend : IDisposable
             return await inner.FindByShaAsync(chain, headSha, cancellationToken);
         }
 
+        public async Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.ReadVerifiedAsync(entry, cancellationToken);
+        }
+
+        public async Task<EvidenceChainTip> GetTipAsync(string chain, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.GetTipAsync(chain, cancellationToken);
+        }
+
+        public async IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            await foreach (var entry in inner.ListLookupRowsAsync(chain, cancellationToken))
+            {
+                yield return entry;
+            }
+        }
+
         public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 

@@ -25,8 +25,8 @@ public static class EvidenceCommand
               DATE is 2026-03-14 (whole UTC days; --to is inclusive) or an ISO 8601 instant (--to exclusive).
           finguard evidence verify BUNDLE.zip|FOLDER
           finguard evidence verify --live --repo OWNER/REPO [storage switches]
-              Check every hash, every chain link and every checkpoint. Exit 0 when intact; 1 naming each
-              modified, missing, reordered or inserted record.
+              Check every hash, every chain link, every checkpoint, and every index row against its record.
+              Exit 0 when intact; 1 naming each modified, missing, reordered or inserted record or index row.
           finguard evidence replay RECORD.json [--strict]
               Recompute the decision from the record's own inputs and policy at its evaluation time and compare.
               Exit 0 when the verdict and every control's status match (--strict: the wording too), 1 when not.
@@ -98,7 +98,18 @@ public static class EvidenceCommand
         }
 
         var store = storage.Store!;
-        var entries = await EvidenceStoreReader.ListAsync(store, chain, cancellationToken);
+        IReadOnlyList<StoredEvidenceEntry> entries;
+        try
+        {
+            entries = await EvidenceStoreReader.ListAsync(store, chain, cancellationToken);
+        }
+        catch (Exception ex) when (ex is EvidenceChainException or InvalidDataException or JsonException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence export: the evidence index of {chain} cannot be read, so the time range cannot be selected: {ex.Message}");
+            await stderr.WriteLineAsync($"Run 'finguard evidence verify --live --repo {chain}' to list every break, and contact FinGuard's operators.");
+            return 1;
+        }
+
         if (entries.Count == 0)
         {
             await stderr.WriteLineAsync($"finguard evidence export: there is no evidence for {chain} in {storage.Description}.");
@@ -151,7 +162,7 @@ public static class EvidenceCommand
             Chains = [recordRange, checkpointRange],
             Files = [],
         };
-        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects);
+        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects, [.. records.Rows ?? [], .. checkpoints.Rows ?? []]);
         try
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -278,7 +289,7 @@ public static class EvidenceCommand
         }
 
         await stdout.WriteLineAsync(verification.Intact
-            ? "INTACT: every hash, chain link and checkpoint checks out."
+            ? "INTACT: every hash, chain link, checkpoint and index row checks out."
             : string.Create(CultureInfo.InvariantCulture, $"NOT INTACT: {verification.Failures.Count} problem(s)."));
         return verification.Intact ? 0 : 1;
     }
