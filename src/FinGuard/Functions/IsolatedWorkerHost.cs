@@ -34,8 +34,17 @@ public static class IsolatedWorkerHost
         // The worker reads its startup options from the process's own command line; stated here from the arguments this
         // host is built with, so a host that passed only --host and --port (and a test) gets the same.
         builder.Configuration.AddInMemoryCollection(WorkerStartupSettings(args));
-        builder.ConfigureFunctionsWebApplication();
         builder.AddFinGuardServices(FinGuardHostKind.FunctionsWorker);
+        builder.ConfigureFunctionsWebApplication();
+
+        // Hosted services start in registration order, and the builder registers the worker's connection to the host
+        // first. Moved behind FinGuard's, so the FinGuard:Mode evidence check fails the start before the worker takes
+        // an invocation (WorkerFunctionTests checks the order).
+        if (builder.Services.LastOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "WorkerHostedService") is { } connection)
+        {
+            builder.Services.Remove(connection);
+            builder.Services.Add(connection);
+        }
         builder.Services.AddSingleton<FunctionHttpEndpoints>();
         configure?.Invoke(builder);
         return builder.Build();

@@ -139,6 +139,16 @@ public sealed class WorkerFunctionTests : IDisposable
         await Task.CompletedTask;
     }
 
+    [Fact]
+    public void The_evidence_mode_check_starts_before_the_worker_connects_to_the_host()
+    {
+        var hosted = host.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
+
+        var check = hosted.IndexOf(nameof(FinGuard.Evidence.EvidenceModeStartupCheck));
+        var worker = hosted.FindIndex(n => n.Contains("Worker", StringComparison.Ordinal) && n != nameof(FinGuard.Processing.DeliveryWorker));
+        Assert.True(check >= 0 && worker >= 0 && check < worker, $"Hosted services in start order: {string.Join(", ", hosted)}");
+    }
+
     [Theory]
     [InlineData(true, "--host", "127.0.0.1", "--port", "50051", "--workerId", "w", "--requestId", "r", "--grpcMaxMessageLength", "2147483647", "--functions-uri", "http://127.0.0.1:50051/", "--functions-worker-id", "w")]
     [InlineData(true, "--functions-uri", "http://127.0.0.1:50051/")]

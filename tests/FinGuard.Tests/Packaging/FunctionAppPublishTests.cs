@@ -138,7 +138,7 @@ public sealed class FunctionAppPublishTests(FunctionAppPublishTests.Published pu
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
             try
             {
                 await process.WaitForExitAsync(timeout.Token);
@@ -146,7 +146,7 @@ public sealed class FunctionAppPublishTests(FunctionAppPublishTests.Published pu
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException("dotnet publish src/FinGuard took more than 5 minutes.");
+                throw new TimeoutException("dotnet publish src/FinGuard took more than 10 minutes.");
             }
 
             Duration = stopwatch.Elapsed;
