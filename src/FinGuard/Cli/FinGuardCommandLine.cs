@@ -14,7 +14,7 @@ public static class FinGuardCommandLine
 
         Usage:
           finguard serve [--urls URL] [ASP.NET Core configuration switches]
-              Run the webhook server (also the Azure Functions custom handler).
+              Run the webhook server (Kestrel). On Azure Functions the host starts finguard as its isolated worker instead.
               Storage: Azure when Storage:ConnectionString is set, else a local folder (Storage:LocalPath, default ./.finguard).
               Exit 1 without starting when the configuration is invalid, or when FinGuard:Mode=production and the
               evidence container is not verified write-once.

@@ -86,7 +86,7 @@ public sealed class FinGuardHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         // Tests fire timers themselves (through the Functions endpoints or the jobs); a scheduler firing on the real
         // clock in the middle of a test would add decisions it does not expect. A test may still turn it on.
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--{Functions.LocalTimerScheduler.EnabledKey}=false" };
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--{(global::FinGuard.Functions.LocalTimerScheduler.EnabledKey)}=false" };
         foreach (var (key, value) in settings)
         {
             if (value is not null)
