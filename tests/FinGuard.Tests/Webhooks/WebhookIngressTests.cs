@@ -130,6 +130,30 @@ public sealed class WebhookIngressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Invalid_UTF_8_inside_a_string_with_a_valid_signature_is_400_and_not_stored()
+    {
+        // A real pull_request payload whose title carries a lone continuation byte: valid JSON syntax, not UTF-8 text.
+        var id = Guid.NewGuid().ToString();
+        var json = WebhookExamples.First("pull_request", "opened");
+        json["pull_request"]!["title"] = "Fix @@INVALID@@ rounding";
+        var text = Encoding.UTF8.GetBytes(json.ToJsonString());
+        var marker = "@@INVALID@@"u8;
+        var at = text.AsSpan().IndexOf(marker);
+        var body = new byte[text.Length - marker.Length + 1];
+        text.AsSpan(0, at).CopyTo(body);
+        body[at] = 0x80;
+        text.AsSpan(at + marker.Length).CopyTo(body.AsSpan(at + 1));
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/malformed-json", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"byte offset {at}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_json_array_body_is_400()
     {
         using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", "[1,2]"u8.ToArray()));
