@@ -172,6 +172,16 @@ public static class WebhookEndpoints
         }
 
         telemetry.DeliveryReceived(eventName);
+        if (outcome == InboxAcceptOutcome.DuplicateWithDifferentBody)
+        {
+            // Signed, yet not what GitHub sent under this id before: GitHub redelivers identical bodies, so this is a
+            // replay attempt with the secret or a bug. The first stays the one that counts; an operator must look.
+            logger.DeliveryIdReused(deliveryId, eventName);
+            telemetry.DeliveryIdReused(eventName);
+            telemetry.DeliveryDeduplicated(eventName);
+            return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery id was already received with a different body; the first is kept and this one is not processed."));
+        }
+
         if (outcome == InboxAcceptOutcome.Duplicate)
         {
             logger.DuplicateDelivery(deliveryId, eventName);

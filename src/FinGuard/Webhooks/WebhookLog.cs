@@ -31,4 +31,7 @@ internal static partial class WebhookLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Refused webhook delivery {DeliveryId} with {Status}: its body could not be read ({Reason})")]
     public static partial void RejectedBody(this ILogger logger, string deliveryId, int status, string? reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "ALERT: signed webhook delivery {DeliveryId} ({Event}) reuses a stored delivery id with a different body; the first body is kept and this one is not processed. GitHub never does this: a replay attempt with the webhook secret, or a bug (docs/operations.md)")]
+    public static partial void DeliveryIdReused(this ILogger logger, string deliveryId, string @event);
 }

@@ -65,6 +65,28 @@ public sealed class WebhookIngressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_delivery_reusing_a_stored_id_with_another_body_keeps_the_first_and_is_counted_as_reused()
+    {
+        var id = Guid.NewGuid().ToString();
+        var first = PingBody();
+        var other = Encoding.UTF8.GetBytes(WebhookExamples.All("ping")[0].ToJsonString().Replace("\"zen\"", "\"zen2\"", StringComparison.Ordinal));
+        Assert.NotEqual(first, other);
+        using var metrics = new FinGuard.Tests.Telemetry.FinGuardMeasurements(host.Services);
+
+        using (var accepted = await host.Client.SendAsync(FinGuardHost.Delivery("ping", first, deliveryId: id)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        using var replay = await host.Client.SendAsync(FinGuardHost.Delivery("ping", other, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Contains("different body", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(first, (await Inbox.GetAsync(id, CancellationToken.None))!.Delivery.Body.ToArray());
+        Assert.Equal(1, metrics.Sum(FinGuard.Telemetry.FinGuardTelemetry.Instruments.DeliveryIdsReused));
+    }
+
+    [Fact]
     public async Task A_forged_signature_is_401_and_nothing_is_stored()
     {
         var id = Guid.NewGuid().ToString();
