@@ -64,6 +64,7 @@ public static class FinGuardApp
         builder.Services.AddFinGuardStorage(builder.Configuration);
         builder.Services.AddFinGuardEvidence(builder.Configuration); // FinGuard:Mode start-up check: before anything writes evidence
         builder.Services.AddFinGuardProcessing(builder.Configuration);
+        builder.Services.AddFinGuardWebhooks(builder.Configuration);
         builder.Services.AddFinGuardFunctions();
         builder.Services.AddFinGuardScheduledJobs();
         builder.Services.AddFinGuardSetup(builder.Configuration);
