@@ -55,12 +55,12 @@ public sealed class SeparationOfDutiesControl : IControl
             return Result(ControlStatus.Skipped, "Disabled by policy.");
         }
 
-        if (pr.ReportedCommitCount > FinGuardPolicy.GitHubCommitListLimit)
+        if (pr.ReportedCommitCount > FinGuardPolicy.CommitReadLimit)
         {
             return Result(
                 ControlStatus.Error,
-                $"This pull request has {pr.ReportedCommitCount} commits; GitHub lists at most {FinGuardPolicy.GitHubCommitListLimit}, so FinGuard cannot tell who authored all of them.",
-                howToFix: $"Split the change into pull requests of at most {FinGuardPolicy.GitHubCommitListLimit} commits, or squash commits on the branch.");
+                $"This pull request has {pr.ReportedCommitCount} commits; FinGuard reads at most {FinGuardPolicy.CommitReadLimit}, so it cannot tell who authored all of them.",
+                howToFix: $"Split the change into pull requests of at most {FinGuardPolicy.CommitReadLimit} commits, or squash commits on the branch.");
         }
 
         if (pr.Commits.Length < pr.ReportedCommitCount)

@@ -102,16 +102,18 @@ public sealed record PullRequestFactSet
     }
 
     /// <summary>
-    /// The commit pages of recorded facts: the <c>compare</c> response's <c>commits</c> (FinGuard since 2026-12), or the
-    /// pages of <c>GET pulls/{n}/commits</c> (earlier records, and offline fact sets).
+    /// The commit pages of recorded facts: the <c>commits</c> of the <c>compare</c> response and its later pages
+    /// (<c>compare.page2</c>, …), or the pages of <c>GET pulls/{n}/commits</c> (earlier records, and offline fact sets).
     /// </summary>
     private static List<JsonElement> CommitPagesOf(List<GitHubFact> facts)
     {
-        if (facts.FirstOrDefault(f => f.Name == CompareFact) is { } compare)
+        var compares = facts.Where(f => GitHubFacts.IsPage(f.Name, CompareFact)).ToList();
+        if (compares.Count > 0)
         {
-            return compare.Body.ValueKind == JsonValueKind.Object && compare.Body.TryGetProperty("commits", out var commits)
-                ? [commits]
-                : throw new GitHubFactsException("The recorded 'compare' response has no `commits`.");
+            return [.. compares.Select(compare =>
+                compare.Body.ValueKind == JsonValueKind.Object && compare.Body.TryGetProperty("commits", out var commits)
+                    ? commits
+                    : throw new GitHubFactsException($"The recorded '{compare.Name}' response has no `commits`."))];
         }
 
         return [.. facts.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)];

@@ -571,12 +571,24 @@ public sealed class SeparationOfDutiesControlTests
     }
 
     [Fact]
-    public void More_than_250_commits_fail_closed()
+    public void More_than_3000_commits_fail_closed()
     {
-        var result = Evaluate(new SnapshotBuilder().ReportedCount(251));
+        var result = Evaluate(new SnapshotBuilder().ReportedCount(3001));
 
         Assert.Equal(ControlStatus.Error, result.Status);
-        Assert.Equal("This pull request has 251 commits; GitHub lists at most 250, so FinGuard cannot tell who authored all of them.", result.Summary);
+        Assert.Equal("This pull request has 3001 commits; FinGuard reads at most 3000, so it cannot tell who authored all of them.", result.Summary);
+        Assert.Equal("Split the change into pull requests of at most 3000 commits, or squash commits on the branch.", result.HowToFix);
+    }
+
+    [Theory]
+    [InlineData(251)]
+    [InlineData(3000)]
+    public void More_than_250_commits_all_listed_are_judged_like_any_other(int count)
+    {
+        var result = Evaluate(new SnapshotBuilder().Commits(count, verified: true).Approve(Alice, Bob));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        AssertDetail(result, "dev", true, $"cannot approve: opened this pull request; authored {SnapshotBuilder.Short(1)}, {SnapshotBuilder.Short(2)}, {SnapshotBuilder.Short(3)} and {count - 3} more; committed {SnapshotBuilder.Short(1)}, {SnapshotBuilder.Short(2)}, {SnapshotBuilder.Short(3)} and {count - 3} more");
     }
 
     [Fact]

@@ -39,7 +39,14 @@ internal sealed class SnapshotBuilder
     private int? reportedCount;
 
     /// <summary>The full SHA of the <paramref name="number"/>th commit (1-based).</summary>
-    public static string Sha(int number) => $"{number:x2}{new string('a', 38)}";
+    public static string Sha(int number)
+    {
+        // Past 255, four digits and a 'b' keep the short SHAs distinct from each other and from 01aaaaa…ffaaaaa.
+        var hex = number <= 255
+            ? number.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)
+            : number.ToString("x4", System.Globalization.CultureInfo.InvariantCulture) + "b";
+        return hex + new string('a', 40 - hex.Length);
+    }
 
     /// <summary>The short SHA of the <paramref name="number"/>th commit (1-based), as messages show it.</summary>
     public static string Short(int number) => Sha(number)[..7];

@@ -143,4 +143,53 @@ public sealed class EvaluateOfflineTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_compliant_pull_request_of_more_than_250_commits_passes_when_commits_json_lists_them_all()
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Example("compliant-pull-request")))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            // 300 signed commits by the author, the last one the head the reviewers approved.
+            var pull = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "pull.json")))!;
+            var head = (string)pull["head"]!["sha"]!;
+            var template = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "commits.json")))!.AsArray()[^1]!;
+            var commits = new System.Text.Json.Nodes.JsonArray([.. Enumerable.Range(1, 300).Select(i =>
+            {
+                var commit = template.DeepClone();
+                commit["sha"] = i == 300 ? head : $"{i:x4}{new string('b', 36)}";
+                return commit;
+            })]);
+            pull["commits"] = 300;
+            await File.WriteAllTextAsync(Path.Combine(folder, "pull.json"), pull.ToJsonString());
+            await File.WriteAllTextAsync(Path.Combine(folder, "commits.json"), commits.ToJsonString());
+
+            var (exit, output, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+
+            Assert.Equal(0, exit);
+            using var json = JsonDocument.Parse(output);
+            var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!);
+            Assert.Equal("All 300 commits have verified signatures.", controls["signed-commits"].GetProperty("summary").GetString());
+            Assert.Equal("pass", controls["separation-of-duties"].GetProperty("status").GetString());
+
+            // Above 3000 FinGuard does not read them all: it fails closed and says why.
+            pull["commits"] = 3001;
+            await File.WriteAllTextAsync(Path.Combine(folder, "pull.json"), pull.ToJsonString());
+            var (overExit, over, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+            Assert.Equal(1, overExit);
+            using var overJson = JsonDocument.Parse(over);
+            var signed = overJson.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "signed-commits");
+            Assert.Equal("error", signed.GetProperty("status").GetString());
+            Assert.StartsWith("This pull request has 3001 commits; FinGuard reads at most 3000", signed.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

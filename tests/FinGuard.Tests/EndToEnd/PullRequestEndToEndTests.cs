@@ -163,6 +163,56 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
     }
 
     [Fact]
+    public async Task A_compliant_pull_request_of_more_than_250_commits_is_read_page_by_page_and_passes()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"bulk-{Guid.NewGuid():N}"[..20], number: 8);
+        for (var i = 0; i < 251; i++)
+        {
+            scenario.WithCommit(verified: true);
+        }
+
+        scenario.WithTwoIndependentApprovals();
+        Serve(scenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.Equal("success", (string?)run["conclusion"]);
+        Assert.Contains("All 251 commits have verified signatures.", (string)run["output"]!["text"]!, StringComparison.Ordinal);
+
+        // GitHub's compare lists 250 commits unpaged; FinGuard read all three pages of 100, following the Link header.
+        var compares = github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}");
+        Assert.Equal(["100", "100", "100"], compares.Select(r => r.Query["per_page"]));
+        Assert.Equal([null, "2", "3"], compares.Select(r => r.Query.TryGetValue("page", out var page) ? page : null));
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var entry = Assert.Single(await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync());
+        var record = EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!);
+        Assert.Equal(["compare", "compare.page2", "compare.page3"], record.Facts.Select(f => f.Name).Where(n => n.StartsWith("compare", StringComparison.Ordinal)));
+        Assert.True(FinGuard.Evidence.EvidenceReplayComparison.Compare(record).ExactMatch);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_pull_request_of_more_than_3000_commits_fails_closed_and_says_so()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"huge-{Guid.NewGuid():N}"[..20], number: 9) { ReportedCommitCount = 3001 }
+            .WithCommit(verified: true)
+            .WithTwoIndependentApprovals();
+        Serve(scenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.NotEqual("success", (string?)run["conclusion"]);
+        var text = (string)run["output"]!["text"]!;
+        Assert.Contains("This pull request has 3001 commits; FinGuard reads at most 3000", text, StringComparison.Ordinal);
+        Assert.Contains("Split the change into pull requests of at most 3000 commits", text, StringComparison.Ordinal);
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}"));
+    }
+
+    [Fact]
     public async Task A_pull_request_goes_from_pending_to_passing_as_independent_approvals_arrive()
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: $"fx-{Guid.NewGuid():N}"[..19], number: 5).WithCommit(verified: true);
