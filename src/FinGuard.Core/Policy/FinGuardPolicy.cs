@@ -85,4 +85,10 @@ public sealed record SeparationOfDutiesPolicy
 
     /// <summary>When not empty, approvers must be members of at least one of these teams (<c>org/team-slug</c>).</summary>
     public ImmutableArray<string> ApproverTeams { get; init; } = [];
+
+    /// <summary>
+    /// Whether whoever pushed the current head is not eligible to approve it (GitHub's "require approval of the most
+    /// recent reviewable push"): otherwise a reviewer could push a commit, even one authored by someone else, and approve it.
+    /// </summary>
+    public bool LastPusherCannotApprove { get; init; } = true;
 }

@@ -8,6 +8,12 @@ namespace FinGuard.GitHub.Snapshots;
 /// <summary>A GitHub response a decision used: its name in the fact set, which request, and the body exactly as received.</summary>
 public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 
+/// <summary>
+/// The body of a <c>pull_request</c> delivery (opened, synchronize, reopened) that set a head — its <c>sender</c> is who
+/// pushed it — and where it came from (recorded as the fact's request, e.g. <c>webhook pull_request.synchronize delivery {id}</c>).
+/// </summary>
+public sealed record HeadPushDelivery(JsonElement Body, string Source);
+
 /// <summary>The pull request object of a webhook delivery, and where it came from (recorded as the fact's request).</summary>
 public sealed record DeliveredPull(JsonElement Pull, string Source);
 

@@ -37,6 +37,7 @@ internal sealed class SnapshotBuilder
     private string baseRef = "main";
     private string? defaultBranch = "main";
     private int? reportedCount;
+    private List<GitHubUser>? pushers = [People.Dev];
 
     /// <summary>The full SHA of the <paramref name="number"/>th commit (1-based).</summary>
     public static string Sha(int number)
@@ -153,6 +154,13 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>Who pushed the head (by default <see cref="People.Dev"/>, who opened the pull request); none: FinGuard never received the delivery.</summary>
+    public SnapshotBuilder PushedBy(params GitHubUser[] users)
+    {
+        pushers = [.. users];
+        return this;
+    }
+
     public SnapshotBuilder OpenedBy(GitHubUser user)
     {
         author = user;
@@ -182,6 +190,7 @@ internal sealed class SnapshotBuilder
             Reviews = [.. reviews.Select(r => new ReviewFact(r.Id, r.User, r.State, r.OnCommit is { } n ? Sha(n) : head, r.At))],
             TeamMembers = teams.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             Labels = [.. labels],
+            HeadPushes = [.. (pushers ?? []).Select((u, i) => new HeadPushFact(u, "synchronize", $"webhook pull_request.synchronize delivery d-{i + 1}"))],
         };
     }
 
