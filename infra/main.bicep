@@ -123,6 +123,7 @@ var tableNames = [
   '${tablePrefix}Deliveries'
   '${tablePrefix}DeploymentRequests'
   '${tablePrefix}JobState'
+  '${tablePrefix}HeadPushes'
 ]
 var deliveriesQueueName = 'deliveries'
 var queueNames = [

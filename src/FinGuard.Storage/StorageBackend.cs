@@ -58,6 +58,9 @@ internal sealed class StorageBackend : IDisposable
     /// <summary>Timer jobs' state between runs (<c>{root}/jobs</c>, or the <c>JobState</c> table).</summary>
     public Jobs.IJobStateStore JobState { get; private init; } = null!;
 
+    /// <summary>Who pushed each pull request head (<c>{root}/head-pushes</c>, or the <c>HeadPushes</c> table).</summary>
+    public Pushes.IHeadPushes HeadPushes { get; private init; } = null!;
+
     /// <param name="options">Storage settings.</param>
     /// <param name="loggerFactory">Logs of the chain writer.</param>
     /// <param name="access">
@@ -84,6 +87,7 @@ internal sealed class StorageBackend : IDisposable
             {
                 DeploymentRequests = backend.DeploymentRequests,
                 JobState = backend.JobState,
+                HeadPushes = backend.HeadPushes,
             };
     }
 
@@ -107,6 +111,7 @@ internal sealed class StorageBackend : IDisposable
         {
             DeploymentRequests = new LocalDeploymentRequests(Path.Combine(fullRoot, "deployments"), TimeProvider.System),
             JobState = new Jobs.LocalJobStateStore(Path.Combine(fullRoot, "job-state")),
+            HeadPushes = new Pushes.LocalHeadPushes(Path.Combine(fullRoot, "head-pushes")),
         };
     }
 
@@ -125,6 +130,7 @@ internal sealed class StorageBackend : IDisposable
         {
             DeploymentRequests = new AzureDeploymentRequests(clients, names.DeploymentRequestsTable, TimeProvider.System),
             JobState = new Jobs.AzureJobStateStore(clients, names.JobStateTable),
+            HeadPushes = new Pushes.AzureHeadPushes(clients, names.HeadPushesTable),
         };
     }
 

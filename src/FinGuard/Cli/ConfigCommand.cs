@@ -180,6 +180,10 @@ internal static class ConfigCommand
             dutyParts.Add($"{approvals}, {(duties.BlockOnChangesRequested ? "changes-requested blocks" : "changes-requested does not block")}");
             AddList(dutyParts, "excluded", duties.ExcludedApprovers);
             AddList(dutyParts, "approvers from", duties.ApproverTeams);
+            if (!duties.LastPusherCannotApprove)
+            {
+                dutyParts.Add("the last pusher may approve");
+            }
         }
         else
         {

@@ -19,7 +19,10 @@ namespace FinGuard.Cli;
 /// (<c>{"org/team": ["login", …]}</c>), optional <c>finguard.yml</c> (the repository policy; absent = the documented
 /// defaults) and optional <c>org-finguard.yml</c> (the organisation policy). For the scan-status control: optional
 /// <c>check-runs.json</c> (GET /repos/{o}/{r}/commits/{sha}/check-runs) and <c>scans/ARTIFACT/FILE</c>, the scanner
-/// output files as they are inside each artifact (taken to belong to the pull request's head commit).
+/// output files as they are inside each artifact (taken to belong to the pull request's head commit). Optional
+/// <c>head-push.json</c>: the body of the <c>pull_request</c> webhook delivery (opened, synchronize, reopened) that set
+/// the current head — its <c>sender</c> pushed it; absent, or about another head, means the pusher is unknown.
+/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more.
 /// </remarks>
 public static class EvaluateCommand
 {
@@ -127,6 +130,7 @@ public static class EvaluateCommand
         var commits = await ReadJsonAsync(directory, "commits.json", required: true);
         var reviews = await ReadJsonAsync(directory, "reviews.json", required: false);
         var teams = await ReadJsonAsync(directory, "team-members.json", required: false);
+        var headPush = await ReadJsonAsync(directory, "head-push.json", required: false);
         var repository = pull!.Value.TryGetProperty("base", out var b) && b.TryGetProperty("repo", out var r) && r.TryGetProperty("full_name", out var f) && f.GetString() is { } name
             ? name
             : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
@@ -143,6 +147,7 @@ public static class EvaluateCommand
             CommitPages = [commits!.Value],
             ReviewPages = reviews is null ? [] : [reviews.Value],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : PullRequestFactSet.ReadTeamMembers(teams.Value),
+            HeadPushes = headPush is null ? [] : [new HeadPushDelivery(headPush.Value, "head-push.json")],
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
             OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
         };

@@ -80,6 +80,7 @@ public sealed partial class DeploymentGateService(
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
     FinGuardTelemetry telemetry,
+    FinGuard.Storage.Pushes.IHeadPushes headPushes,
     ILogger<DeploymentGateService> logger)
 {
     /// <summary>The evidence <c>source</c> of a pull request decision made for a deployment (<c>require-pr-decision: evaluate-now</c>).</summary>
@@ -309,7 +310,7 @@ public sealed partial class DeploymentGateService(
         try
         {
             var set = PullRequestFactSet.FromFacts(record.Subject.Repository, record.Facts.Select(f => new GitHubFact(f.Name, f.Request, f.Body)));
-            var change = PullRequestSnapshotParser.Parse(set.Repository, set.Pull, set.CommitPages, set.ReviewPages, set.TeamMembers);
+            var change = PullRequestSnapshotParser.Parse(set.Repository, set.Pull, set.CommitPages, set.ReviewPages, set.TeamMembers, set.HeadPushes);
             return fact with { Change = change };
         }
         catch (Exception ex) when (ex is JsonException or GitHubFactsException or InvalidOperationException or KeyNotFoundException or FormatException)
@@ -345,6 +346,7 @@ public sealed partial class DeploymentGateService(
 
         var started = time.GetTimestamp();
         var facts = await pullRequests.LoadAsync(request.InstallationId, request.Repository, candidate.Number, cancellationToken);
+        facts = await HeadPushRecorder.AddAsync(headPushes, facts, cancellationToken);
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
         var elapsed = time.GetElapsedTime(started);

@@ -30,6 +30,7 @@ public sealed partial class PullRequestEvaluationService(
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
     FinGuardTelemetry telemetry,
+    Storage.Pushes.IHeadPushes headPushes,
     ILogger<PullRequestEvaluationService> logger)
 {
     public async Task<EvidenceReceipt> EvaluateAsync(PullRequestTrigger trigger, CancellationToken cancellationToken)
@@ -63,6 +64,8 @@ public sealed partial class PullRequestEvaluationService(
             await PublishUnreachableAsync(trigger, ex, cancellationToken);
             throw;
         }
+
+        facts = await HeadPushRecorder.AddAsync(headPushes, facts, cancellationToken);
 
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);

@@ -37,9 +37,17 @@ internal sealed class SnapshotBuilder
     private string baseRef = "main";
     private string? defaultBranch = "main";
     private int? reportedCount;
+    private List<GitHubUser>? pushers = [People.Dev];
 
     /// <summary>The full SHA of the <paramref name="number"/>th commit (1-based).</summary>
-    public static string Sha(int number) => $"{number:x2}{new string('a', 38)}";
+    public static string Sha(int number)
+    {
+        // Past 255, four digits and a 'b' keep the short SHAs distinct from each other and from 01aaaaa…ffaaaaa.
+        var hex = number <= 255
+            ? number.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)
+            : number.ToString("x4", System.Globalization.CultureInfo.InvariantCulture) + "b";
+        return hex + new string('a', 40 - hex.Length);
+    }
 
     /// <summary>The short SHA of the <paramref name="number"/>th commit (1-based), as messages show it.</summary>
     public static string Short(int number) => Sha(number)[..7];
@@ -146,6 +154,13 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>Who pushed the head (by default <see cref="People.Dev"/>, who opened the pull request); none: FinGuard never received the delivery.</summary>
+    public SnapshotBuilder PushedBy(params GitHubUser[] users)
+    {
+        pushers = [.. users];
+        return this;
+    }
+
     public SnapshotBuilder OpenedBy(GitHubUser user)
     {
         author = user;
@@ -175,6 +190,7 @@ internal sealed class SnapshotBuilder
             Reviews = [.. reviews.Select(r => new ReviewFact(r.Id, r.User, r.State, r.OnCommit is { } n ? Sha(n) : head, r.At))],
             TeamMembers = teams.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase),
             Labels = [.. labels],
+            HeadPushes = [.. (pushers ?? []).Select((u, i) => new HeadPushFact(u, "synchronize", $"webhook pull_request.synchronize delivery d-{i + 1}"))],
         };
     }
 

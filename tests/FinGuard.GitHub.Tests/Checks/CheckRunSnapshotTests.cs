@@ -25,6 +25,7 @@ public sealed class CheckRunSnapshotTests
         Pull = Load(example, "pull.json"),
         CommitPages = [Load(example, "commits.json")],
         ReviewPages = [Load(example, "reviews.json")],
+        HeadPushes = [new FinGuard.GitHub.Snapshots.HeadPushDelivery(Load(example, "head-push.json"), "head-push.json")],
         RepositoryPolicy = policy is null ? null : new PolicyFile("octo-bank/payments", ".github/finguard.yml", "main", null, policy),
     };
 

@@ -138,7 +138,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         // The evidence of the re-run holds the same bytes the first decision read.
         var records = await host.EvidenceRecordsAsync(chain, 3);
 
-        Assert.Equal(["pull", "compare", "reviews", "policy.repository", "policy.organization"], records[2].Facts.Select(f => f.Name));
+        Assert.Equal(["pull", "compare", "reviews", "policy.repository", "policy.organization", "head-push"], records[2].Facts.Select(f => f.Name));
         Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
         Assert.Equal(records[1].Facts.Select(f => f.Sha256), records[2].Facts.Select(f => f.Sha256));
         Assert.Equal(records[0].Facts.Skip(1).Select(f => f.Sha256), records[2].Facts.Skip(1).Select(f => f.Sha256));

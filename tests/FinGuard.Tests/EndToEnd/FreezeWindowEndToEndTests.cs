@@ -146,6 +146,7 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
         github.RespondPaged("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}/reviews", [reviews.ToJsonString()]);
         github.RespondJson("GET", "/orgs/octo-org/teams/cab/memberships/reviewer-carol", """{"url":"https://api.github.com/teams/1/memberships/reviewer-carol","role":"member","state":"active"}""");
 
+        await host.RecordAuthorPushAsync(scenario);
         await DeliverAsync(scenario, "labeled");
         var run = await WaitForCheckRunAsync(scenario.HeadSha);
 

@@ -74,6 +74,22 @@ public sealed class FinGuardHost : IAsyncDisposable
         return pr;
     }
 
+    /// <summary>
+    /// Records that the pull request's author pushed its current head, as FinGuard does when the <c>opened</c> delivery
+    /// arrives (<see cref="global::FinGuard.Processing.HeadPushRecorder"/>), for tests whose first delivery is something else and that
+    /// are not about who pushed.
+    /// </summary>
+    public Task RecordAuthorPushAsync(Testing.Scenarios.PullRequestScenario pr)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        var payload = pr.WebhookPayload(Testing.Scenarios.WebhookExamples.First("pull_request", "opened"), "opened");
+        payload["sender"]!["login"] = pr.AuthorLogin;
+        payload["sender"]!["id"] = 5001;
+        var delivery = new Core.Deliveries.InboundDelivery(
+            Guid.NewGuid().ToString(), "pull_request", "opened", pr.InstallationId, pr.FullName, TimeProvider.System.GetUtcNow(), Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        return global::FinGuard.Processing.HeadPushRecorder.RecordAsync(Services.GetRequiredService<Storage.Pushes.IHeadPushes>(), delivery, CancellationToken.None);
+    }
+
     /// <summary>A fresh RSA key in PEM, as GitHub issues App private keys.</summary>
     public static string NewPrivateKeyPem()
     {

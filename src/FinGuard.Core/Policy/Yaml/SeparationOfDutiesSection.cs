@@ -6,7 +6,7 @@ namespace FinGuard.Core.Policy.Yaml;
 /// The <c>separation-of-duties</c> section of a policy file (<see cref="SeparationOfDutiesPolicy"/> once resolved).
 /// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
 /// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
-/// only grows, <c>approver-teams</c> only narrows to a subset.
+/// only grows, <c>approver-teams</c> only narrows to a subset, <c>last-pusher-cannot-approve</c> only turns on.
 /// </summary>
 public sealed record SeparationOfDutiesSection : PolicySection
 {
@@ -28,6 +28,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
 
     public PolicySetting<ImmutableArray<string>>? ApproverTeams { get; init; }
 
+    public PolicySetting<bool>? LastPusherCannotApprove { get; init; }
+
     internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
     {
         Line = reader.Line,
@@ -44,6 +46,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
         BlockOnChangesRequested = reader.Boolean("block-on-changes-requested"),
         ExcludedApprovers = reader.List<string>("exclude-approvers", PolicyValueSyntax.Login, PolicyValueSyntax.NameComparer),
         ApproverTeams = reader.List<string>("approver-teams", PolicyValueSyntax.Team, PolicyValueSyntax.NameComparer),
+        LastPusherCannotApprove = reader.Boolean("last-pusher-cannot-approve"),
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
@@ -57,6 +60,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
                     "block-on-changes-requested", policy.BlockOnChangesRequested, repository.BlockOnChangesRequested, stronger: true),
                 ExcludedApprovers = EnforcedMerge.Union(policy.ExcludedApprovers, repository.ExcludedApprovers, PolicyValueSyntax.NameComparer),
                 ApproverTeams = merge.Subset("approver-teams", policy.ApproverTeams, repository.ApproverTeams, anyone: "team"),
+                LastPusherCannotApprove = merge.Flag(
+                    "last-pusher-cannot-approve", policy.LastPusherCannotApprove, repository.LastPusherCannotApprove, stronger: true),
             });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
@@ -69,5 +74,6 @@ public sealed record SeparationOfDutiesSection : PolicySection
             BlockOnChangesRequested = section.BlockOnChangesRequested?.Value ?? policy.BlockOnChangesRequested,
             ExcludedApprovers = section.ExcludedApprovers?.Value ?? policy.ExcludedApprovers,
             ApproverTeams = section.ApproverTeams?.Value ?? policy.ApproverTeams,
+            LastPusherCannotApprove = section.LastPusherCannotApprove?.Value ?? policy.LastPusherCannotApprove,
         };
 }
