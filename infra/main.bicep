@@ -1,5 +1,5 @@
-// FinGuard on Azure: a Flex Consumption Function App running the self-contained `finguard` executable as a custom
-// handler, evidence in WORM blob storage indexed in tables, deliveries on a storage queue, App secrets in Key Vault,
+// FinGuard on Azure: a Flex Consumption Function App running the framework-dependent `finguard` as a .NET 10 isolated
+// worker (dotnet-isolated), evidence in WORM blob storage indexed in tables, deliveries on a storage queue, App secrets in Key Vault,
 // telemetry and alerts in Application Insights. Deploy into a resource group:
 //
 //   az deployment group create -g <rg> -f infra/main.bicep -p infra/prod.bicepparam
@@ -10,7 +10,7 @@
 // data-plane roles scoped to the individual container, table, queue, vault and component it uses.
 targetScope = 'resourceGroup'
 
-metadata description = 'FinGuard GitHub App: Function App (custom handler), WORM evidence storage, Key Vault, Application Insights.'
+metadata description = 'FinGuard GitHub App: Function App (.NET isolated worker), WORM evidence storage, Key Vault, Application Insights.'
 
 @description('Short name used in resource names, e.g. "finguard".')
 @minLength(3)
@@ -80,8 +80,11 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Flex Consumption runtime version of the "custom" (custom handler) stack; list them with `az functionapp list-flexconsumption-runtimes --location <region> --runtime custom`.')
-param customHandlerRuntimeVersion string = '1.0'
+@description('.NET version of the Flex Consumption "dotnet-isolated" stack; the package is framework-dependent on it. List them with `az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated`.')
+@allowed([
+  '10.0'
+])
+param dotnetIsolatedVersion string = '10.0'
 
 @description('Days Key Vault keeps deleted secrets recoverable.')
 @minValue(7)
@@ -120,6 +123,7 @@ var tableNames = [
   '${tablePrefix}Deliveries'
   '${tablePrefix}DeploymentRequests'
   '${tablePrefix}JobState'
+  '${tablePrefix}HeadPushes'
 ]
 var deliveriesQueueName = 'deliveries'
 var queueNames = [
@@ -394,7 +398,7 @@ resource vaultAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' =
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Function App: Flex Consumption (Linux), custom handler, system-assigned identity
+// Function App: Flex Consumption (Linux), .NET isolated worker, system-assigned identity
 // ---------------------------------------------------------------------------------------------------------------
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -444,11 +448,11 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      // Flex Consumption declares the language here; the FUNCTIONS_WORKER_RUNTIME app setting (Custom on other
-      // plans) is not allowed on Flex.
+      // Flex Consumption declares the language here; the FUNCTIONS_WORKER_RUNTIME app setting (dotnet-isolated on
+      // other plans) is not allowed on Flex. The host starts `dotnet finguard.dll` (worker.config.json in the package).
       runtime: {
-        name: 'custom'
-        version: customHandlerRuntimeVersion
+        name: 'dotnet-isolated'
+        version: dotnetIsolatedVersion
       }
     }
   }
@@ -480,7 +484,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AzureWebJobsStorage__accountName: host.name
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    // The ProcessDelivery queue trigger's connection ("connection": "FinGuardQueue" in its function.json).
+    // The ProcessDelivery queue trigger's connection ([QueueTrigger(..., Connection = "FinGuardQueue")]).
+    // The worker and the host's queue extension both reach the queue through the managed identity.
     FinGuardQueue__queueServiceUri: data.properties.primaryEndpoints.queue
     // FinGuard's own settings (double underscore = configuration section separator).
     FinGuard__Mode: finGuardMode

@@ -17,6 +17,13 @@ if (options is null)
     return 2;
 }
 
+// Every suite sends GitHub's recorded payloads or serves its API description, both from node_modules.
+if (FinGuard.Testing.NpmPackages.WhatIsMissing() is { } missing)
+{
+    Console.Error.WriteLine($"error: {missing}");
+    return 2;
+}
+
 #if DEBUG
 Console.Error.WriteLine("warning: a Debug build; run with -c Release for figures worth comparing.");
 #endif

@@ -44,6 +44,7 @@ public static class GitHubServiceCollectionExtensions
         AddResilience(services.AddHttpClient<InstallationTokenProvider>(ConfigureGitHubClient));
         AddResilience(services.AddHttpClient<GitHubApiClient>(ConfigureGitHubClient));
         AddResilience(services.AddHttpClient<Deliveries.HookDeliveriesClient>(ConfigureGitHubClient));
+        AddResilience(services.AddHttpClient<Installations.AppInstallationsClient>(ConfigureGitHubClient));
         services.AddSingleton<Scans.ArtifactCache>();
         services.AddTransient<Scans.ScanFactsLoader>();
         services.AddTransient<PullRequestFactsLoader>();

@@ -58,6 +58,9 @@ internal sealed class StorageBackend : IDisposable
     /// <summary>Timer jobs' state between runs (<c>{root}/jobs</c>, or the <c>JobState</c> table).</summary>
     public Jobs.IJobStateStore JobState { get; private init; } = null!;
 
+    /// <summary>Who pushed each pull request head (<c>{root}/head-pushes</c>, or the <c>HeadPushes</c> table).</summary>
+    public Pushes.IHeadPushes HeadPushes { get; private init; } = null!;
+
     /// <param name="options">Storage settings.</param>
     /// <param name="loggerFactory">Logs of the chain writer.</param>
     /// <param name="access">
@@ -84,6 +87,7 @@ internal sealed class StorageBackend : IDisposable
             {
                 DeploymentRequests = backend.DeploymentRequests,
                 JobState = backend.JobState,
+                HeadPushes = backend.HeadPushes,
             };
     }
 
@@ -107,6 +111,7 @@ internal sealed class StorageBackend : IDisposable
         {
             DeploymentRequests = new LocalDeploymentRequests(Path.Combine(fullRoot, "deployments"), TimeProvider.System),
             JobState = new Jobs.LocalJobStateStore(Path.Combine(fullRoot, "job-state")),
+            HeadPushes = new Pushes.LocalHeadPushes(Path.Combine(fullRoot, "head-pushes")),
         };
     }
 
@@ -125,6 +130,7 @@ internal sealed class StorageBackend : IDisposable
         {
             DeploymentRequests = new AzureDeploymentRequests(clients, names.DeploymentRequestsTable, TimeProvider.System),
             JobState = new Jobs.AzureJobStateStore(clients, names.JobStateTable),
+            HeadPushes = new Pushes.AzureHeadPushes(clients, names.HeadPushesTable),
         };
     }
 
@@ -165,6 +171,27 @@ internal sealed class StorageBackend : IDisposable
         {
             await clients.ContainerAsync(container, cancellationToken, "evidence");
             return await inner.FindByShaAsync(chain, headSha, cancellationToken);
+        }
+
+        public async Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.ReadVerifiedAsync(entry, cancellationToken);
+        }
+
+        public async Task<EvidenceChainTip> GetTipAsync(string chain, CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            return await inner.GetTipAsync(chain, cancellationToken);
+        }
+
+        public async IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await clients.ContainerAsync(container, cancellationToken, "evidence");
+            await foreach (var entry in inner.ListLookupRowsAsync(chain, cancellationToken))
+            {
+                yield return entry;
+            }
         }
 
         public void Dispose() => (inner as IDisposable)?.Dispose();

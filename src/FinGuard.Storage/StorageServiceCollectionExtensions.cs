@@ -44,6 +44,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().DeploymentRequests);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().JobState);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBackend>().HeadPushes);
         return services;
     }
 }

@@ -25,6 +25,7 @@ public sealed class FinGuardTelemetry
 
         /// <summary>Counter: received deliveries whose <c>X-GitHub-Delivery</c> was already stored (redeliveries). Tag <c>event</c>.</summary>
         public const string DeliveriesDeduplicated = "finguard.deliveries.deduplicated";
+        public const string DeliveryIdsReused = "finguard.deliveries.id_reused";
 
         /// <summary>Counter: deliveries refused at the door. Tag <c>reason</c>.</summary>
         public const string DeliveriesRejected = "finguard.deliveries.rejected";
@@ -84,6 +85,7 @@ public sealed class FinGuardTelemetry
 
     private readonly Counter<long> _received;
     private readonly Counter<long> _deduplicated;
+    private readonly Counter<long> _idReused;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _processed;
     private readonly Counter<long> _failed;
@@ -99,6 +101,7 @@ public sealed class FinGuardTelemetry
         // The factory owns (and disposes) the meter.
         var meter = meterFactory.Create(Name, Version);
         _received = meter.CreateCounter<long>(Instruments.DeliveriesReceived, "{delivery}", "Authentic webhook deliveries received (signature valid, well-formed), including redeliveries.");
+        _idReused = meter.CreateCounter<long>(Instruments.DeliveryIdsReused, "{delivery}", "Signed deliveries that reused a stored delivery id with a different body: a replay attempt or a bug; the first is kept.");
         _deduplicated = meter.CreateCounter<long>(Instruments.DeliveriesDeduplicated, "{delivery}", "Received deliveries that were already stored and are not processed again.");
         _rejected = meter.CreateCounter<long>(Instruments.DeliveriesRejected, "{delivery}", "Webhook requests refused before storage, by reason.");
         _processed = meter.CreateCounter<long>(Instruments.DeliveriesProcessed, "{delivery}", "Deliveries processed to completion.");
@@ -114,6 +117,8 @@ public sealed class FinGuardTelemetry
     public static ActivitySource ActivitySource { get; } = new(Name, Version);
 
     public void DeliveryReceived(string @event) => _received.Add(1, new KeyValuePair<string, object?>(Tags.Event, @event));
+
+    public void DeliveryIdReused(string @event) => _idReused.Add(1, new KeyValuePair<string, object?>(Tags.Event, @event));
 
     public void DeliveryDeduplicated(string @event) => _deduplicated.Add(1, new KeyValuePair<string, object?>(Tags.Event, @event));
 

@@ -21,10 +21,13 @@ namespace FinGuard.Core.Controls;
 /// (GitHub's own <c>web-flow</c> committer excepted); every <c>Co-authored-by</c> trailer identity (see
 /// <see cref="CoAuthorTrailers"/>), matched to an account through its GitHub no-reply address or through the same
 /// address on a commit whose account GitHub knows; bots; the policy's excluded approvers (logins, case-insensitive);
-/// when the policy names approver teams, anyone not in at least one of them; and, with <c>require-write-access</c> (the
-/// default), anyone whose base permission on the repository (<see cref="PullRequestSnapshot.ReviewerPermissions"/>) is
-/// not write or admin — including anyone whose permission FinGuard could not read, which the details say. These rules
-/// are <see cref="ApproverEligibility"/>, shared with break-glass and deployment approvals.</item>
+/// when the policy names approver teams, anyone not in at least one of them; unless the policy's
+/// <c>last-pusher-cannot-approve</c> is off, whoever pushed the current head (<see cref="PullRequestSnapshot.HeadPushes"/>:
+/// the sender of the verified <c>pull_request</c> delivery that set it — GitHub's "most recent reviewable push"); and,
+/// with <c>require-write-access</c> (the default), anyone whose base permission on the repository
+/// (<see cref="PullRequestSnapshot.ReviewerPermissions"/>) is not write or admin — including anyone whose permission
+/// FinGuard could not read, which the details say. These rules are <see cref="ApproverEligibility"/>, shared with
+/// break-glass and deployment approvals.</item>
 /// <item>An outstanding <c>CHANGES_REQUESTED</c> (the reviewer's latest decisive review) blocks when the policy says so,
 /// unless the reviewer is an author, committer, co-author, bot or excluded approver. Team membership and write access
 /// are not needed to block: any other reviewer's objection stands, as on GitHub.</item>
@@ -33,7 +36,8 @@ namespace FinGuard.Core.Controls;
 /// changes requested block, naming the reviewers; pending (not a pass) while approvals are missing, saying how many
 /// and from whom; error (fail closed) when FinGuard cannot tell who the contributors are — a commit author or
 /// committer email GitHub could not map to an account, a co-author address that matches no account, commits missing
-/// from the facts — or when an approver team's members were not loaded; skipped when disabled. Details list every
+/// from the facts — or when an approver team's members were not loaded, or when who pushed the current head is unknown
+/// (FinGuard never received the delivery that set it; it does not guess); skipped when disabled. Details list every
 /// reviewer and why their review did or did not count, and every contributor who cannot approve.</para>
 /// </summary>
 public sealed class SeparationOfDutiesControl : IControl
@@ -58,12 +62,12 @@ public sealed class SeparationOfDutiesControl : IControl
             return Result(ControlStatus.Skipped, "Disabled by policy.");
         }
 
-        if (pr.ReportedCommitCount > FinGuardPolicy.GitHubCommitListLimit)
+        if (pr.ReportedCommitCount > FinGuardPolicy.CommitReadLimit)
         {
             return Result(
                 ControlStatus.Error,
-                $"This pull request has {pr.ReportedCommitCount} commits; GitHub lists at most {FinGuardPolicy.GitHubCommitListLimit}, so FinGuard cannot tell who authored all of them.",
-                howToFix: $"Split the change into pull requests of at most {FinGuardPolicy.GitHubCommitListLimit} commits, or squash commits on the branch.");
+                $"This pull request has {pr.ReportedCommitCount} commits; FinGuard reads at most {FinGuardPolicy.CommitReadLimit}, so it cannot tell who authored all of them.",
+                howToFix: $"Split the change into pull requests of at most {FinGuardPolicy.CommitReadLimit} commits, or squash commits on the branch.");
         }
 
         if (pr.Commits.Length < pr.ReportedCommitCount)
@@ -97,6 +101,16 @@ public sealed class SeparationOfDutiesControl : IControl
         {
             problems.Add(new ResultDetail(team, false, "the members of this approver team were not loaded, so FinGuard cannot check approvers against it"));
             fixes.Add($"`{team}`: re-run FinGuard; if this persists, check that the team exists and that FinGuard may read its members (organization permission Members: read).");
+        }
+
+        // Whoever pushed the current head cannot approve it; when FinGuard never received the delivery that set the head,
+        // it cannot tell who that was.
+        var pushers = policy.LastPusherCannotApprove ? pr.HeadPushes.Select(p => p.Pusher).DistinctBy(u => u.Id).ToList() : [];
+        var pusherUnknown = policy.LastPusherCannotApprove && pushers.Count == 0;
+        if (pusherUnknown)
+        {
+            problems.Add(new ResultDetail(head, false, $"FinGuard has no pull_request delivery that set the current head {head}, so it cannot tell who pushed it (whoever did cannot approve it)"));
+            fixes.Add($"Push a new commit to the branch (an empty one will do: `git commit --allow-empty`), or close and reopen the pull request: GitHub then tells FinGuard who set the head, and that person cannot approve it. FinGuard does not guess who pushed {head}.");
         }
 
         // Every reviewer, judged on their latest decisive review.
@@ -168,16 +182,19 @@ public sealed class SeparationOfDutiesControl : IControl
 
         // Contributors who did not review: listed so the reader sees who cannot approve, and why.
         var bystanders = contributors.All.Where(c => !reviewed.Contains(c)).ToList();
+        var reviewerIds = pr.Reviews.Select(r => r.User.Id).ToHashSet();
+        var otherPushers = pushers.Where(p => !reviewerIds.Contains(p.Id) && contributors.Matching(p).Count == 0).ToList();
         var details = problems
             .Concat(reviewerDetails)
             .Concat(bystanders.Select(c => new ResultDetail(c.Login, true, $"cannot approve: {c.Roles}")))
+            .Concat(otherPushers.Select(p => new ResultDetail(p.Login, true, $"cannot approve: pushed the current head {head}")))
             .ToImmutableArray();
 
         if (problems.Count > 0)
         {
             return Result(
                 ControlStatus.Error,
-                $"FinGuard cannot verify separation of duties (fail closed): {string.Join("; ", ProblemSummary(contributors.Problems, missingTeams))}.",
+                $"FinGuard cannot verify separation of duties (fail closed): {string.Join("; ", ProblemSummary(contributors.Problems, missingTeams).Concat(pusherUnknown ? [$"it does not know who pushed the current head {head}"] : []))}.",
                 details,
                 string.Join('\n', fixes));
         }
@@ -207,6 +224,12 @@ public sealed class SeparationOfDutiesControl : IControl
         if (contributors.All.Count > 0)
         {
             howToFix.Add($"They cannot be {AndList(contributors.All.Select(c => $"{c.Login} ({c.Roles})"))}.");
+        }
+
+        var pushersOnly = pushers.Where(p => contributors.Matching(p).Count == 0).ToList();
+        if (pushersOnly.Count > 0)
+        {
+            howToFix.Add($"Nor {AndList(pushersOnly.Select(p => p.Login))}, who pushed the current head {head}.");
         }
 
         howToFix.Add(excluded.Length > 0
@@ -246,11 +269,27 @@ public sealed class SeparationOfDutiesControl : IControl
         return [.. Contributors.Collect(pr).Problems.Select(p => p.Detail)];
     }
 
-    private static ApproverEligibility Eligibility(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy, Contributors contributors) =>
-        ApproverEligibility.For(
+    private static ApproverEligibility Eligibility(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy, Contributors contributors)
+    {
+        var eligibility = ApproverEligibility.For(
             user => contributors.Matching(user) is { Count: > 0 } matched ? string.Join("; ", matched.Select(c => c.Roles)) : null,
             policy,
             pr.ReviewerPermissions);
+        if (!policy.LastPusherCannotApprove)
+        {
+            return eligibility;
+        }
+
+        // Whoever pushed the head cannot approve it, but may still object, as on GitHub. When FinGuard never received the
+        // delivery that set the head, nobody's approval can be shown not to be the pusher's (fail closed).
+        var head = Short(pr.HeadSha);
+        var pushers = pr.HeadPushes.Select(p => p.Pusher.Id).ToHashSet();
+        return eligibility.With(
+            user => pushers.Count == 0
+                ? $"FinGuard does not know who pushed the current head {head}, so it cannot tell that they did not (fail closed)"
+                : pushers.Contains(user.Id) ? $"pushed the current head {head}" : null,
+            identity: false);
+    }
 
     private ControlResult Result(ControlStatus status, string summary, ImmutableArray<ResultDetail> details = default, string? howToFix = null) => new()
     {

@@ -44,15 +44,15 @@ public sealed class SignedCommitsControl : IControl
             return new ControlResult { Id = Id, Name = Name, Status = ControlStatus.Skipped, Summary = "Disabled by policy." };
         }
 
-        if (pr.ReportedCommitCount > FinGuardPolicy.GitHubCommitListLimit)
+        if (pr.ReportedCommitCount > FinGuardPolicy.CommitReadLimit)
         {
             return new ControlResult
             {
                 Id = Id,
                 Name = Name,
                 Status = ControlStatus.Error,
-                Summary = $"This pull request has {pr.ReportedCommitCount} commits; GitHub lists at most {FinGuardPolicy.GitHubCommitListLimit}, so their signatures cannot all be verified.",
-                HowToFix = $"Split the change into pull requests of at most {FinGuardPolicy.GitHubCommitListLimit} commits, or squash commits on the branch.",
+                Summary = $"This pull request has {pr.ReportedCommitCount} commits; FinGuard reads at most {FinGuardPolicy.CommitReadLimit}, so their signatures cannot all be verified.",
+                HowToFix = $"Split the change into pull requests of at most {FinGuardPolicy.CommitReadLimit} commits, or squash commits on the branch.",
             };
         }
 

@@ -26,8 +26,14 @@ public enum InboxAcceptOutcome
     /// <summary>First time this delivery id was seen; it is now durably stored and pending.</summary>
     Accepted,
 
-    /// <summary>The delivery id was already stored; nothing was written.</summary>
+    /// <summary>The delivery id was already stored with the same body; nothing was written.</summary>
     Duplicate,
+
+    /// <summary>
+    /// The delivery id was already stored with a different body; nothing was written and the first is kept. GitHub
+    /// redelivers the same body, so this is a replay attempt or a bug, and is reported as such.
+    /// </summary>
+    DuplicateWithDifferentBody,
 }
 
 /// <summary>Processing state of a stored delivery.</summary>

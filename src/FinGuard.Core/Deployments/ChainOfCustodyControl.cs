@@ -14,7 +14,9 @@ namespace FinGuard.Core.Deployments;
 /// deployment time and that decision (itself recorded) counts.</para>
 /// <para><b>Outcome</b>: pass naming the pull request(s) and their decision records; fail when the commit is linked to
 /// no pull request ("unmerged SHA": pushed directly, or from a branch never proposed), or when no linked pull
-/// request's decision passed, naming each and why. A decision is decisive for its SHA, so this control never waits.</para>
+/// request's decision passed, naming each and why. Fail, whatever else passed, when FinGuard's evidence about any of
+/// them could not be verified (<see cref="PullRequestDecisionFact.EvidenceProblem"/>): the evidence has been changed
+/// outside FinGuard and cannot vouch for anything. A decision is decisive for its SHA, so this control never waits.</para>
 /// </summary>
 public sealed class ChainOfCustodyControl : IDeploymentControl
 {
@@ -42,6 +44,16 @@ public sealed class ChainOfCustodyControl : IDeploymentControl
         }
 
         var details = decisions.Select(Describe).ToImmutableArray();
+        var corrupt = decisions.Where(d => d.EvidenceProblem is not null).ToList();
+        if (corrupt.Count > 0)
+        {
+            return Result(
+                ControlStatus.Fail,
+                $"FinGuard's evidence about {SeparationOfDutiesControl.AndList(corrupt.Select(d => $"#{d.Number}").Distinct())} does not verify (its index disagrees with the records, or a record's hash with the chain), so it cannot vouch for `{sha}`.",
+                details,
+                $"Nothing was decided from the damaged evidence. Run `finguard evidence verify --live --repo {deployment.Repository}` to list every break, and contact FinGuard's operators: the evidence store was changed outside FinGuard and must be investigated and its index repaired before this deployment can be approved.");
+        }
+
         var passing = decisions.Where(d => d.Passed).ToList();
         if (passing.Count > 0)
         {
@@ -67,7 +79,7 @@ public sealed class ChainOfCustodyControl : IDeploymentControl
         var link = decision.MatchedBy == CustodyMatch.Head ? $"head {Short(decision.HeadSha)}" : $"merged as this commit (head {Short(decision.HeadSha)})";
         var record = decision.Evidence is { } e ? $" (evidence {e.Chain}#{e.Sequence})" : "";
         var now = decision.EvaluatedNow ? " evaluated at deployment time" : "";
-        var message = decision.Verdict switch
+        var message = decision.EvidenceProblem is { } problem ? $"{link}: FinGuard's evidence does not verify: {problem}" : decision.Verdict switch
         {
             "pass" => $"{link}: FinGuard's decision{now} passed{record}",
             null => $"{link}: FinGuard has no decision about this head",

@@ -62,7 +62,15 @@ public sealed record PullRequestDecisionFact
     /// <summary>The pull request as the decision saw it (author, commits): who wrote the change. Null when unknown.</summary>
     public PullRequestSnapshot? Change { get; init; }
 
-    public bool Passed => string.Equals(Verdict, "pass", StringComparison.Ordinal);
+    /// <summary>
+    /// Set when FinGuard's evidence about this pull request could not be verified (an index row that disagrees with its
+    /// record, a record whose hash the chain does not confirm): what is wrong. Nothing else of the fact is then taken
+    /// from the evidence, and it never passes. Omitted from the record when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? EvidenceProblem { get; init; }
+
+    public bool Passed => EvidenceProblem is null && string.Equals(Verdict, "pass", StringComparison.Ordinal);
 }
 
 /// <summary>One review of the workflow run's deployment by one of the environment's required reviewers.</summary>

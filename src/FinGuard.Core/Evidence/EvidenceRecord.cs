@@ -334,4 +334,21 @@ public interface IEvidenceStore
     /// Read-only stores do nothing.
     /// </summary>
     Task RecoverAsync(string chain, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The record an index row locates, checked before anything is decided from it: its bytes hash to what the next
+    /// record links to (or, for the newest record, to what the chain head states), and every field of the row equals
+    /// the record's (<see cref="EvidenceIndexCheck"/>). Otherwise a <see cref="VerifiedEvidence"/> naming the problem:
+    /// the index row or the record has been changed, and neither may decide anything.
+    /// </summary>
+    Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>The chain's head as stored (a hint that may lag behind the records).</summary>
+    Task<EvidenceChainTip> GetTipAsync(string chain, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Index rows that <see cref="FindByShaAsync"/> answers from when they are stored apart from <see cref="ListAsync"/>'s
+    /// (Azure's <c>EvidenceBySha</c> table), so that verification cross-checks them too; empty when they are the same rows.
+    /// </summary>
+    IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken);
 }

@@ -11,8 +11,17 @@ namespace FinGuard.Core.Policy;
 /// </summary>
 public sealed record FinGuardPolicy
 {
-    /// <summary>GitHub's pull request commits API lists at most this many commits.</summary>
+    /// <summary>
+    /// GitHub's pull request commits API, and its compare API asked without paging, list at most this many commits;
+    /// above it FinGuard reads the compare page by page.
+    /// </summary>
     public const int GitHubCommitListLimit = 250;
+
+    /// <summary>
+    /// The most commits FinGuard reads for one pull request (30 pages of 100 of GitHub's paginated compare); above it the
+    /// commit controls fail closed, since FinGuard cannot tell who wrote or signed commits it has not read.
+    /// </summary>
+    public const int CommitReadLimit = 3000;
 
     /// <summary>The pattern that stands for the repository's default branch in <see cref="Branches"/>.</summary>
     public const string DefaultBranchToken = "$default";
@@ -82,4 +91,10 @@ public sealed record SeparationOfDutiesPolicy
     /// maintain or admin (a custom role by its base permission), as GitHub's own required reviews count them.
     /// </summary>
     public bool RequireWriteAccess { get; init; } = true;
+
+    /// <summary>
+    /// Whether whoever pushed the current head is not eligible to approve it (GitHub's "require approval of the most
+    /// recent reviewable push"): otherwise a reviewer could push a commit, even one authored by someone else, and approve it.
+    /// </summary>
+    public bool LastPusherCannotApprove { get; init; } = true;
 }

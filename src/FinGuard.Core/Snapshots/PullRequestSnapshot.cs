@@ -77,6 +77,15 @@ public sealed record RepositoryAccess(string Permission, string? RoleName)
 /// <param name="At">When it was added (the event's <c>created_at</c>).</param>
 public sealed record LabelEvent(string Label, GitHubUser? Actor, DateTimeOffset At);
 
+/// <summary>
+/// Who pushed the pull request's head: the <c>sender</c> of a <c>pull_request</c> delivery (opened, synchronize,
+/// reopened) whose <c>pull_request.head.sha</c> is the head, which FinGuard verified by its signature.
+/// </summary>
+/// <param name="Pusher">The delivery's <c>sender</c>.</param>
+/// <param name="Action">The delivery's action.</param>
+/// <param name="Source">Where the fact came from, e.g. <c>webhook pull_request.synchronize delivery {id}</c>.</param>
+public sealed record HeadPushFact(GitHubUser Pusher, string Action, string Source);
+
 /// <summary>One pull request review.</summary>
 public sealed record ReviewFact(long Id, GitHubUser User, string State, string? CommitId, DateTimeOffset? SubmittedAt);
 
@@ -112,6 +121,12 @@ public sealed record PullRequestSnapshot
     /// <summary>Members of the teams the policy names (<c>org/team-slug</c> → logins); only loaded when the policy restricts approvers to teams.</summary>
     public ImmutableDictionary<string, ImmutableHashSet<string>> TeamMembers { get; init; } =
         ImmutableDictionary<string, ImmutableHashSet<string>>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Who pushed <see cref="HeadSha"/>, one entry per delivery that named it (a push, then a close and reopen by
+    /// someone else, gives two); empty when FinGuard has no such delivery, so the pusher is unknown.
+    /// </summary>
+    public ImmutableArray<HeadPushFact> HeadPushes { get; init; } = [];
 
     /// <summary>Label names on the pull request.</summary>
     public ImmutableArray<string> Labels { get; init; } = [];

@@ -131,7 +131,8 @@ public sealed class GitHubDownloadTooLargeException : Exception
 /// </summary>
 public sealed class GitHubApiClient(HttpClient http, InstallationTokenProvider tokens, TimeProvider time, GitHubResponseCache cache)
 {
-    private const int MaxPages = 10;
+    /// <summary>The most pages any list is read to: a compare of <see cref="Core.Policy.FinGuardPolicy.CommitReadLimit"/> commits, 100 a page.</summary>
+    private const int MaxPages = 30;
 
     /// <summary>
     /// GET one resource; throws <see cref="GitHubApiException"/> unless 2xx. Conditional: a response GitHub sent with

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using FinGuard.GitHub.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -51,7 +52,11 @@ public sealed partial class InstallationTokenProvider
     }
 
     /// <summary>A token for <paramref name="installationId"/>, from the cache when it has more than <see cref="RefreshBefore"/> left.</summary>
-    /// <exception cref="GitHubAuthException">The App JWT could not be made, GitHub could not be reached, or GitHub refused.</exception>
+    /// <exception cref="GitHubAuthException">The App JWT could not be made, or GitHub refused for good (401, 404, a 403 without rate-limit headers).</exception>
+    /// <exception cref="GitHubApiException">
+    /// Transient, like any other GitHub call: GitHub could not be reached, timed out, answered 5xx, 408 or 429, or was
+    /// rate limited — after the client's retries. A delivery that meets it is retried, not failed for good.
+    /// </exception>
     public ValueTask<string> GetTokenAsync(long installationId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(installationId);
@@ -103,21 +108,11 @@ public sealed partial class InstallationTokenProvider
         {
             response = await _httpClient.SendAsync(request, cancellationToken);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && ex is HttpRequestException or TimeoutException or OperationCanceledException or Polly.ExecutionRejectedException)
         {
-            throw new GitHubAuthException(
-                $"Could not reach GitHub at {_options.GetApiBaseAddress()} to create an installation token for installation {installationId}: {ex.Message}",
-                installationId,
-                statusCode: null,
-                ex);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new GitHubAuthException(
-                $"Timed out creating an installation token for installation {installationId} at {_options.GetApiBaseAddress()}.",
-                installationId,
-                statusCode: null,
-                ex);
+            // An outage at token time is the same outage as at any other call: transient, so the delivery is retried.
+            throw GitHubApiException.Unreachable($"POST /{relative}", ex);
         }
 
         using (response)
@@ -125,6 +120,11 @@ public sealed partial class InstallationTokenProvider
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
+                if (TransientFailure(relative, response, body, jwt) is { } transient)
+                {
+                    throw transient;
+                }
+
                 throw new GitHubAuthException(
                     DescribeFailure(installationId, relative, response.StatusCode, ReadMessage(body), jwt),
                     installationId,
@@ -133,6 +133,23 @@ public sealed partial class InstallationTokenProvider
 
             return ParseToken(installationId, response.StatusCode, body);
         }
+    }
+
+    /// <summary>
+    /// A 5xx, 408, 429 or rate-limited 403 may succeed later, so it is a transient <see cref="GitHubApiException"/>, as
+    /// for every other GitHub call; null for an answer that will not change (401, 404, a plain 403, 422).
+    /// </summary>
+    private GitHubApiException? TransientFailure(string relative, HttpResponseMessage response, byte[] body, string jwt)
+    {
+        var rateLimitedUntil = GitHubRateLimit.RetryAt(response, _timeProvider.GetUtcNow());
+        var status = response.StatusCode;
+        if (rateLimitedUntil is null && (int)status < 500 && status is not (HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests))
+        {
+            return null;
+        }
+
+        var message = ReadMessage(body);
+        return new GitHubApiException($"POST /{relative}", status, message is null || message.Contains(jwt, StringComparison.Ordinal) ? null : message, rateLimitedUntil);
     }
 
     private static InstallationToken ParseToken(long installationId, HttpStatusCode statusCode, byte[] body)

@@ -48,7 +48,9 @@ public static class CheckRunRenderer
                 text.AppendLine();
                 foreach (var detail in control.Details)
                 {
-                    text.Append("- ").Append(detail.Ok ? "✅" : "❌").Append(" `").Append(detail.Subject).Append("` ").AppendLine(detail.Message);
+                    // A detail that does not block is a fact ("alice cannot approve: authored 1a2b3c4"), not a pass:
+                    // ✅ beside it would read as praise for a negative statement, so only problems carry a mark.
+                    text.Append("- ").Append(detail.Ok ? "" : "❌ ").Append('`').Append(detail.Subject).Append("` ").AppendLine(detail.Message);
                 }
             }
 

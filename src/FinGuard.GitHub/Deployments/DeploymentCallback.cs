@@ -71,6 +71,17 @@ public static partial class DeploymentCallback
         return runId;
     }
 
+    /// <summary>
+    /// What a log says about a refused callback: its scheme and authority, or <c>(a relative URL)</c> or <c>(none)</c>.
+    /// Never its path or query, which whoever wrote the payload chose.
+    /// </summary>
+    public static string Origin(Uri? callback) => callback switch
+    {
+        null => "(none)",
+        { IsAbsoluteUri: true } => callback.GetLeftPart(UriPartial.Authority),
+        _ => "(a relative URL)",
+    };
+
     /// <summary>The relative API path FinGuard posts the answer to.</summary>
     public static string PathFor(string repository, long runId) =>
         string.Create(CultureInfo.InvariantCulture, $"repos/{repository}/actions/runs/{runId}/deployment_protection_rule");

@@ -43,7 +43,7 @@ public static class PullRequestEvaluator
         ArgumentNullException.ThrowIfNull(facts);
         var policy = ResolvePolicy(facts.OrganizationPolicy, facts.RepositoryPolicy);
         var snapshot = PullRequestSnapshotParser.Parse(
-            facts.Repository, facts.Pull, facts.CommitPages, facts.ReviewPages, facts.TeamMembers, facts.Permissions, facts.IssueEventPages);
+            facts.Repository, facts.Pull, facts.CommitPages, facts.ReviewPages, facts.TeamMembers, facts.Permissions, facts.IssueEventPages, facts.HeadPushes);
         if (facts.ScanResponses is { } scans)
         {
             snapshot = snapshot with { Scans = scans.Parse() };

@@ -62,6 +62,9 @@ public sealed record PullRequestFactSet
     public const string RepositoryPolicyFact = "policy.repository";
     public const string OrganizationPolicyFact = "policy.organization";
 
+    /// <summary>A <c>pull_request</c> delivery that set the head (<c>head-push</c>, <c>head-push.2</c>, …), reduced to what names the push.</summary>
+    public const string HeadPushFact = "head-push";
+
     public required string Repository { get; init; }
 
     public required JsonElement Pull { get; init; }
@@ -85,6 +88,20 @@ public sealed record PullRequestFactSet
     public PolicyFile? RepositoryPolicy { get; init; }
 
     public PolicyFile? OrganizationPolicy { get; init; }
+
+    /// <summary>The <c>pull_request</c> deliveries that set the head (their <c>sender</c> pushed it); empty: the pusher is unknown.</summary>
+    public IReadOnlyList<HeadPushDelivery> HeadPushes { get; init; } = [];
+
+    /// <summary>This fact set with <paramref name="pushes"/> as its head pushes, each recorded as a fact named by its delivery.</summary>
+    public PullRequestFactSet WithHeadPushes(IReadOnlyList<HeadPushDelivery> pushes)
+    {
+        ArgumentNullException.ThrowIfNull(pushes);
+        return this with
+        {
+            HeadPushes = pushes,
+            Facts = [.. Facts, .. pushes.Select((p, i) => new GitHubFact(i == 0 ? HeadPushFact : $"{HeadPushFact}.{i + 1}", p.Source, p.Body))],
+        };
+    }
 
     /// <summary>The head commit's check runs and scanner output files; null when not loaded (the policy names no scan source).</summary>
     public Scans.ScanFactsResponses? ScanResponses { get; init; }
@@ -114,21 +131,24 @@ public sealed record PullRequestFactSet
             RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
             OrganizationPolicy = list.FirstOrDefault(f => f.Name == OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org.Body) : null,
             ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
+            HeadPushes = [.. list.Where(f => f.Name == HeadPushFact || f.Name.StartsWith(HeadPushFact + ".", StringComparison.Ordinal)).Select(f => new HeadPushDelivery(f.Body, f.Request))],
             Facts = list,
         };
     }
 
     /// <summary>
-    /// The commit pages of recorded facts: the <c>compare</c> response's <c>commits</c> (FinGuard since 2026-12), or the
-    /// pages of <c>GET pulls/{n}/commits</c> (earlier records, and offline fact sets).
+    /// The commit pages of recorded facts: the <c>commits</c> of the <c>compare</c> response and its later pages
+    /// (<c>compare.page2</c>, …), or the pages of <c>GET pulls/{n}/commits</c> (earlier records, and offline fact sets).
     /// </summary>
     private static List<JsonElement> CommitPagesOf(List<GitHubFact> facts)
     {
-        if (facts.FirstOrDefault(f => f.Name == CompareFact) is { } compare)
+        var compares = facts.Where(f => GitHubFacts.IsPage(f.Name, CompareFact)).ToList();
+        if (compares.Count > 0)
         {
-            return compare.Body.ValueKind == JsonValueKind.Object && compare.Body.TryGetProperty("commits", out var commits)
-                ? [commits]
-                : throw new GitHubFactsException("The recorded 'compare' response has no `commits`.");
+            return [.. compares.Select(compare =>
+                compare.Body.ValueKind == JsonValueKind.Object && compare.Body.TryGetProperty("commits", out var commits)
+                    ? commits
+                    : throw new GitHubFactsException($"The recorded '{compare.Name}' response has no `commits`."))];
         }
 
         return [.. facts.Where(f => GitHubFacts.IsPage(f.Name, CommitsFact)).Select(f => f.Body)];

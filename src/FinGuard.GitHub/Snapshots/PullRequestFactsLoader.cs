@@ -8,12 +8,18 @@ namespace FinGuard.GitHub.Snapshots;
 /// <summary>A GitHub response a decision used: its name in the fact set, which request, and the body exactly as received.</summary>
 public sealed record GitHubFact(string Name, string Request, JsonElement Body);
 
+/// <summary>
+/// The body of a <c>pull_request</c> delivery (opened, synchronize, reopened) that set a head — its <c>sender</c> is who
+/// pushed it — and where it came from (recorded as the fact's request, e.g. <c>webhook pull_request.synchronize delivery {id}</c>).
+/// </summary>
+public sealed record HeadPushDelivery(JsonElement Body, string Source);
+
 /// <summary>The pull request object of a webhook delivery, and where it came from (recorded as the fact's request).</summary>
 public sealed record DeliveredPull(JsonElement Pull, string Source);
 
 /// <summary>
 /// Loads what the pull request controls need: the pull request (from the delivery when it cannot be stale), its
-/// commits (one compare request for up to 250) and reviews (paginated, 100 a page),
+/// commits (one compare request for up to 250, pages of 100 up to 3,000) and reviews (paginated, 100 a page),
 /// the policy files — the repository's <c>.github/finguard.yml</c> from the pull request's <b>base</b> branch
 /// (never the head: a pull request must not weaken its own policy) and the organisation's <c>finguard.yml</c> from
 /// the <c>&lt;owner&gt;/.github</c> repository's default branch — and, when the policy restricts approvers to
@@ -56,11 +62,9 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         }
 
         var reported = pullJson.ValueKind == JsonValueKind.Object && pullJson.TryGetProperty("commits", out var c) && c.TryGetInt32(out var n) ? n : 0;
-        var commitPages = new List<JsonElement>();
-        if (reported <= FinGuardPolicy.GitHubCommitListLimit)
-        {
-            commitPages.Add(await LoadCommitsAsync(installationId, repository, pullJson, facts, cancellationToken));
-        }
+        var commitPages = reported <= FinGuardPolicy.CommitReadLimit
+            ? await LoadCommitsAsync(installationId, repository, pullJson, reported, facts, cancellationToken)
+            : [];
 
         var reviewPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/pulls/{number}/reviews?per_page=100", PullRequestFactSet.ReviewsFact, 10, facts, cancellationToken);
 
@@ -120,29 +124,44 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     }
 
     /// <summary>
-    /// The pull request's commits — up to 250, in one request: GitHub's compare of the pull request's base branch and
-    /// head SHA (<c>git log base...head</c>: the commits of the head not on the base branch, oldest first — what the pull
-    /// request's Commits tab lists), which unpaged returns up to 250 commits with their signature verification, where
-    /// the pull request's commit list would take three pages of 100. The base is compared by branch name, so commits
-    /// merged into the head from the base branch are never counted as the change's. Recorded as the <c>compare</c>
-    /// fact without its <c>files</c> (the diff: large, source code, and read by no control); everything else exactly as
-    /// GitHub returned it.
+    /// The pull request's commits, from GitHub's compare of the pull request's base branch and head SHA
+    /// (<c>git log base...head</c>: the commits of the head not on the base branch, oldest first — what the pull
+    /// request's Commits tab lists), with their signature verification. Up to 250 commits in one request: the compare
+    /// unpaged returns up to 250, where the pull request's commit list would take three pages of 100. Above 250, up to
+    /// <see cref="FinGuardPolicy.CommitReadLimit"/>, the compare page by page (<c>per_page=100</c>, following GitHub's
+    /// <c>Link</c> header): asked unpaged, GitHub would silently leave out the rest. The base is compared by branch name,
+    /// so commits merged into the head from the base branch are never counted as the change's. Recorded as the
+    /// <c>compare</c> fact (pages: <c>compare.page2</c>, …) without its <c>files</c> (the diff: large, source code, and
+    /// read by no control); everything else exactly as GitHub returned it.
     /// </summary>
-    private async Task<JsonElement> LoadCommitsAsync(long installationId, string repository, JsonElement pull, List<GitHubFact> facts, CancellationToken cancellationToken)
+    private async Task<List<JsonElement>> LoadCommitsAsync(
+        long installationId, string repository, JsonElement pull, int reported, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
-        var baseRef = BaseRefOf(pull);
-        var headSha = HeadShaOf(pull);
-        var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{GitHubFacts.EscapeRef(baseRef)}...{headSha}", cancellationToken);
-        var compare = GitHubFacts.Parse(response);
-        if (compare.ValueKind != JsonValueKind.Object || !compare.TryGetProperty("commits", out var commits) || commits.ValueKind != JsonValueKind.Array)
+        var path = $"repos/{repository}/compare/{GitHubFacts.EscapeRef(BaseRefOf(pull))}...{HeadShaOf(pull)}";
+        var responses = reported <= FinGuardPolicy.GitHubCommitListLimit
+            ? [await api.GetAsync(installationId, path, cancellationToken)]
+            : await api.GetPagesAsync(installationId, $"{path}?per_page={ComparePageSize}", MaxComparePages, cancellationToken);
+        var pages = new List<JsonElement>(responses.Count);
+        for (var i = 0; i < responses.Count; i++)
         {
-            throw new GitHubFactsException($"GitHub's response to {response.Request} has no `commits` array.");
+            var compare = GitHubFacts.Parse(responses[i]);
+            if (compare.ValueKind != JsonValueKind.Object || !compare.TryGetProperty("commits", out var commits) || commits.ValueKind != JsonValueKind.Array)
+            {
+                throw new GitHubFactsException($"GitHub's response to {responses[i].Request} has no `commits` array.");
+            }
+
+            var recorded = PullRequestFactSet.WithoutFiles(compare);
+            facts.Add(new GitHubFact(i == 0 ? PullRequestFactSet.CompareFact : $"{PullRequestFactSet.CompareFact}.page{i + 1}", responses[i].Request, recorded));
+            pages.Add(recorded.GetProperty("commits"));
         }
 
-        var recorded = PullRequestFactSet.WithoutFiles(compare);
-        facts.Add(new GitHubFact(PullRequestFactSet.CompareFact, response.Request, recorded));
-        return recorded.GetProperty("commits");
+        return pages;
     }
+
+    /// <summary>GitHub's largest page; <see cref="MaxComparePages"/> of them hold <see cref="FinGuardPolicy.CommitReadLimit"/> commits.</summary>
+    private const int ComparePageSize = 100;
+
+    private const int MaxComparePages = FinGuardPolicy.CommitReadLimit / ComparePageSize;
 
     private static string HeadShaOf(JsonElement pull) =>
         pull.ValueKind == JsonValueKind.Object && pull.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.Object

@@ -37,7 +37,8 @@ public static class PullRequestSnapshotParser
         IEnumerable<JsonElement>? reviewPages = null,
         IReadOnlyDictionary<string, IReadOnlyCollection<string>>? teamMembers = null,
         IReadOnlyDictionary<string, JsonElement>? permissions = null,
-        IEnumerable<JsonElement>? issueEventPages = null)
+        IEnumerable<JsonElement>? issueEventPages = null,
+        IEnumerable<HeadPushDelivery>? headPushes = null)
     {
         ArgumentNullException.ThrowIfNull(commitPages);
         RequireKind(pull, JsonValueKind.Object, "pull request");
@@ -76,8 +77,10 @@ public static class PullRequestSnapshotParser
 
         var head = GetObject(pull, "head", "pull request");
         var @base = GetObject(pull, "base", "pull request");
+        var headSha = GetString(head, "sha", "pull request head");
         return new PullRequestSnapshot
         {
+            HeadPushes = [.. (headPushes ?? []).Select(p => ParseHeadPush(p, headSha)).OfType<HeadPushFact>()],
             Repository = repository,
             Number = (int)GetInt64(pull, "number", "pull request"),
             HeadSha = GetString(head, "sha", "pull request head"),
@@ -156,6 +159,30 @@ public static class PullRequestSnapshotParser
         }
 
         return [.. events.OrderBy(e => e.Event.At).ThenBy(e => e.Id).Select(e => e.Event)];
+    }
+
+    private static readonly HashSet<string> HeadSettingActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened" };
+
+    /// <summary>
+    /// The pusher a <c>pull_request</c> delivery names for <paramref name="headSha"/>: its <c>sender</c>, when its action
+    /// sets the head (opened, synchronize, reopened) and its <c>pull_request.head.sha</c> is that head; otherwise null
+    /// (a delivery about another head says nothing about this one).
+    /// </summary>
+    private static HeadPushFact? ParseHeadPush(HeadPushDelivery delivery, string headSha)
+    {
+        var body = delivery.Body;
+        RequireKind(body, JsonValueKind.Object, $"head push ({delivery.Source})");
+        var action = OptionalString(body, "action");
+        var pushedHead = body.TryGetProperty("pull_request", out var pull) && pull.ValueKind == JsonValueKind.Object
+            && pull.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.Object
+            ? OptionalString(head, "sha")
+            : null;
+        if (action is null || !HeadSettingActions.Contains(action) || !string.Equals(pushedHead, headSha, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return ParseUser(body, "sender") is { } sender ? new HeadPushFact(sender, action, delivery.Source) : null;
     }
 
     private static CommitFact ParseCommit(JsonElement item)

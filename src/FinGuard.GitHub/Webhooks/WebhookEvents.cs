@@ -17,6 +17,7 @@ public static class WebhookEvents
     public const string WorkflowRun = "workflow_run";
     public const string DeploymentProtectionRule = "deployment_protection_rule";
     public const string DeploymentReview = "deployment_review";
+    public const string MergeGroup = "merge_group";
 
     /// <summary>Every supported event name (ordinal, case-sensitive: GitHub sends them in lower case).</summary>
     public static FrozenSet<string> Supported { get; } = FrozenSet.Create(
@@ -30,5 +31,6 @@ public static class WebhookEvents
         CheckSuite,
         WorkflowRun,
         DeploymentProtectionRule,
-        DeploymentReview);
+        DeploymentReview,
+        MergeGroup);
 }

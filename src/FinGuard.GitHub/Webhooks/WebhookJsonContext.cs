@@ -19,6 +19,7 @@ namespace FinGuard.GitHub.Webhooks;
 [JsonSerializable(typeof(WorkflowRunPayload))]
 [JsonSerializable(typeof(DeploymentProtectionRulePayload))]
 [JsonSerializable(typeof(DeploymentReviewPayload))]
+[JsonSerializable(typeof(MergeGroupPayload))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext
 {
 }

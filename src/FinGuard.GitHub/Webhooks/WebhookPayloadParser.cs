@@ -94,6 +94,7 @@ public static class WebhookPayloadParser
             WebhookEvents.WorkflowRun => JsonSerializer.Deserialize(body, Info<WorkflowRunPayload>(options)),
             WebhookEvents.DeploymentProtectionRule => JsonSerializer.Deserialize(body, Info<DeploymentProtectionRulePayload>(options)),
             WebhookEvents.DeploymentReview => JsonSerializer.Deserialize(body, Info<DeploymentReviewPayload>(options)),
+            WebhookEvents.MergeGroup => JsonSerializer.Deserialize(body, Info<MergeGroupPayload>(options)),
             _ => throw new InvalidOperationException($"Supported event '{eventName}' has no payload type."),
         };
     }

@@ -50,21 +50,10 @@ public static class WebhookSignature
             return WebhookSignatureResult.SecretNotConfigured;
         }
 
-        if (string.IsNullOrEmpty(signatureHeader))
-        {
-            return WebhookSignatureResult.MissingSignature;
-        }
-
-        if (!signatureHeader.StartsWith(Prefix, StringComparison.Ordinal) || signatureHeader.Length != Prefix.Length + DigestHexLength)
-        {
-            return WebhookSignatureResult.MalformedSignature;
-        }
-
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        var status = Convert.FromHexString(signatureHeader.AsSpan(Prefix.Length), expected, out _, out var written);
-        if (status != System.Buffers.OperationStatus.Done || written != expected.Length)
+        if (!TryReadHeader(signatureHeader, expected, out var problem))
         {
-            return WebhookSignatureResult.MalformedSignature;
+            return problem;
         }
 
         Span<byte> actual = stackalloc byte[HMACSHA256.HashSizeInBytes];
@@ -73,6 +62,36 @@ public static class WebhookSignature
         return CryptographicOperations.FixedTimeEquals(actual, expected)
             ? WebhookSignatureResult.Valid
             : WebhookSignatureResult.Mismatch;
+    }
+
+    /// <summary>
+    /// Checks only the header's form — present, <c>sha256=</c> and 64 hex digits — so a request that cannot be
+    /// authentic is refused before its body is read. <paramref name="problem"/> is
+    /// <see cref="WebhookSignatureResult.MissingSignature"/> or <see cref="WebhookSignatureResult.MalformedSignature"/>
+    /// when false; true says nothing about the body, which <see cref="Verify"/> still has to check.
+    /// </summary>
+    public static bool IsWellFormed(string? signatureHeader, out WebhookSignatureResult problem)
+    {
+        Span<byte> digest = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        return TryReadHeader(signatureHeader, digest, out problem);
+    }
+
+    private static bool TryReadHeader(string? signatureHeader, Span<byte> digest, out WebhookSignatureResult problem)
+    {
+        problem = WebhookSignatureResult.MalformedSignature;
+        if (string.IsNullOrEmpty(signatureHeader))
+        {
+            problem = WebhookSignatureResult.MissingSignature;
+            return false;
+        }
+
+        if (!signatureHeader.StartsWith(Prefix, StringComparison.Ordinal) || signatureHeader.Length != Prefix.Length + DigestHexLength)
+        {
+            return false;
+        }
+
+        var status = Convert.FromHexString(signatureHeader.AsSpan(Prefix.Length), digest, out _, out var written);
+        return status == System.Buffers.OperationStatus.Done && written == digest.Length;
     }
 
     /// <summary>Computes the <c>X-Hub-Signature-256</c> value (<c>sha256=</c> + lowercase hex) GitHub would send for <paramref name="body"/>.</summary>

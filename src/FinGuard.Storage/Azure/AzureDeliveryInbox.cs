@@ -79,12 +79,12 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
 
         // Cheap check first, so a redelivery does not upload its body again.
-        if (await FindAsync(table, key, ["RowKey"], alwaysAskLegacy: false, cancellationToken) is not null)
+        var bodySha = CanonicalJson.Sha256Hex(delivery.Body.Span);
+        if (await FindAsync(table, key, ["RowKey", "BodySha256"], alwaysAskLegacy: false, cancellationToken) is { } existing)
         {
-            return InboxAcceptOutcome.Duplicate;
+            return DuplicateOutcome(existing, bodySha);
         }
 
-        var bodySha = CanonicalJson.Sha256Hex(delivery.Body.Span);
         var bodyBlob = $"{key}/{bodySha}";
         await UploadBodyAsync(bodyBlob, delivery.Body, cancellationToken);
 
@@ -121,12 +121,18 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
-            var winner = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, key, select: ["AcceptToken"], cancellationToken: cancellationToken);
+            var winner = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, key, select: ["AcceptToken", "BodySha256"], cancellationToken: cancellationToken);
             return winner.HasValue && winner.Value?.GetString("AcceptToken") == token
                 ? InboxAcceptOutcome.Accepted
-                : InboxAcceptOutcome.Duplicate;
+                : winner.HasValue && winner.Value is { } other ? DuplicateOutcome(other, bodySha) : InboxAcceptOutcome.Duplicate;
         }
     }
+
+    /// <summary>Whether the stored row has the body whose SHA-256 is <paramref name="bodySha"/>; a row without one counts as the same.</summary>
+    private static InboxAcceptOutcome DuplicateOutcome(TableEntity stored, string bodySha) =>
+        stored.GetString("BodySha256") is { Length: > 0 } storedSha && !string.Equals(storedSha, bodySha, StringComparison.OrdinalIgnoreCase)
+            ? InboxAcceptOutcome.DuplicateWithDifferentBody
+            : InboxAcceptOutcome.Duplicate;
 
     public async Task<StoredDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken)
     {

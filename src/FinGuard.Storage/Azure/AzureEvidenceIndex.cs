@@ -56,6 +56,16 @@ internal sealed class AzureEvidenceIndex(AzureStorageClients clients, AzureStora
         return matches;
     }
 
+    public async IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var bySha = await clients.TableAsync(names.EvidenceByShaTable, cancellationToken, "evidence index (by SHA)");
+        var partition = TableKeys.Chain(chain);
+        await foreach (var entity in bySha.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), cancellationToken: cancellationToken))
+        {
+            yield return FromEntity(entity, chain);
+        }
+    }
+
     private static TableEntity ToEntity(EvidenceIndexEntry entry, string partitionKey, string rowKey)
     {
         var entity = new TableEntity(partitionKey, rowKey)

@@ -9,7 +9,8 @@ internal sealed record AzureStorageNames(
     string EvidenceChainsTable,
     string DeliveriesTable,
     string DeploymentRequestsTable,
-    string JobStateTable)
+    string JobStateTable,
+    string HeadPushesTable)
 {
     public static AzureStorageNames From(StorageOptions options) => new(
         options.EvidenceContainer,
@@ -19,5 +20,6 @@ internal sealed record AzureStorageNames(
         options.TablePrefix + AzureTableNames.EvidenceChains,
         options.TablePrefix + AzureTableNames.Deliveries,
         options.TablePrefix + AzureTableNames.DeploymentRequests,
-        options.TablePrefix + AzureTableNames.JobState);
+        options.TablePrefix + AzureTableNames.JobState,
+        options.TablePrefix + AzureTableNames.HeadPushes);
 }

@@ -12,7 +12,8 @@ public static class AzureTableNames
     public const string Deliveries = "Deliveries";
     public const string DeploymentRequests = "DeploymentRequests";
     public const string JobState = "JobState";
+    public const string HeadPushes = "HeadPushes";
 
     /// <summary>Every table FinGuard's code uses.</summary>
-    public static IReadOnlyList<string> All { get; } = [EvidenceIndex, EvidenceBySha, EvidenceChains, Deliveries, DeploymentRequests, JobState];
+    public static IReadOnlyList<string> All { get; } = [EvidenceIndex, EvidenceBySha, EvidenceChains, Deliveries, DeploymentRequests, JobState, HeadPushes];
 }

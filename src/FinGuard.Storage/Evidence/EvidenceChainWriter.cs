@@ -147,22 +147,111 @@ public sealed partial class EvidenceChainWriter : IEvidenceStore, IDisposable
     }
 
     /// <summary>The index row describing a stored record.</summary>
-    public static EvidenceIndexEntry CreateIndexEntry(EvidenceRecord record, string blobName, string sha256)
+    public static EvidenceIndexEntry CreateIndexEntry(EvidenceRecord record, string blobName, string sha256) =>
+        EvidenceIndexCheck.RowOf(record, blobName, sha256);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The record's bytes are anchored by the next record's <c>previousSha256</c>, which is itself a write-once object;
+    /// the newest record only by the chain head. Two object reads (the record and the one after it), and a head read
+    /// for the newest record. A head behind the record (an append in flight, or one that stopped before moving it) is
+    /// first brought forward as <see cref="RecoverAsync"/> does; a head that still does not reach it leaves the record
+    /// unanchored.
+    /// </remarks>
+    public async Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        return new EvidenceIndexEntry(
-            record.Chain,
-            record.Sequence,
-            record.EventId,
-            record.Subject.Type,
-            record.Subject.PullRequest,
-            record.Subject.HeadSha,
-            record.Timestamp,
-            record.Result.Verdict,
-            record.DeliveryId,
-            blobName,
-            sha256);
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!EvidenceObjectNames.IsValidChain(entry.Chain) || entry.Sequence < 1 || entry.Sequence >= EvidenceObjectNames.MaxSequence)
+        {
+            return VerifiedEvidence.Corrupt($"{entry.BlobName}: its index row names chain '{entry.Chain}' record {entry.Sequence}, which cannot exist");
+        }
+
+        var chain = EvidenceObjectNames.NormalizeChain(entry.Chain);
+        var name = EvidenceObjectNames.ObjectName(chain, entry.Sequence);
+        if (!string.Equals(entry.BlobName, name, StringComparison.Ordinal))
+        {
+            return VerifiedEvidence.Corrupt($"{name}: its index row names the object '{entry.BlobName}' instead");
+        }
+
+        if (await _objects.ReadAsync(name, cancellationToken) is not { } bytes)
+        {
+            return VerifiedEvidence.Corrupt($"{name}: is in the index, but the record is missing");
+        }
+
+        var sha = CanonicalJson.Sha256Hex(bytes);
+        EvidenceRecord record;
+        try
+        {
+            record = ParseStored(chain, entry.Sequence, name, bytes);
+        }
+        catch (EvidenceChainException ex)
+        {
+            return VerifiedEvidence.Corrupt(ex.Message);
+        }
+
+        var differences = EvidenceIndexCheck.Differences(entry, CreateIndexEntry(record, name, sha));
+        if (differences.Count > 0)
+        {
+            return VerifiedEvidence.Corrupt($"{name}: its index row does not match the record ({string.Join("; ", differences)})");
+        }
+
+        var nextName = EvidenceObjectNames.ObjectName(chain, entry.Sequence + 1);
+        if (await _objects.ReadAsync(nextName, cancellationToken) is { } nextBytes)
+        {
+            string? linked;
+            try
+            {
+                linked = ParseStored(chain, entry.Sequence + 1, nextName, nextBytes).PreviousSha256;
+            }
+            catch (EvidenceChainException ex)
+            {
+                return VerifiedEvidence.Corrupt(ex.Message);
+            }
+
+            return string.Equals(linked, sha, StringComparison.Ordinal)
+                ? new VerifiedEvidence(record, sha, null)
+                : VerifiedEvidence.Corrupt($"{name}: hashes to {sha}, but record {entry.Sequence + 1} links to {linked ?? "null"}");
+        }
+
+        var head = await _heads.GetAsync(chain, cancellationToken);
+        if (head.Sequence < entry.Sequence)
+        {
+            // An append between indexing the record and moving the head (here or in another process), or one that
+            // stopped there: finish it as the next append would, then look again.
+            try
+            {
+                await RecoverAsync(chain, cancellationToken);
+            }
+            catch (EvidenceChainException ex)
+            {
+                return VerifiedEvidence.Corrupt(ex.Message);
+            }
+
+            head = await _heads.GetAsync(chain, cancellationToken);
+        }
+
+        if (head.Sequence == entry.Sequence)
+        {
+            return string.Equals(head.Sha256, sha, StringComparison.Ordinal)
+                ? new VerifiedEvidence(record, sha, null)
+                : VerifiedEvidence.Corrupt($"{name}: hashes to {sha}, but the chain head states {head.Sha256 ?? "null"}");
+        }
+
+        return VerifiedEvidence.Corrupt(head.Sequence > entry.Sequence
+            ? $"{nextName}: is missing, but the chain head is at record {head.Sequence}"
+            : $"{name}: is not anchored: the chain head is at record {head.Sequence} and no record follows it");
     }
+
+    /// <inheritdoc />
+    public async Task<EvidenceChainTip> GetTipAsync(string chain, CancellationToken cancellationToken)
+    {
+        var head = await _heads.GetAsync(EvidenceObjectNames.NormalizeChain(chain), cancellationToken);
+        return new EvidenceChainTip(head.Sequence, head.Sha256);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken) =>
+        _index.ListLookupRowsAsync(EvidenceObjectNames.NormalizeChain(chain), cancellationToken);
 
     private async Task<EvidenceReceipt> AppendCoreAsync(EvidenceRecord record, string chain, CancellationToken cancellationToken)
     {

@@ -15,4 +15,10 @@ public interface IEvidenceIndex
 
     /// <summary>Rows of one chain whose subject head SHA is <paramref name="headSha"/>, newest (highest sequence) first.</summary>
     Task<IReadOnlyList<EvidenceIndexEntry>> FindByHeadShaAsync(string chain, string headSha, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every row <see cref="FindByHeadShaAsync"/> answers from, when those are stored apart from <see cref="ListAsync"/>'s
+    /// (a second table keyed by head SHA); empty when both read the same rows.
+    /// </summary>
+    IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken);
 }

@@ -35,4 +35,10 @@ internal sealed class TimedEvidenceStore(IEvidenceStore inner, FinGuardTelemetry
         inner.FindByShaAsync(chain, headSha, cancellationToken);
 
     public Task RecoverAsync(string chain, CancellationToken cancellationToken) => inner.RecoverAsync(chain, cancellationToken);
+
+    public Task<VerifiedEvidence> ReadVerifiedAsync(EvidenceIndexEntry entry, CancellationToken cancellationToken) => inner.ReadVerifiedAsync(entry, cancellationToken);
+
+    public Task<EvidenceChainTip> GetTipAsync(string chain, CancellationToken cancellationToken) => inner.GetTipAsync(chain, cancellationToken);
+
+    public IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken) => inner.ListLookupRowsAsync(chain, cancellationToken);
 }

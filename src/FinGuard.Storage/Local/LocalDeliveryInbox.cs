@@ -40,9 +40,10 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         ArgumentNullException.ThrowIfNull(delivery);
         var key = DeliveryKeys.ToKey(delivery.DeliveryId);
         var statePath = StatePath(key);
+        var bodySha = CanonicalJson.Sha256Hex(delivery.Body.Span);
         if (File.Exists(statePath))
         {
-            return InboxAcceptOutcome.Duplicate;
+            return DuplicateOutcome(statePath, bodySha);
         }
 
         var document = new LocalDeliveryDocument(
@@ -53,14 +54,29 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
             delivery.Repository,
             delivery.ReceivedAt.ToUniversalTime(),
             BodyFile: null,
-            CanonicalJson.Sha256Hex(delivery.Body.Span),
+            bodySha,
             delivery.Body.Length,
             DeliveryState.Pending,
             Attempts: 0,
             LastError: null);
         var header = JsonSerializer.SerializeToUtf8Bytes(document, LocalStorageJsonContext.Default.LocalDeliveryDocument);
         var created = await AtomicFile.TryCreateAsync(statePath, [header, NewLine, delivery.Body, NewLine], cancellationToken);
-        return created ? InboxAcceptOutcome.Accepted : InboxAcceptOutcome.Duplicate;
+        return created ? InboxAcceptOutcome.Accepted : DuplicateOutcome(statePath, bodySha);
+    }
+
+    /// <summary>Whether the stored delivery has the body whose SHA-256 is <paramref name="bodySha"/>; an unreadable entry counts as the same.</summary>
+    private static InboxAcceptOutcome DuplicateOutcome(string statePath, string bodySha)
+    {
+        try
+        {
+            return ReadState(statePath) is { } stored && !string.Equals(stored.Current.BodySha256, bodySha, StringComparison.OrdinalIgnoreCase)
+                ? InboxAcceptOutcome.DuplicateWithDifferentBody
+                : InboxAcceptOutcome.Duplicate;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            return InboxAcceptOutcome.Duplicate;
+        }
     }
 
     public async Task<StoredDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken)

@@ -67,6 +67,10 @@ internal sealed class LocalEvidenceIndex(string root, LocalEvidenceObjects objec
         }
     }
 
+    /// <summary>Lookups by head SHA read the same row files as <see cref="ListAsync"/>: there are no other rows.</summary>
+    public IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken) =>
+        AsyncEnumerable.Empty<EvidenceIndexEntry>();
+
     public async Task<IReadOnlyList<EvidenceIndexEntry>> FindByHeadShaAsync(string chain, string headSha, CancellationToken cancellationToken)
     {
         var rows = Rows(chain);

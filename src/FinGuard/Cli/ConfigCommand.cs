@@ -184,6 +184,11 @@ internal static class ConfigCommand
             {
                 dutyParts.Add("approvals without write access count");
             }
+
+            if (!duties.LastPusherCannotApprove)
+            {
+                dutyParts.Add("the last pusher may approve");
+            }
         }
         else
         {

@@ -23,7 +23,10 @@ namespace FinGuard.Cli;
 /// approve: optional <c>permissions/LOGIN.json</c> (GET /repos/{o}/{r}/collaborators/{LOGIN}/permission; a reviewer
 /// without a file has an unknown permission, which never counts while <c>require-write-access</c> is on) and optional
 /// <c>issue-events.json</c> (GET /repos/{o}/{r}/issues/{n}/events, all pages as one array: who added the break-glass
-/// label, and when; absent = unknown, so break-glass cannot be verified).
+/// label, and when; absent = unknown, so break-glass cannot be verified). Optional
+/// <c>head-push.json</c>: the body of the <c>pull_request</c> webhook delivery (opened, synchronize, reopened) that set
+/// the current head — its <c>sender</c> pushed it; absent, or about another head, means the pusher is unknown.
+/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more.
 /// </remarks>
 public static class EvaluateCommand
 {
@@ -131,6 +134,7 @@ public static class EvaluateCommand
         var commits = await ReadJsonAsync(directory, "commits.json", required: true);
         var reviews = await ReadJsonAsync(directory, "reviews.json", required: false);
         var teams = await ReadJsonAsync(directory, "team-members.json", required: false);
+        var headPush = await ReadJsonAsync(directory, "head-push.json", required: false);
         var repository = pull!.Value.TryGetProperty("base", out var b) && b.TryGetProperty("repo", out var r) && r.TryGetProperty("full_name", out var f) && f.GetString() is { } name
             ? name
             : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
@@ -149,6 +153,7 @@ public static class EvaluateCommand
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : PullRequestFactSet.ReadTeamMembers(teams.Value),
             Permissions = await ReadPermissionsAsync(directory),
             IssueEventPages = await ReadJsonAsync(directory, "issue-events.json", required: false) is { } events ? [events] : null,
+            HeadPushes = headPush is null ? [] : [new HeadPushDelivery(headPush.Value, "head-push.json")],
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
             OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
         };

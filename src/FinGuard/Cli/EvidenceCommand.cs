@@ -13,20 +13,25 @@ namespace FinGuard.Cli;
 /// <summary>
 /// <c>finguard evidence export|verify|replay</c>: the auditor's commands (docs/auditor-guide.md). Exit codes: 0 the
 /// evidence is intact / the decision matches / the export succeeded; 1 a break or a mismatch was found (each named);
-/// 2 bad usage or input that cannot be read.
+/// 2 bad usage or input that cannot be read; 3 (export) no evidence found.
 /// </summary>
 public static class EvidenceCommand
 {
+    /// <summary><c>export</c> found no record to export (none for the repository, or none in the time range).</summary>
+    public const int NoEvidenceExitCode = 3;
+
     public const string Usage = """
         Usage:
           finguard evidence export --repo OWNER/REPO [--from DATE] [--to DATE] --out BUNDLE.zip [storage switches]
               Export a repository's evidence: the records (exact stored bytes), their GitHub inputs as separate files,
               the organisation's daily checkpoints, a manifest with every file's SHA-256, and report.html.
-              DATE is 2026-03-14 (whole UTC days; --to is inclusive) or an ISO 8601 instant (--to exclusive).
+              DATE is 2026-03-14 (whole UTC days; --to is inclusive) or an ISO 8601 instant with its offset
+              (2026-03-14T15:00:00Z; --to exclusive). Exit 0 exported, 1 exported with store warnings, 2 bad usage,
+              3 no evidence found.
           finguard evidence verify BUNDLE.zip|FOLDER
           finguard evidence verify --live --repo OWNER/REPO [storage switches]
-              Check every hash, every chain link and every checkpoint. Exit 0 when intact; 1 naming each
-              modified, missing, reordered or inserted record.
+              Check every hash, every chain link, every checkpoint, and every index row against its record.
+              Exit 0 when intact; 1 naming each modified, missing, reordered or inserted record or index row.
           finguard evidence replay RECORD.json [--strict]
               Recompute the decision from the record's own inputs and policy at its evaluation time and compare.
               Exit 0 when the verdict and every control's status match (--strict: the wording too), 1 when not.
@@ -98,11 +103,24 @@ public static class EvidenceCommand
         }
 
         var store = storage.Store!;
-        var entries = await EvidenceStoreReader.ListAsync(store, chain, cancellationToken);
+        IReadOnlyList<StoredEvidenceEntry> entries;
+        try
+        {
+            entries = await EvidenceStoreReader.ListAsync(store, chain, cancellationToken);
+        }
+        catch (Exception ex) when (ex is EvidenceChainException or InvalidDataException or JsonException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence export: the evidence index of {chain} cannot be read, so the time range cannot be selected: {ex.Message}");
+            await stderr.WriteLineAsync($"Run 'finguard evidence verify --live --repo {chain}' to list every break, and contact FinGuard's operators.");
+            return 1;
+        }
+
         if (entries.Count == 0)
         {
-            await stderr.WriteLineAsync($"finguard evidence export: there is no evidence for {chain} in {storage.Description}.");
-            return 1;
+            await stderr.WriteLineAsync(
+                $"finguard evidence export: no evidence found: there is no evidence for {chain} in {storage.Description}; no bundle was written. "
+                + "Check the repository name and the storage settings (Storage:LocalPath, Storage:ConnectionString).");
+            return NoEvidenceExitCode;
         }
 
         var selected = entries.Where(e => (from is null || e.Timestamp >= from) && (to is null || e.Timestamp < to)).ToList();
@@ -151,7 +169,7 @@ public static class EvidenceCommand
             Chains = [recordRange, checkpointRange],
             Files = [],
         };
-        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects);
+        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects, [.. records.Rows ?? [], .. checkpoints.Rows ?? []]);
         try
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -179,7 +197,8 @@ public static class EvidenceCommand
         await stdout.WriteLineAsync($"manifest.json SHA-256: {CanonicalJson.Sha256Hex(files[EvidenceBundle.ManifestPath])}");
         if (selected.Count == 0)
         {
-            await stdout.WriteLineAsync($"No record of {chain} falls in the time range; the bundle holds only the checkpoints.");
+            await stderr.WriteLineAsync($"finguard evidence export: no evidence found: no record of {chain} falls in the time range; the bundle holds only the checkpoints.");
+            return NoEvidenceExitCode;
         }
 
         return problems.Count == 0 ? 0 : 1;
@@ -272,13 +291,30 @@ public static class EvidenceCommand
             await stdout.WriteLineAsync($"note: {note}");
         }
 
+        foreach (var (chain, first, last) in verification.Uncovered)
+        {
+            var range = first == last
+                ? string.Create(CultureInfo.InvariantCulture, $"the newest record ({last}) is")
+                : string.Create(CultureInfo.InvariantCulture, $"the newest records ({first} to {last}) are");
+            await stdout.WriteLineAsync(
+                $"note: {chain}: {range} not yet covered by a checkpoint; until one is written, deleting them together with their index rows would go unnoticed here.");
+        }
+
         foreach (var failure in verification.Failures)
         {
             await stdout.WriteLineAsync($"BROKEN {failure}");
         }
 
+        var development = verification.NotProductionRecords;
+        var modes = string.Join(", ", verification.Modes.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Value} {m.Key}")));
+        await stdout.WriteLineAsync(development == 0
+            ? $"Mode: production ({modes})."
+            : string.Create(CultureInfo.InvariantCulture,
+                $"MODE: DEVELOPMENT: {development} of {verification.Records} record(s) state a mode other than production ({modes}). They were written on storage FinGuard did not verify as write-once: they are NOT WORM evidence, whatever this check says of their hashes."));
         await stdout.WriteLineAsync(verification.Intact
-            ? "INTACT: every hash, chain link and checkpoint checks out."
+            ? development == 0
+                ? "INTACT: every hash, chain link, checkpoint and index row checks out."
+                : "INTACT (development-mode records, not WORM evidence): every hash, chain link, checkpoint and index row checks out."
             : string.Create(CultureInfo.InvariantCulture, $"NOT INTACT: {verification.Failures.Count} problem(s)."));
         return verification.Intact ? 0 : 1;
     }
@@ -391,17 +427,19 @@ public static class EvidenceCommand
             return null;
         }
 
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (IsoDates.TryParseDate(text, out var day))
         {
             return new DateTimeOffset((endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        if (IsoDates.TryParseInstant(text, out var instant))
         {
             return instant;
         }
 
-        throw new UsageException($"{option} '{text}' is neither a date (2026-03-14) nor an ISO 8601 instant (2026-03-14T15:00:00Z).");
+        throw new UsageException(
+            $"{option} '{text}' is not an ISO 8601 date or instant. Write the day as 2026-03-14 (year-month-day), or an instant "
+            + "with its offset: 2026-03-14T15:00:00Z or 2026-03-14T16:00:00+01:00.");
     }
 
     private static string Range(BundleChain range) =>

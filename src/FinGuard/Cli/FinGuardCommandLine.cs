@@ -14,7 +14,7 @@ public static class FinGuardCommandLine
 
         Usage:
           finguard serve [--urls URL] [ASP.NET Core configuration switches]
-              Run the webhook server (also the Azure Functions custom handler).
+              Run the webhook server (Kestrel). On Azure Functions the host starts finguard as its isolated worker instead.
               Storage: Azure when Storage:ConnectionString is set, else a local folder (Storage:LocalPath, default ./.finguard).
               Exit 1 without starting when the configuration is invalid, or when FinGuard:Mode=production and the
               evidence container is not verified write-once.
@@ -50,6 +50,12 @@ public static class FinGuardCommandLine
 
         var command = args.Length == 0 ? "help" : args[0];
         var rest = args.Skip(1).ToArray();
+        if (CommandHelp.IsRequested(rest) && HelpOf(command) is { } help)
+        {
+            await stdout.WriteLineAsync(help);
+            return 0;
+        }
+
         switch (command)
         {
             case "serve":
@@ -73,6 +79,17 @@ public static class FinGuardCommandLine
                 return 2;
         }
     }
+
+    private static string? HelpOf(string command) => command switch
+    {
+        "serve" => CommandHelp.Serve,
+        "config" => ConfigCommand.Usage,
+        "evaluate" => CommandHelp.Evaluate,
+        "evidence" => EvidenceCommand.Usage,
+        "scans" => CommandHelp.Scans,
+        "version" or "help" => Usage,
+        _ => null,
+    };
 
     /// <summary>
     /// <c>finguard serve</c>. The configuration and the <c>FinGuard:Mode</c> evidence check are run before the host starts,
@@ -105,7 +122,23 @@ public static class FinGuardCommandLine
             return 1;
         }
 
-        await app.RunAsync();
+        if (ListenAddresses.FirstInUse(app.Configuration) is { } taken)
+        {
+            await stderr.WriteLineAsync(ListenAddresses.InUseMessage(taken));
+            return 1;
+        }
+
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Taken between the check above and Kestrel's bind.
+            await stderr.WriteLineAsync(ListenAddresses.InUseMessage(ex.Message));
+            return 1;
+        }
+
         return 0;
     }
 }

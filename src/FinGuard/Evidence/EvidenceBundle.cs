@@ -83,6 +83,9 @@ public sealed record BundleContents(IReadOnlyDictionary<string, byte[]> Files, I
 /// organisation's checkpoint records under <c>records/{owner}/_checkpoints/</c>);</item>
 /// <item><c>inputs/{owner}/{repo}/{sequence:D12}/{NN}-{fact}.json</c> — each record's GitHub responses (fact bodies) as
 /// separate files, in canonical JSON, so each file's SHA-256 is the <c>sha256</c> the record states for it;</item>
+/// <item><c>index/{owner}/{repo}/{sequence:D12}.json</c> — each exported record's index row as the store held it
+/// (<see cref="EvidenceIndexRows"/>), and under <c>index/{owner}/{repo}/by-head-sha/</c> the separate lookup rows where
+/// the backend keeps them, so that verify shows whether what FinGuard looks decisions up by says what the records say;</item>
 /// <item><c>report.html</c> — the human-readable report (<see cref="EvidenceReport"/>);</item>
 /// <item><c>manifest.json</c> — ranges and every other file's SHA-256 (<see cref="BundleManifest"/>).</item>
 /// </list>
@@ -93,6 +96,7 @@ public static class EvidenceBundle
     public const string ReportPath = "report.html";
     public const string RecordsFolder = "records/";
     public const string InputsFolder = "inputs/";
+    public const string IndexFolder = "index/";
 
     /// <summary>Largest single file read back from a bundle (a guard against zip bombs).</summary>
     public const long MaxFileBytes = 512L * 1024 * 1024;
@@ -113,7 +117,7 @@ public static class EvidenceBundle
 
     /// <summary>Builds every file of a bundle, the manifest last (it lists the others).</summary>
     public static IReadOnlyDictionary<string, byte[]> Create(
-        BundleManifest header, IReadOnlyList<StoredEvidence> records, IReadOnlyList<StoredEvidence> checkpoints)
+        BundleManifest header, IReadOnlyList<StoredEvidence> records, IReadOnlyList<StoredEvidence> checkpoints, IReadOnlyList<FoundIndexRow>? rows = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(records);
@@ -145,6 +149,18 @@ public static class EvidenceBundle
             }
 
             parsed.Add(new ReportRecord(stored.Name, CanonicalJson.Sha256Hex(stored.Bytes), record, inputs));
+        }
+
+        var lookups = 0;
+        foreach (var found in rows ?? [])
+        {
+            var name = EvidenceObjectNames.IsValidChain(found.Row.Chain) && found.Row.Sequence is > 0 and <= EvidenceObjectNames.MaxSequence
+                ? EvidenceObjectNames.ObjectName(EvidenceObjectNames.NormalizeChain(found.Row.Chain), found.Row.Sequence)
+                : null;
+            var path = name is not null && found.Source.StartsWith(IndexFolder, StringComparison.Ordinal)
+                ? IndexFolder + name
+                : string.Create(CultureInfo.InvariantCulture, $"{IndexFolder}{header.Repository}/by-head-sha/{++lookups:D6}.json");
+            files[path] = (EvidenceIndexRows.ToBytes(found.Row), "index");
         }
 
         files[ReportPath] = (Encoding.UTF8.GetBytes(EvidenceReport.Render(header, parsed)), "report");
@@ -328,7 +344,31 @@ public static class EvidenceBundle
         var verification = EvidenceChainVerifier.Verify(records, scope);
         verification.Merge(failures);
         VerifyInputs(contents, records, verification);
+        VerifyIndexRows(contents, records, scope, verification);
         return verification;
+    }
+
+    /// <summary>Every index row the bundle carries against the record it describes (a bundle without index rows has nothing to check).</summary>
+    private static void VerifyIndexRows(BundleContents contents, IReadOnlyList<StoredEvidence> records, EvidenceVerificationScope scope, EvidenceVerification verification)
+    {
+        var rows = new List<FoundIndexRow>();
+        foreach (var (path, bytes) in contents.Files.Where(f => f.Key.StartsWith(IndexFolder, StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            if (EvidenceIndexRows.TryParse(bytes, out var problem) is { } row)
+            {
+                rows.Add(new FoundIndexRow(path, row));
+            }
+            else
+            {
+                verification.Fail(path, problem!);
+            }
+        }
+
+        var byName = records.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Bytes, StringComparer.Ordinal);
+        verification.Merge(EvidenceIndexRows.CrossCheck(rows, byName, name =>
+            EvidenceObjectNames.TryParseObjectName(name, out var chain, out var sequence)
+            && (scope.DeclaredChains is null || !scope.DeclaredChains.TryGetValue(chain, out var declared)
+                || (declared.First is not null && sequence >= declared.First && sequence <= declared.Last))));
     }
 
     private static void VerifyInputs(BundleContents contents, IReadOnlyList<StoredEvidence> records, EvidenceVerification verification)

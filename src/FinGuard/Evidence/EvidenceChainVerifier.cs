@@ -25,6 +25,15 @@ public sealed class EvidenceVerification
 
     public bool Intact => _failures.Count == 0;
 
+    /// <summary>Decision records by the <c>mode</c> they state (<c>production</c>, <c>development</c>).</summary>
+    public IReadOnlyDictionary<string, int> Modes { get; internal set; } = new Dictionary<string, int>();
+
+    /// <summary>Decision records that state a mode other than <c>production</c>: not WORM evidence.</summary>
+    public int NotProductionRecords => Modes.Where(m => !string.Equals(m.Key, "production", StringComparison.Ordinal)).Sum(m => m.Value);
+
+    /// <summary>Per chain, the newest records no checkpoint in the set covers yet (first, last).</summary>
+    public IReadOnlyList<(string Chain, long First, long Last)> Uncovered { get; internal set; } = [];
+
     internal void Fail(string subject, string problem) => _failures.Add($"{subject}: {problem}");
 
     internal void Fail(string line) => _failures.Add(line);
@@ -123,6 +132,44 @@ public static class EvidenceChainVerifier
         result.Chains = chains.Count(c => !CheckpointRecords.IsCheckpointChain(c.Key) && c.Value.Count > 0);
         result.Records = chains.Where(c => !CheckpointRecords.IsCheckpointChain(c.Key)).Sum(c => c.Value.Count);
         result.Checkpoints = chains.Where(c => CheckpointRecords.IsCheckpointChain(c.Key)).Sum(c => c.Value.Count);
+        result.Modes = chains.Where(c => !CheckpointRecords.IsCheckpointChain(c.Key))
+            .SelectMany(c => c.Value.Values)
+            .Where(e => e.Record is not null)
+            .GroupBy(e => e.Record!.Mode, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        result.Uncovered = Uncovered(chains);
+        return result;
+    }
+
+    /// <summary>
+    /// The newest records of each chain above the highest sequence any checkpoint in the set names for it: until a
+    /// checkpoint covers them, deleting them together with their index rows leaves nothing in the set to notice.
+    /// </summary>
+    private static List<(string Chain, long First, long Last)> Uncovered(SortedDictionary<string, SortedDictionary<long, Examined>> chains)
+    {
+        var covered = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var examined in chains.Where(c => CheckpointRecords.IsCheckpointChain(c.Key)).SelectMany(c => c.Value.Values))
+        {
+            if (examined.Record is { } record && CheckpointRecords.IsCheckpoint(record) && CheckpointRecords.TryRead(record, out var checkpoint, out _))
+            {
+                foreach (var head in checkpoint!.Heads)
+                {
+                    covered[head.Chain] = Math.Max(covered.GetValueOrDefault(head.Chain), head.Sequence);
+                }
+            }
+        }
+
+        var result = new List<(string, long, long)>();
+        foreach (var (chain, records) in chains.Where(c => !CheckpointRecords.IsCheckpointChain(c.Key) && c.Value.Count > 0))
+        {
+            var last = records.Keys.Max();
+            var first = Math.Max(covered.GetValueOrDefault(chain) + 1, records.Keys.Min());
+            if (first <= last)
+            {
+                result.Add((chain, first, last));
+            }
+        }
+
         return result;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FinGuard.Core.Evidence;
 using FinGuard.Storage.Evidence;
 
@@ -48,25 +47,29 @@ public static class EvidenceFolder
                     continue;
                 }
 
-                string? indexedSha;
-                try
+                if (EvidenceIndexRows.TryParse(await File.ReadAllBytesAsync(file, cancellationToken), out var invalid) is not { } row)
                 {
-                    using var row = JsonDocument.Parse(await File.ReadAllBytesAsync(file, cancellationToken));
-                    indexedSha = row.RootElement.TryGetProperty("sha256", out var sha) ? sha.GetString() : null;
-                }
-                catch (JsonException)
-                {
-                    problems.Add($"{name}: its index row is not valid JSON");
+                    problems.Add($"{name}: its index row {invalid}");
                     continue;
                 }
 
+                var indexedSha = row.Sha256;
                 if (!byName.TryGetValue(name, out var bytes))
                 {
                     problems.Add($"{name}: is in the index (SHA-256 {indexedSha}) but the record is missing");
+                    continue;
                 }
-                else if (!string.Equals(CanonicalJson.Sha256Hex(bytes), indexedSha, StringComparison.Ordinal))
+
+                if (!string.Equals(CanonicalJson.Sha256Hex(bytes), indexedSha, StringComparison.Ordinal))
                 {
                     problems.Add($"{name}: the stored bytes hash to {CanonicalJson.Sha256Hex(bytes)}, but the index recorded {indexedSha} when it was written");
+                    row = row with { Sha256 = CanonicalJson.Sha256Hex(bytes) }; // reported above; the other fields are checked below
+                }
+
+                // Every other field the row summarises, against the record of the row file's own name.
+                if (EvidenceIndexRows.Compare(new FoundIndexRow($"index/{name}", row), name, bytes) is { } mismatch)
+                {
+                    problems.Add(mismatch);
                 }
             }
         }

@@ -26,10 +26,11 @@ public static class EvidenceReport
         h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:2px solid #d0d7de;padding-bottom:.3rem}h3{font-size:1rem;margin-top:1.2rem}
         table{border-collapse:collapse;margin:.5rem 0;width:100%}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
         th{background:#f6f8fa}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
-        code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em;word-break:break-all}
+        code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em;overflow-wrap:break-word}code.hash{word-break:break-all}
         .pass,.recorded{color:#1a7f37}.fail,.error{color:#cf222e}.pending{color:#9a6700}.skipped{color:#57606a}
         .verdict{font-size:1.1rem;font-weight:700}section.record{break-before:page;page-break-before:always;margin-top:2rem}
         ul{margin:.2rem 0;padding-left:1.2rem}
+        .banner{border:2px solid #cf222e;background:#ffebe9;padding:.6rem 1rem;margin:1rem 0;font-weight:600}
         """;
 
     public static string Render(BundleManifest manifest, IReadOnlyList<ReportRecord> records)
@@ -56,7 +57,17 @@ public static class EvidenceReport
             Row(html, $"Chain {chain.Chain}", chain.First is null ? "no records in range" : $"records {chain.First} to {chain.Last}");
         }
 
-        html.Append("</dl>\n<p>This report is a reading aid. The records in <code>records/</code> are the evidence; check them with ")
+        html.Append("</dl>\n");
+        var development = decisions.Count(d => d.Record is { } r && !string.Equals(r.Mode, "production", StringComparison.Ordinal));
+        if (development > 0)
+        {
+            html.Append("<p class=\"banner\" id=\"development-mode\">DEVELOPMENT MODE: ").Append(development.ToString(CultureInfo.InvariantCulture))
+                .Append(" of ").Append(decisions.Count.ToString(CultureInfo.InvariantCulture))
+                .Append(" decisions were recorded with <code>mode: development</code>, on storage FinGuard did not verify as write-once. ")
+                .Append("They show what FinGuard decided, but they are not WORM evidence and cannot support an audit.</p>\n");
+        }
+
+        html.Append("<p>This report is a reading aid. The records in <code>records/</code> are the evidence; check them with ")
             .Append("<code>finguard evidence verify ").Append(E("<bundle.zip>")).Append("</code> (hashes, chain links, checkpoints) and recompute any decision with ")
             .Append("<code>finguard evidence replay ").Append(E("<record.json>")).Append("</code>.</p>\n");
 
@@ -66,15 +77,16 @@ public static class EvidenceReport
             foreach (var item in decisions)
             {
                 var record = item.Record;
-                html.Append("<tr><td><a href=\"#").Append(E(Anchor(item.Name))).Append("\"><code>").Append(E(item.Name)).Append("</code></a></td><td>")
+                html.Append("<tr><td><a href=\"#").Append(E(Anchor(item.Name))).Append("\"><code>").Append(Path(item.Name)).Append("</code></a></td><td>")
                     .Append(E(record is null ? "—" : Time(record.Timestamp))).Append("</td><td>").Append(E(record?.Subject.Id ?? "unreadable record"))
-                    .Append("</td><td><code>").Append(E(record?.Subject.HeadSha ?? "")).Append("</code></td><td class=\"").Append(E(record?.Result.Verdict ?? "error")).Append("\">")
+                    .Append("</td><td><code class=\"hash\">").Append(E(record?.Subject.HeadSha ?? "")).Append("</code></td><td class=\"").Append(E(record?.Result.Verdict ?? "error")).Append("\">")
                     .Append(E(record?.Result.Verdict.ToUpperInvariant() ?? "UNREADABLE")).Append("</td><td><code>").Append(E(record?.Result.ReasonCode ?? "")).Append("</code></td></tr>\n");
             }
 
             html.Append("</table>\n");
         }
 
+        RenderLatest(html, decisions);
         html.Append("</header>\n");
         foreach (var item in decisions)
         {
@@ -88,6 +100,33 @@ public static class EvidenceReport
 
         html.Append("</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>One row per subject (pull request, deployment): its latest decision, which is what stands today.</summary>
+    private static void RenderLatest(StringBuilder html, List<ReportRecord> decisions)
+    {
+        var latest = decisions
+            .Where(d => d.Record is not null)
+            .GroupBy(d => d.Record!.Subject.Id, StringComparer.Ordinal)
+            .Select(g => (Latest: g.MaxBy(d => d.Record!.Sequence)!, Count: g.Count()))
+            .OrderBy(x => x.Latest.Record!.Subject.Id, StringComparer.Ordinal)
+            .ToList();
+        if (latest.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2 id=\"latest\">Latest decision per pull request and deployment</h2>\n<table>\n<tr><th>Subject</th><th>Verdict</th><th>Decided at (UTC)</th><th>Head SHA</th><th>Decisions</th><th>Record</th></tr>\n");
+        foreach (var (item, count) in latest)
+        {
+            var record = item.Record!;
+            html.Append("<tr><td>").Append(E(record.Subject.Id)).Append("</td><td class=\"").Append(E(record.Result.Verdict)).Append("\">")
+                .Append(E(record.Result.Verdict.ToUpperInvariant())).Append("</td><td>").Append(E(Time(record.Timestamp))).Append("</td><td><code class=\"hash\">")
+                .Append(E(record.Subject.HeadSha)).Append("</code></td><td>").Append(count.ToString(CultureInfo.InvariantCulture)).Append("</td><td><a href=\"#")
+                .Append(E(Anchor(item.Name))).Append("\">").Append(E(record.Sequence.ToString(CultureInfo.InvariantCulture))).Append("</a></td></tr>\n");
+        }
+
+        html.Append("</table>\n");
     }
 
     private static void RenderDecision(StringBuilder html, ReportRecord item)
@@ -143,7 +182,7 @@ public static class EvidenceReport
         foreach (var control in record.Result.Controls)
         {
             html.Append("<tr><td><code>").Append(E(control.Id)).Append("</code></td><td class=\"").Append(E(control.Status)).Append("\">").Append(E(control.Status))
-                .Append("</td><td>").Append(E(control.Summary)).Append("</td><td>");
+                .Append("</td><td>").Append(Inline(control.Summary)).Append("</td><td>");
             List(html, control.Reasons);
             if (control.Exception is { } exception)
             {
@@ -202,7 +241,7 @@ public static class EvidenceReport
                     .Append(counted ? "pass" : "fail").Append("\">").Append(counted ? "yes" : "no");
                 if (detail is not null)
                 {
-                    html.Append(" — ").Append(E(detail.Message));
+                    html.Append(" — ").Append(Inline(detail.Message));
                 }
 
                 html.Append("</td></tr>\n");
@@ -227,11 +266,12 @@ public static class EvidenceReport
         html.Append("<h3>Control details (recomputed from the inputs)</h3>\n");
         foreach (var control in decision.Result.Controls.Where(c => !c.Details.IsEmpty))
         {
-            html.Append("<p><code>").Append(E(control.Id)).Append("</code>: ").Append(E(control.Summary)).Append("</p>\n<ul>\n");
+            html.Append("<p><code>").Append(E(control.Id)).Append("</code>: ").Append(Inline(control.Summary)).Append("</p>\n<ul>\n");
             foreach (var detail in control.Details)
             {
-                html.Append("<li><span class=\"").Append(detail.Ok ? "pass" : "fail").Append("\">").Append(detail.Ok ? "ok" : "not ok").Append("</span> <code>")
-                    .Append(E(detail.Subject)).Append("</code> ").Append(E(detail.Message)).Append("</li>\n");
+                // Only a detail that blocks carries a mark; the others are facts, which "ok" would misstate.
+                html.Append("<li>").Append(detail.Ok ? "" : "<span class=\"fail\">not ok</span> ").Append("<code>")
+                    .Append(E(detail.Subject)).Append("</code> ").Append(Inline(detail.Message)).Append("</li>\n");
             }
 
             html.Append("</ul>\n");
@@ -251,7 +291,7 @@ public static class EvidenceReport
         {
             var status = control.Status.ToString().ToLowerInvariant();
             html.Append("<p><code>").Append(E(control.Id)).Append("</code> <span class=\"").Append(status).Append("\">").Append(status).Append("</span>: ")
-                .Append(E(control.Summary)).Append("</p>\n");
+                .Append(Inline(control.Summary)).Append("</p>\n");
         }
     }
 
@@ -303,7 +343,40 @@ public static class EvidenceReport
         html.Append("<dt>").Append(E(term)).Append("</dt><dd>").Append(E(value)).Append("</dd>\n");
 
     private static void Code(StringBuilder html, string term, string value) =>
-        html.Append("<dt>").Append(E(term)).Append("</dt><dd><code>").Append(E(value)).Append("</code></dd>\n");
+        html.Append("<dt>").Append(E(term)).Append("</dt><dd><code class=\"hash\">").Append(E(value)).Append("</code></dd>\n");
+
+    /// <summary>
+    /// Text a control wrote for the check run's Markdown, as HTML: escaped, with <c>`inline code`</c> spans shown as
+    /// code rather than as literal backticks. Nothing else of Markdown is interpreted.
+    /// </summary>
+    internal static string Inline(string? text)
+    {
+        var parts = (text ?? string.Empty).Split('`');
+        if (parts.Length < 3)
+        {
+            return E(text);
+        }
+
+        var html = new StringBuilder();
+        for (var i = 0; i < parts.Length; i++)
+        {
+            // Odd parts are inside backticks, unless the last backtick has no partner.
+            var inCode = i % 2 == 1 && (i < parts.Length - 1 || parts.Length % 2 == 1);
+            if (inCode)
+            {
+                html.Append("<code>").Append(E(parts[i])).Append("</code>");
+            }
+            else
+            {
+                html.Append(i % 2 == 1 ? "`" : "").Append(E(parts[i]));
+            }
+        }
+
+        return html.ToString();
+    }
+
+    /// <summary>An object name that may wrap after each <c>/</c> and nowhere else.</summary>
+    private static string Path(string name) => string.Join("/<wbr>", name.Split('/').Select(E));
 
     private static void List(StringBuilder html, IReadOnlyList<string> items)
     {
@@ -316,7 +389,7 @@ public static class EvidenceReport
         html.Append("<ul>");
         foreach (var item in items)
         {
-            html.Append("<li>").Append(E(item)).Append("</li>");
+            html.Append("<li>").Append(Inline(item)).Append("</li>");
         }
 
         html.Append("</ul>");

@@ -3,13 +3,25 @@ using System.Text.Json;
 namespace FinGuard.Functions;
 
 /// <summary>
-/// Reads the delivery id out of a <c>deliveries</c> queue message as the Functions host passes it in
-/// <c>Data.delivery</c>: the id itself (<c>"3f2a…"</c>), or a JSON object with <c>deliveryId</c>, either as a JSON
-/// string or already parsed into an object.
+/// Reads the delivery id out of a <c>deliveries</c> queue message: the id itself (<c>"3f2a…"</c>), or a JSON object
+/// with <c>deliveryId</c>, as text or already parsed.
 /// </summary>
 public static class DeliveryQueueMessage
 {
     private static readonly string[] IdProperties = ["deliveryId", "DeliveryId", "delivery_id", "id"];
+
+    /// <summary>The message text as the queue trigger binds it (the host has already undone the base64 encoding).</summary>
+    public static bool TryReadDeliveryId(string? message, out string deliveryId, out string problem)
+    {
+        if (message is null)
+        {
+            deliveryId = "";
+            problem = "the message is empty.";
+            return false;
+        }
+
+        return TryReadText(message, out deliveryId, out problem);
+    }
 
     public static bool TryReadDeliveryId(JsonElement message, out string deliveryId, out string problem)
     {
@@ -17,22 +29,7 @@ public static class DeliveryQueueMessage
         switch (message.ValueKind)
         {
             case JsonValueKind.String:
-                var text = message.GetString()!.Trim();
-                if (text.StartsWith('{') || text.StartsWith('"'))
-                {
-                    try
-                    {
-                        using var inner = JsonDocument.Parse(text);
-                        return TryReadDeliveryId(inner.RootElement.Clone(), out deliveryId, out problem);
-                    }
-                    catch (JsonException ex)
-                    {
-                        problem = $"the message looks like JSON but is not: {ex.Message}";
-                        return false;
-                    }
-                }
-
-                return Validate(text, out deliveryId, out problem);
+                return TryReadText(message.GetString()!, out deliveryId, out problem);
             case JsonValueKind.Object:
                 foreach (var name in IdProperties)
                 {
@@ -48,6 +45,27 @@ public static class DeliveryQueueMessage
                 problem = $"expected a delivery id string or an object with '{IdProperties[0]}', found {message.ValueKind.ToString().ToLowerInvariant()}.";
                 return false;
         }
+    }
+
+    private static bool TryReadText(string message, out string deliveryId, out string problem)
+    {
+        var text = message.Trim();
+        if (text.StartsWith('{') || text.StartsWith('"'))
+        {
+            try
+            {
+                using var inner = JsonDocument.Parse(text);
+                return TryReadDeliveryId(inner.RootElement.Clone(), out deliveryId, out problem);
+            }
+            catch (JsonException ex)
+            {
+                deliveryId = "";
+                problem = $"the message looks like JSON but is not: {ex.Message}";
+                return false;
+            }
+        }
+
+        return Validate(text, out deliveryId, out problem);
     }
 
     // The same rule as the webhook ingress applies to X-GitHub-Delivery.

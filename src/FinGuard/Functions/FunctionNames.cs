@@ -1,17 +1,25 @@
 namespace FinGuard.Functions;
 
 /// <summary>
-/// The Azure Functions of the function app, one folder each under <c>src/FinGuard/Functions/&lt;Name&gt;/function.json</c>
-/// (copied to <c>&lt;publish&gt;/&lt;Name&gt;/function.json</c>). The Functions host invokes a non-HTTP function with
-/// <c>POST /&lt;Name&gt;</c>; HTTP functions are forwarded unchanged to the app's own routes.
+/// The Azure Functions of the function app (<see cref="FinGuardFunctions"/>); the SDK writes each one's trigger to
+/// <c>functions.metadata</c> in the build and publish output.
 /// </summary>
 public static class FunctionNames
 {
+    /// <summary>HTTP trigger, <c>POST /api/github/webhooks</c>: the webhook ingress.</summary>
+    public const string Webhook = "Webhook";
+
+    /// <summary>HTTP trigger, <c>GET /healthz</c>.</summary>
+    public const string Healthz = "Healthz";
+
+    /// <summary>HTTP trigger, <c>GET /readyz</c>.</summary>
+    public const string Readyz = "Readyz";
+
+    /// <summary>HTTP trigger, <c>GET /setup/installed</c>: where GitHub sends the browser after an installation.</summary>
+    public const string SetupInstalled = "SetupInstalled";
+
     /// <summary>Queue trigger on the <c>deliveries</c> queue: process one stored delivery.</summary>
     public const string ProcessDelivery = "ProcessDelivery";
-
-    /// <summary>The binding name of the queue message in <c>ProcessDelivery/function.json</c>, i.e. the key under <c>Data</c>.</summary>
-    public const string ProcessDeliveryBinding = "delivery";
 
     /// <summary>Timer trigger: find deliveries GitHub failed to deliver and ask for redelivery.</summary>
     public const string RedeliverySweep = "RedeliverySweep";
@@ -22,23 +30,43 @@ public static class FunctionNames
     /// <summary>Timer trigger, daily at 00:15 UTC: write the previous day's evidence checkpoint.</summary>
     public const string DailyCheckpoint = "DailyCheckpoint";
 
-    /// <summary>The binding name of every timer trigger, i.e. the key under <c>Data</c>.</summary>
-    public const string TimerBinding = "timer";
-
     /// <summary>Every timer function; each runs the <see cref="IScheduledJob"/> of the same name.</summary>
     public static IReadOnlyList<string> Timers { get; } = [RedeliverySweep, FreezeWindowEdges, DailyCheckpoint];
 
     /// <summary>
-    /// Each timer's NCRONTAB schedule (with seconds, UTC), as its <c>function.json</c> states it. <c>finguard serve</c>
-    /// outside Azure Functions runs the timers itself on these schedules (<see cref="LocalTimerScheduler"/>).
+    /// Each timer's NCRONTAB schedule (<see cref="FunctionSchedules"/>): the Functions host fires the
+    /// <c>[TimerTrigger]</c>s on them, and <c>finguard serve</c> runs the timers itself on the same ones
+    /// (<see cref="LocalTimerScheduler"/>).
     /// </summary>
     public static IReadOnlyDictionary<string, string> Schedules { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        [RedeliverySweep] = "0 */10 * * * *",
-        [FreezeWindowEdges] = "0 * * * * *",
-        [DailyCheckpoint] = "0 15 0 * * *",
+        [RedeliverySweep] = FunctionSchedules.RedeliverySweep,
+        [FreezeWindowEdges] = FunctionSchedules.FreezeWindowEdges,
+        [DailyCheckpoint] = FunctionSchedules.DailyCheckpoint,
     };
 
     /// <summary>The Azure Storage queue the HTTP ingress puts delivery ids on in Azure mode.</summary>
     public const string DeliveriesQueue = "deliveries";
+
+    /// <summary>
+    /// The app-setting prefix of the <see cref="ProcessDelivery"/> trigger's storage connection
+    /// (<c>FinGuardQueue__queueServiceUri</c>, set by infra/main.bicep).
+    /// </summary>
+    public const string DeliveriesQueueConnection = "FinGuardQueue";
+}
+
+/// <summary>
+/// The timers' NCRONTAB schedules (six fields, with seconds; UTC), in one place for the <c>[TimerTrigger]</c> attributes
+/// and <see cref="LocalTimerScheduler"/>.
+/// </summary>
+public static class FunctionSchedules
+{
+    /// <summary>Every 10 minutes.</summary>
+    public const string RedeliverySweep = "0 */10 * * * *";
+
+    /// <summary>Every minute, so a window edge is acted on within a minute.</summary>
+    public const string FreezeWindowEdges = "0 * * * * *";
+
+    /// <summary>Daily at 00:15 UTC, after the day has ended.</summary>
+    public const string DailyCheckpoint = "0 15 0 * * *";
 }

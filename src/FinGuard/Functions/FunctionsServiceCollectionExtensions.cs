@@ -3,8 +3,8 @@ namespace FinGuard.Functions;
 public static class FunctionsServiceCollectionExtensions
 {
     /// <summary>
-    /// Placeholder jobs (<see cref="NotYetImplementedScheduledJob"/>) for the timers whose work is still to come;
-    /// a real job registered later for the same name takes precedence.
+    /// The timer and queue handlers both hosts share, and placeholder jobs (<see cref="NotYetImplementedScheduledJob"/>)
+    /// for the timers whose work is still to come; a real job registered later for the same name takes precedence.
     /// </summary>
     public static IServiceCollection AddFinGuardFunctions(this IServiceCollection services)
     {
@@ -13,7 +13,8 @@ public static class FunctionsServiceCollectionExtensions
             services.AddSingleton<IScheduledJob>(sp => new NotYetImplementedScheduledJob(name, sp.GetRequiredService<ILogger<NotYetImplementedScheduledJob>>()));
         }
 
-        services.AddHostedService<LocalTimerScheduler>();
+        services.AddSingleton<ScheduledJobRunner>();
+        services.AddSingleton<DeliveryQueueFunction>();
         return services;
     }
 }

@@ -6,8 +6,8 @@ namespace FinGuard.Functions;
 /// Runs the timer jobs in <c>finguard serve</c> when no Azure Functions host does (a plain Kestrel deployment, a
 /// developer's machine): each job of <see cref="FunctionNames.Timers"/> on its <see cref="FunctionNames.Schedules"/>
 /// schedule, one at a time, on the injected <see cref="TimeProvider"/>. A job that throws is logged and runs again at
-/// its next occurrence; it never stops the others or the server. Off when the Functions endpoints are enabled (the
-/// Functions host fires the timers then) or when <c>Scheduler:Enabled</c> is false.
+/// its next occurrence; it never stops the others or the server. Registered only by <c>serve</c> (in the Functions
+/// worker the host fires the <c>[TimerTrigger]</c>s on the same schedules); off when <c>Scheduler:Enabled</c> is false.
 /// </summary>
 public sealed partial class LocalTimerScheduler(
     IServiceProvider services,
@@ -26,8 +26,7 @@ public sealed partial class LocalTimerScheduler(
     public static bool IsEnabled(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return !FunctionEndpoints.IsEnabled(configuration)
-            && !string.Equals(configuration[EnabledKey], "false", StringComparison.OrdinalIgnoreCase);
+        return !string.Equals(configuration[EnabledKey], "false", StringComparison.OrdinalIgnoreCase);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

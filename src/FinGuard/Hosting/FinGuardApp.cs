@@ -10,7 +10,7 @@ using FinGuard.Webhooks;
 
 namespace FinGuard.Hosting;
 
-/// <summary>Builds the FinGuard web application: the same app serves Kestrel and the Azure Functions custom handler.</summary>
+/// <summary>Builds <c>finguard serve</c>, the Kestrel web application; <see cref="AddFinGuardServices"/> is shared with the Azure Functions worker.</summary>
 public static class FinGuardApp
 {
     public static string Version { get; } =
@@ -31,41 +31,67 @@ public static class FinGuardApp
         // user's inotify watches. Settings that change at run time come from the environment or Key Vault (the host
         // restarts the app), and the set-up secrets file has its own polling source.
         var builder = WebApplication.CreateSlimBuilder([$"--{ReloadConfigOnChangeKey}=false", .. args]);
-        builder.Configuration.AddSetupSecretsFile();
-
-        // Azure Functions custom handler: the host tells us which port to listen on.
-        var functionsPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
-        if (int.TryParse(functionsPort, out var port))
-        {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = WebhookEndpoints.MaxBodyBytes);
+        builder.AddFinGuardServices(FinGuardHostKind.Serve);
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapFinGuardEndpoints();
+        return app;
+    }
+
+    /// <summary>
+    /// FinGuard's configuration sources, logging filters and services, the same for <c>finguard serve</c> and the
+    /// Functions worker; only <c>serve</c> runs the timers itself (<see cref="LocalTimerScheduler"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddFinGuardServices(this IHostApplicationBuilder builder, FinGuardHostKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.AddSetupSecretsFile();
         // Per-request framework logs are noise for an operator; FinGuard's own events carry the delivery scope.
         // Configuration (Logging:LogLevel:Microsoft.AspNetCore) still overrides this.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddFinGuardOpenTelemetry();
+        builder.AddFinGuardOpenTelemetry(kind);
         builder.Services.AddFinGuardGitHub(builder.Configuration);
         builder.Services.AddFinGuardStorage(builder.Configuration);
         builder.Services.AddFinGuardEvidence(builder.Configuration); // FinGuard:Mode start-up check: before anything writes evidence
         builder.Services.AddFinGuardProcessing(builder.Configuration);
+        builder.Services.AddFinGuardWebhooks(builder.Configuration);
         builder.Services.AddFinGuardFunctions();
         builder.Services.AddFinGuardScheduledJobs();
         builder.Services.AddFinGuardSetup(builder.Configuration);
+        if (kind == FinGuardHostKind.Serve)
+        {
+            builder.Services.AddHostedService<LocalTimerScheduler>();
+        }
 
-        configure?.Invoke(builder);
-
-        var app = builder.Build();
-        app.MapWebhookEndpoints();
-        app.MapHealthEndpoints();
-        app.MapFunctionEndpoints();
-        app.MapSetupEndpoints();
-        return app;
+        return builder;
     }
+
+    /// <summary>The app's HTTP endpoints: mapped by <c>serve</c>, and run by the Functions worker's HTTP functions (<see cref="FunctionHttpEndpoints"/>).</summary>
+    public static IEndpointRouteBuilder MapFinGuardEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapWebhookEndpoints();
+        endpoints.MapHealthEndpoints();
+        endpoints.MapSetupEndpoints();
+        return endpoints;
+    }
+}
+
+/// <summary>Which host runs FinGuard.</summary>
+public enum FinGuardHostKind
+{
+    /// <summary><c>finguard serve</c>: Kestrel, in-process timers.</summary>
+    Serve,
+
+    /// <summary>The Azure Functions isolated worker: the Functions host fires the triggers.</summary>
+    FunctionsWorker,
 }

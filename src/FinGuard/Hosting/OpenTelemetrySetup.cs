@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using FinGuard.Telemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -9,7 +10,7 @@ using OpenTelemetry.Trace;
 namespace FinGuard.Hosting;
 
 /// <summary>
-/// OpenTelemetry for <c>finguard serve</c>: traces of FinGuard's own spans (<see cref="FinGuardTelemetry.ActivitySource"/>),
+/// OpenTelemetry for <c>finguard serve</c> and the Functions worker: traces of FinGuard's own spans (<see cref="FinGuardTelemetry.ActivitySource"/>),
 /// incoming requests and outgoing HTTP calls; metrics of the <c>FinGuard</c> meter, ASP.NET Core and HttpClient.
 /// The SDK is always on; what leaves the process depends on configuration:
 /// <list type="bullet">
@@ -30,7 +31,7 @@ internal static class OpenTelemetrySetup
     public const string AuthenticationStringKey = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string ServiceName = "finguard";
 
-    public static WebApplicationBuilder AddFinGuardOpenTelemetry(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddFinGuardOpenTelemetry(this IHostApplicationBuilder builder, FinGuardHostKind kind)
     {
         var console = builder.Configuration.GetValue<bool>(ConsoleKey);
         var connectionString = builder.Configuration[ConnectionStringKey];
@@ -58,6 +59,12 @@ internal static class OpenTelemetrySetup
                     metrics.AddConsoleExporter();
                 }
             });
+
+        if (kind == FinGuardHostKind.FunctionsWorker)
+        {
+            // The function invocation's span joins the Functions host's trace, and the resource names the function app.
+            otel.UseFunctionsWorkerDefaults();
+        }
 
         if (!string.IsNullOrWhiteSpace(connectionString))
         {

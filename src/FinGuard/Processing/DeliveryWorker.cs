@@ -34,6 +34,7 @@ public sealed partial class DeliveryWorker(
     public const int MaxAttempts = 6;
 
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> configurationFailuresLogged = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -140,7 +141,22 @@ public sealed partial class DeliveryWorker(
             var attempt = stored.Attempts + 1;
             var transient = IsTransient(ex);
             var permanent = !transient || attempt >= MaxAttempts;
-            LogFailed(ex, attempt, permanent);
+            if (ex is FinGuard.GitHub.Auth.GitHubAuthException { StatusCode: null, InstallationId: null } configuration)
+            {
+                // FinGuard's own configuration (no App id, an unreadable key): the same for every delivery until an
+                // operator fixes it, so the cause and remedy are logged once and each delivery gets one line.
+                if (configurationFailuresLogged.TryAdd(configuration.Message, 0))
+                {
+                    LogConfigurationFailure(configuration.Message);
+                }
+
+                LogFailedForConfiguration(attempt, permanent, configuration.Message);
+            }
+            else
+            {
+                LogFailed(ex, attempt, permanent);
+            }
+
             telemetry.DeliveryFailed(delivery.Event, permanent);
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             activity?.SetTag("error.type", ex.GetType().FullName);
@@ -186,6 +202,12 @@ public sealed partial class DeliveryWorker(
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Processed {Event}.{Action}")]
     private partial void LogProcessed(string @event, string? action);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "FinGuard cannot authenticate as the GitHub App: {Cause} Every delivery that needs GitHub fails until this is fixed: set the App's settings (GitHub:AppId and GitHub:PrivateKey or GitHub:PrivateKeyPath; /readyz names what is missing) and restart, then redeliver the failed deliveries (docs/operations.md, \"Redelivering missed webhooks\"). Each failed delivery is logged in one line (event 2008).")]
+    private partial void LogConfigurationFailure(string cause);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Processing failed (attempt {Attempt}, permanent: {Permanent}): FinGuard's GitHub App configuration is incomplete ({Cause}); see event 2007")]
+    private partial void LogFailedForConfiguration(int attempt, bool permanent, string cause);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Processing failed (attempt {Attempt}, permanent: {Permanent})")]
     private partial void LogFailed(Exception exception, int attempt, bool permanent);

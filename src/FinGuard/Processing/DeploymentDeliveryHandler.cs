@@ -73,7 +73,7 @@ public sealed partial class DeploymentDeliveryHandler(
         if (runId is null)
         {
             // Never follow a callback URL FinGuard did not build itself: no request is sent, the deployment is left to time out.
-            LogCallbackRefused(repository.FullName, payload.DeploymentCallbackUrl?.GetLeftPart(UriPartial.Authority) ?? "(none)", refusal ?? "refused");
+            LogCallbackRefused(repository.FullName, DeploymentCallback.Origin(payload.DeploymentCallbackUrl), refusal ?? "refused");
             return;
         }
 

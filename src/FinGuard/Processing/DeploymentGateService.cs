@@ -54,8 +54,10 @@ public sealed class DeploymentRequestLocks
 /// The deployment gate: decides a <see cref="DeploymentRequest"/> and answers GitHub.
 /// <list type="number">
 /// <item><b>Load</b> the facts (payload, workflow run, environment reviews, pull requests of the deployed commit,
-/// policy from the default branch) and FinGuard's own decisions about those pull requests from the evidence index
-/// (<see cref="IEvidenceStore.FindByShaAsync"/>).</item>
+/// policy from the default branch) and FinGuard's own decisions about those pull requests: the evidence index
+/// (<see cref="IEvidenceStore.FindByShaAsync"/>) locates them, and each is read from its record once the record is
+/// verified (<see cref="IEvidenceStore.ReadVerifiedAsync"/>). A row that disagrees with its record is corruption: it is
+/// logged as an alert and the deployment is not approved (chain of custody fails, saying how to investigate).</item>
 /// <item><b>Evaluate</b> (pure). Waiting: send a progress comment (at most 10, each different, ≤ 1,024 characters)
 /// and keep the request waiting; a later <c>deployment_review</c> decides again.</item>
 /// <item><b>Evidence first</b>: a final decision is appended to the repository's hash chain and the request is marked
@@ -78,6 +80,7 @@ public sealed partial class DeploymentGateService(
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
     FinGuardTelemetry telemetry,
+    FinGuard.Storage.Pushes.IHeadPushes headPushes,
     ILogger<DeploymentGateService> logger)
 {
     /// <summary>The evidence <c>source</c> of a pull request decision made for a deployment (<c>require-pr-decision: evaluate-now</c>).</summary>
@@ -120,9 +123,9 @@ public sealed partial class DeploymentGateService(
         // An earlier attempt of this very delivery may have recorded the decision and failed before marking the request.
         if (await RecordedByThisDeliveryAsync(current, trigger, cancellationToken) is { } recorded)
         {
-            LogReusingEvidence(recorded.Entry.BlobName);
-            var comment = DeploymentCommentRenderer.RenderDecision(recorded.Record, recorded.Entry.BlobName);
-            var decided = await MarkDecidedAsync(current, Pointer(recorded.Record, recorded.Entry.Sequence, recorded.Entry.BlobName, recorded.Entry.Sha256), comment, cancellationToken);
+            LogReusingEvidence(recorded.BlobName);
+            var comment = DeploymentCommentRenderer.RenderDecision(recorded.Record, recorded.BlobName);
+            var decided = await MarkDecidedAsync(current, Pointer(recorded.Record, recorded.Record.Sequence, recorded.BlobName, recorded.Sha256), comment, cancellationToken);
             await AnswerAsync(decided, cancellationToken);
             return;
         }
@@ -193,24 +196,43 @@ public sealed partial class DeploymentGateService(
         DeploymentRequest request, DeploymentTrigger trigger, DeploymentFactSet facts, PullRequestDecisionSource source, CancellationToken cancellationToken)
     {
         var chain = request.Repository.ToLowerInvariant();
+        var verified = new Dictionary<string, DecisionsAtSha>(StringComparer.OrdinalIgnoreCase);
         var candidates = DeploymentSnapshotParser.CustodyCandidates(request.Sha, facts.CommitPullPages).ToList();
-        var atSha = (await evidence.FindByShaAsync(chain, request.Sha, cancellationToken)).Where(IsPullRequestDecision).ToList();
-        foreach (var number in atSha.Select(e => e.PullRequest!.Value).Distinct().Where(n => !candidates.Any(c => c.Number == n)))
+        var atSha = await DecisionsAtAsync(chain, request.Sha, verified, cancellationToken);
+        foreach (var number in atSha.Records.Select(r => r.Record.Subject.PullRequest!.Value).Distinct().Where(n => !candidates.Any(c => c.Number == n)))
         {
             candidates.Add(new CustodyCandidate(number, request.Sha, CustodyMatch.Head));
+        }
+
+        // A damaged row at the deployed commit may be the very decision that would have vouched for it (or hidden one that
+        // would not): with no pull request left to name, the damage is reported under the pull request the row names.
+        foreach (var damaged in atSha.Problems.Where(p => p.Row.PullRequest is not null && !candidates.Any(c => c.Number == p.Row.PullRequest)))
+        {
+            candidates.Add(new CustodyCandidate(damaged.Row.PullRequest!.Value, request.Sha, CustodyMatch.Head));
         }
 
         var result = ImmutableArray.CreateBuilder<PullRequestDecisionFact>();
         foreach (var candidate in candidates)
         {
-            var entries = string.Equals(candidate.HeadSha, request.Sha, StringComparison.OrdinalIgnoreCase)
-                ? atSha
-                : (await evidence.FindByShaAsync(chain, candidate.HeadSha, cancellationToken)).Where(IsPullRequestDecision).ToList();
-            var latest = entries.Where(e => e.PullRequest == candidate.Number).MaxBy(e => e.Sequence);
+            var at = await DecisionsAtAsync(chain, candidate.HeadSha, verified, cancellationToken);
+            var problems = at.Problems.Concat(atSha.Problems).Select(p => p.Problem).Distinct(StringComparer.Ordinal).ToList();
+            if (problems.Count > 0)
+            {
+                result.Add(new PullRequestDecisionFact
+                {
+                    Number = candidate.Number,
+                    HeadSha = candidate.HeadSha,
+                    MatchedBy = candidate.MatchedBy,
+                    EvidenceProblem = string.Join("; ", problems),
+                });
+                continue;
+            }
+
+            var latest = at.Records.Where(r => r.Record.Subject.PullRequest == candidate.Number).MaxBy(r => r.Record.Sequence);
             var fact = latest is null
                 ? new PullRequestDecisionFact { Number = candidate.Number, HeadSha = candidate.HeadSha, MatchedBy = candidate.MatchedBy }
-                : await FromRecordAsync(candidate, latest, evaluatedNow: false, cancellationToken);
-            if (!fact.Passed && source == PullRequestDecisionSource.EvaluateNow)
+                : FromRecord(candidate, latest, evaluatedNow: false);
+            if (!fact.Passed && fact.EvidenceProblem is null && source == PullRequestDecisionSource.EvaluateNow)
             {
                 fact = await EvaluateNowAsync(request, trigger, candidate, cancellationToken) ?? fact;
             }
@@ -219,6 +241,45 @@ public sealed partial class DeploymentGateService(
         }
 
         return result.ToImmutable();
+    }
+
+    /// <summary>A pull request decision record read back and verified.</summary>
+    private sealed record VerifiedDecision(EvidenceRecord Record, EvidencePointer Pointer);
+
+    /// <summary>An index row whose record did not verify, and why.</summary>
+    private sealed record DamagedRow(EvidenceIndexEntry Row, string Problem);
+
+    private sealed record DecisionsAtSha(IReadOnlyList<VerifiedDecision> Records, IReadOnlyList<DamagedRow> Problems);
+
+    /// <summary>
+    /// The pull request decisions recorded about <paramref name="sha"/>, each read from its verified record. Every row the
+    /// index returns for the SHA is verified, not only the newest decision's: an edited row could otherwise hide a later
+    /// decision (its subject type, pull request or verdict changed) without touching the one read.
+    /// </summary>
+    private async Task<DecisionsAtSha> DecisionsAtAsync(string chain, string sha, Dictionary<string, DecisionsAtSha> cache, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(sha, out var known))
+        {
+            return known;
+        }
+
+        var records = new List<VerifiedDecision>();
+        var problems = new List<DamagedRow>();
+        foreach (var entry in await evidence.FindByShaAsync(chain, sha, cancellationToken))
+        {
+            var read = await evidence.ReadVerifiedAsync(entry, cancellationToken);
+            if (read.Record is not { } record)
+            {
+                LogEvidenceCorrupt(read.Problem!);
+                problems.Add(new DamagedRow(entry, read.Problem!));
+            }
+            else if (record.Subject.Type == "pull_request" && record.Subject.PullRequest is not null)
+            {
+                records.Add(new VerifiedDecision(record, new EvidencePointer(record.Chain, record.Sequence, read.Sha256!, record.Timestamp)));
+            }
+        }
+
+        return cache[sha] = new DecisionsAtSha(records, problems);
     }
 
     private static string VerdictTag(DeploymentVerdict verdict) => verdict switch
@@ -232,38 +293,35 @@ public sealed partial class DeploymentGateService(
     private static bool IsPullRequestDecision(EvidenceIndexEntry entry) =>
         entry.SubjectType == "pull_request" && entry.PullRequest is not null;
 
-    /// <summary>The decision in a pull request record, with the pull request as it saw it (who wrote the change).</summary>
-    private async Task<PullRequestDecisionFact> FromRecordAsync(CustodyCandidate candidate, EvidenceIndexEntry entry, bool evaluatedNow, CancellationToken cancellationToken)
+    /// <summary>The decision in a verified pull request record, with the pull request as it saw it (who wrote the change).</summary>
+    private PullRequestDecisionFact FromRecord(CustodyCandidate candidate, VerifiedDecision decision, bool evaluatedNow)
     {
+        var record = decision.Record;
         var fact = new PullRequestDecisionFact
         {
             Number = candidate.Number,
             HeadSha = candidate.HeadSha,
             MatchedBy = candidate.MatchedBy,
-            Verdict = entry.Verdict,
-            Evidence = new EvidencePointer(entry.Chain, entry.Sequence, entry.Sha256, entry.Timestamp),
+            Verdict = record.Result.Verdict,
+            ReasonCode = record.Result.ReasonCode,
+            Evidence = decision.Pointer,
             EvaluatedNow = evaluatedNow,
         };
-        var bytes = await evidence.ReadAsync(entry.BlobName, cancellationToken);
-        if (bytes is null)
-        {
-            LogRecordMissing(entry.BlobName);
-            return fact;
-        }
-
         try
         {
-            var record = EvidenceSerializer.FromBytes(bytes);
             var set = PullRequestFactSet.FromFacts(record.Subject.Repository, record.Facts.Select(f => new GitHubFact(f.Name, f.Request, f.Body)));
-            var change = PullRequestSnapshotParser.Parse(set.Repository, set.Pull, set.CommitPages, set.ReviewPages, set.TeamMembers);
-            return fact with { ReasonCode = record.Result.ReasonCode, Change = change };
+            var change = PullRequestSnapshotParser.Parse(set.Repository, set.Pull, set.CommitPages, set.ReviewPages, set.TeamMembers, set.Permissions, set.IssueEventPages, set.HeadPushes);
+            return fact with { Change = change };
         }
         catch (Exception ex) when (ex is JsonException or GitHubFactsException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            LogRecordUnreadable(ex, entry.BlobName);
+            LogRecordUnreadable(ex, EvidenceObjectName(record));
             return fact;
         }
     }
+
+    private static string EvidenceObjectName(EvidenceRecord record) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{record.Chain}/{record.Sequence:D12}.json");
 
     /// <summary>
     /// <c>evaluate-now</c>: the pull request's controls evaluated at deployment time, recorded as a pull request decision
@@ -273,15 +331,22 @@ public sealed partial class DeploymentGateService(
     private async Task<PullRequestDecisionFact?> EvaluateNowAsync(DeploymentRequest request, DeploymentTrigger trigger, CustodyCandidate candidate, CancellationToken cancellationToken)
     {
         var chain = request.Repository.ToLowerInvariant();
-        var recorded = (await evidence.FindByShaAsync(chain, candidate.HeadSha, cancellationToken))
-            .FirstOrDefault(e => IsPullRequestDecision(e) && e.PullRequest == candidate.Number && e.DeliveryId == trigger.DeliveryId);
-        if (recorded is not null)
+        foreach (var row in (await evidence.FindByShaAsync(chain, candidate.HeadSha, cancellationToken))
+            .Where(e => IsPullRequestDecision(e) && e.PullRequest == candidate.Number && e.DeliveryId == trigger.DeliveryId))
         {
-            return await FromRecordAsync(candidate, recorded, evaluatedNow: true, cancellationToken);
+            var read = await evidence.ReadVerifiedAsync(row, cancellationToken);
+            if (read.Record is not { } earlier)
+            {
+                LogEvidenceCorrupt(read.Problem!);
+                return new PullRequestDecisionFact { Number = candidate.Number, HeadSha = candidate.HeadSha, MatchedBy = candidate.MatchedBy, EvidenceProblem = read.Problem };
+            }
+
+            return FromRecord(candidate, new VerifiedDecision(earlier, new EvidencePointer(earlier.Chain, earlier.Sequence, read.Sha256!, earlier.Timestamp)), evaluatedNow: true);
         }
 
         var started = time.GetTimestamp();
         var facts = await pullRequests.LoadAsync(request.InstallationId, request.Repository, candidate.Number, cancellationToken);
+        facts = await HeadPushRecorder.AddAsync(headPushes, facts, cancellationToken);
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
         var elapsed = time.GetElapsedTime(started);
@@ -308,7 +373,7 @@ public sealed partial class DeploymentGateService(
         };
     }
 
-    private sealed record RecordedDecision(EvidenceIndexEntry Entry, EvidenceRecord Record);
+    private sealed record RecordedDecision(EvidenceRecord Record, string BlobName, string Sha256);
 
     private async Task<RecordedDecision?> RecordedByThisDeliveryAsync(DeploymentRequest request, DeploymentTrigger trigger, CancellationToken cancellationToken)
     {
@@ -317,12 +382,19 @@ public sealed partial class DeploymentGateService(
         foreach (var entry in (await evidence.FindByShaAsync(chain, request.Sha, cancellationToken))
             .Where(e => e.SubjectType == DeploymentRecordFactory.SubjectType && e.DeliveryId == trigger.DeliveryId))
         {
-            if (await evidence.ReadAsync(entry.BlobName, cancellationToken) is { } bytes
-                && EvidenceSerializer.FromBytes(bytes) is { Deployment: { } deployment } record
+            // Reused only when the record itself says so; a damaged row is not, and the new decision meets the damage again.
+            var read = await evidence.ReadVerifiedAsync(entry, cancellationToken);
+            if (read.Record is not { } record)
+            {
+                LogEvidenceCorrupt(read.Problem!);
+                continue;
+            }
+
+            if (record is { Deployment: { } deployment }
                 && record.Subject.Id == DeploymentRecordFactory.SubjectId(request)
                 && deployment.RunId == request.RunId)
             {
-                return new RecordedDecision(entry, record);
+                return new RecordedDecision(record, entry.BlobName, read.Sha256!);
             }
         }
 
@@ -441,8 +513,8 @@ public sealed partial class DeploymentGateService(
     [LoggerMessage(EventId = 3208, Level = LogLevel.Warning, Message = "Could not send a progress comment; the deployment keeps waiting")]
     private partial void LogProgressFailed(Exception exception);
 
-    [LoggerMessage(EventId = 3209, Level = LogLevel.Warning, Message = "The evidence index names {BlobName}, but the record is missing")]
-    private partial void LogRecordMissing(string blobName);
+    [LoggerMessage(EventId = 3209, Level = LogLevel.Critical, Message = "ALERT evidence corruption: {Problem}. Nothing is decided from it; run 'finguard evidence verify --live' and investigate who changed the evidence store")]
+    private partial void LogEvidenceCorrupt(string problem);
 
     [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "The pull request decision {BlobName} cannot be read for its contributors")]
     private partial void LogRecordUnreadable(Exception exception, string blobName);

@@ -312,12 +312,17 @@ public sealed partial class FreezeWindowEdgesJob(
         }
 
         var latest = (await evidence.FindByShaAsync(chain, pull.HeadSha, cancellationToken)).FirstOrDefault(e => e.PullRequest == pull.Number);
-        if (latest is null || await evidence.ReadAsync(latest.BlobName, cancellationToken) is not { } bytes)
+        if (latest is null)
         {
             return false;
         }
 
-        var record = EvidenceSerializer.FromBytes(bytes);
+        // A record that does not verify cannot say its break-glass still holds: evaluating again is the safe answer.
+        if ((await evidence.ReadVerifiedAsync(latest, cancellationToken)).Record is not { } record)
+        {
+            return true;
+        }
+
         return record.Result.Controls.FirstOrDefault(c => c.Id == FreezeWindowControl.ControlId)?.Exception is { } exception && exception.ExpiresAt <= now;
     }
 

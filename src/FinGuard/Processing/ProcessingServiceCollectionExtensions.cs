@@ -17,6 +17,8 @@ public static class ProcessingServiceCollectionExtensions
             : ActivatorUtilities.CreateInstance<InProcessDeliveryDispatcher>(sp));
         services.AddTransient<PullRequestEvaluationService>();
         services.AddTransient<IDeliveryHandler, PullRequestDeliveryHandler>();
+        services.AddTransient<MergeGroupService>();
+        services.AddTransient<IDeliveryHandler, MergeGroupDeliveryHandler>();
         services.AddFinGuardDeploymentGate();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());

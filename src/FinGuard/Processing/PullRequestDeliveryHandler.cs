@@ -91,6 +91,7 @@ public sealed record ScanSignal(int Number, string BaseRef, string? CheckName, s
 public sealed partial class PullRequestDeliveryHandler(
     PullRequestEvaluationService evaluation,
     GitHub.Snapshots.PullRequestFactsLoader loader,
+    Storage.Pushes.IHeadPushes headPushes,
     ILogger<PullRequestDeliveryHandler> logger) : IDeliveryHandler
 {
     public IReadOnlyCollection<string> Events => PullRequestTriggers.Events;
@@ -127,6 +128,9 @@ public sealed partial class PullRequestDeliveryHandler(
                 return;
             }
         }
+
+        // Who set the head, before any evaluation reads it (a review evaluated later finds it by head SHA).
+        await HeadPushRecorder.RecordAsync(headPushes, delivery, cancellationToken);
 
         var actor = payload.Sender is { } sender
             ? new EvidenceActor(sender.Type == "Bot" ? "bot" : "user", sender.Id, sender.Login)

@@ -30,6 +30,7 @@ public sealed partial class PullRequestEvaluationService(
     TimeProvider time,
     FinGuard.Evidence.EvidenceModeState mode,
     FinGuardTelemetry telemetry,
+    Storage.Pushes.IHeadPushes headPushes,
     ILogger<PullRequestEvaluationService> logger)
 {
     public async Task<EvidenceReceipt> EvaluateAsync(PullRequestTrigger trigger, CancellationToken cancellationToken)
@@ -64,6 +65,8 @@ public sealed partial class PullRequestEvaluationService(
             throw;
         }
 
+        facts = await HeadPushRecorder.AddAsync(headPushes, facts, cancellationToken);
+
         var evaluatedAt = time.GetUtcNow();
         var decision = PullRequestEvaluator.Evaluate(facts, evaluatedAt);
         var elapsed = time.GetElapsedTime(started);
@@ -71,17 +74,22 @@ public sealed partial class PullRequestEvaluationService(
         var recorded = recordedForHead is not null && string.Equals(decision.Snapshot.HeadSha, trigger.HeadSha, StringComparison.OrdinalIgnoreCase)
             ? recordedForHead
             : await evidence.FindByShaAsync(chain, decision.Snapshot.HeadSha, cancellationToken);
-        var previous = recorded.FirstOrDefault(e => e.DeliveryId == trigger.DeliveryId && e.PullRequest == trigger.Number);
-        if (previous is not null)
+        foreach (var previous in recorded.Where(e => e.DeliveryId == trigger.DeliveryId && e.PullRequest == trigger.Number))
         {
+            // Replayed only from a verified record that itself names this delivery: a row edited to name it (or whose
+            // record was changed) is an alert, and the delivery is decided again from GitHub's facts instead.
+            var read = await evidence.ReadVerifiedAsync(previous, cancellationToken);
+            if (read.Record is not { } recordedDecision)
+            {
+                LogEvidenceCorrupt(read.Problem!);
+                continue;
+            }
+
             LogRepublishing(previous.BlobName);
             activity?.SetTag("finguard.evidence.replayed", true);
-            var bytes = await evidence.ReadAsync(previous.BlobName, cancellationToken)
-                ?? throw new InvalidOperationException($"Evidence index names {previous.BlobName}, but the record is missing.");
-            var recordedDecision = EvidenceSerializer.FromBytes(bytes);
             var replayed = EvidenceReplay.Evaluate(recordedDecision);
             await PublishAsync(trigger, replayed, previous.BlobName, firstForHead: false, cancellationToken);
-            return new EvidenceReceipt(chain, previous.Sequence, previous.BlobName, previous.Sha256, recordedDecision.PreviousSha256);
+            return new EvidenceReceipt(chain, recordedDecision.Sequence, previous.BlobName, read.Sha256!, recordedDecision.PreviousSha256);
         }
 
         var record = EvidenceRecordFactory.ForPullRequest(trigger, facts, decision, evaluatedAt, mode.Current);
@@ -148,6 +156,9 @@ public sealed partial class PullRequestEvaluationService(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "PR #{Number} at {HeadSha}: {Conclusion}; evidence {BlobName}")]
     private partial void LogDecided(int number, string headSha, Core.Results.Conclusion conclusion, string blobName);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Critical, Message = "ALERT evidence corruption: {Problem}. Not replayed; deciding again from GitHub. Run 'finguard evidence verify --live' and investigate who changed the evidence store")]
+    private partial void LogEvidenceCorrupt(string problem);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Evidence {BlobName} already exists for this delivery; publishing it again instead of deciding twice")]
     private partial void LogRepublishing(string blobName);

@@ -1,9 +1,12 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Auth;
+using FinGuard.GitHub.Installations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -146,8 +149,57 @@ public static partial class SetupEndpoints
             : SetupPages.Completed(Nonce(context), credentials, secrets.Location));
     }
 
-    internal static ContentHttpResult Installed(HttpContext context, string? installation_id, string? setup_action) =>
-        Html(context, StatusCodes.Status200OK, SetupPages.Installed(Nonce(context), installation_id, setup_action));
+    /// <summary>
+    /// The page GitHub sends the user to after an installation. The id in the URL is only a claim (anyone can type it),
+    /// so the page says "installed" only after GitHub, asked as the App, confirms that installation exists.
+    /// </summary>
+    internal static async Task<ContentHttpResult> Installed(
+        HttpContext context,
+        IOptionsMonitor<GitHubAppOptions> gitHub,
+        AppInstallationsClient installations,
+        string? installation_id,
+        string? setup_action)
+    {
+        var nonce = Nonce(context);
+        if (!long.TryParse(installation_id, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+        {
+            return Html(context, StatusCodes.Status400BadRequest, SetupPages.Message(
+                nonce,
+                "Installation not confirmed",
+                "This address has no valid installation_id. Install the App from its page on GitHub (Settings, Developer settings, GitHub Apps, Install App); GitHub then brings you back here.",
+                retry: false));
+        }
+
+        if (!gitHub.CurrentValue.HasAppCredentials)
+        {
+            return Html(context, StatusCodes.Status503ServiceUnavailable, SetupPages.Message(
+                nonce,
+                "Installation not confirmed",
+                $"FinGuard cannot ask GitHub about installation {id}: the App's credentials (GitHub:AppId, GitHub:PrivateKey) are not configured on this server. Finish setup at {Path}, or configure them (docs/install.md), then reload this page.",
+                retry: false));
+        }
+
+        try
+        {
+            var installation = await installations.FindAsync(id, context.RequestAborted);
+            return installation is null
+                ? Html(context, StatusCodes.Status404NotFound, SetupPages.Message(
+                    nonce,
+                    "Installation not found",
+                    $"GitHub has no installation {id} of this App: it was not installed, or it was uninstalled. Install the App from its page on GitHub and follow the link back here.",
+                    retry: false))
+                : Html(context, StatusCodes.Status200OK, SetupPages.Installed(nonce, installation, setup_action));
+        }
+        catch (Exception ex) when (ex is GitHubApiException or GitHubAuthException or HttpRequestException or TimeoutException
+            or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+        {
+            return Html(context, StatusCodes.Status502BadGateway, SetupPages.Message(
+                nonce,
+                "Installation not confirmed yet",
+                $"FinGuard could not confirm installation {id} with GitHub just now ({ex.Message}). Reload this page in a minute.",
+                retry: false));
+        }
+    }
 
     /// <summary>The GitHub page a manifest is posted to: the user's or an organisation's "new GitHub App" page, with the state.</summary>
     public static string NewAppUrl(Uri webBase, string? organization, string state)

@@ -154,19 +154,19 @@ internal static class SetupPages
         return Layout(nonce, "FinGuard is already configured", body, script: false);
     }
 
-    public static string Installed(string nonce, string? installationId, string? setupAction)
+    public static string Installed(string nonce, GitHub.Installations.AppInstallation installation, string? setupAction)
     {
+        ArgumentNullException.ThrowIfNull(installation);
         var e = HtmlEncoder.Default;
         var body = new StringBuilder("<h1 id=\"installed\">FinGuard is installed</h1><p>");
-        body.Append(string.Equals(setupAction, "update", StringComparison.Ordinal) ? "The installation was updated" : "The App was installed");
-        if (!string.IsNullOrEmpty(installationId))
-        {
-            body.Append(" (installation <code>").Append(e.Encode(installationId)).Append("</code>)");
-        }
-
-        body.Append(".</p><p>FinGuard now posts a <code>FinGuard</code> check run on every pull request in the selected repositories. To block ")
+        body.Append(string.Equals(setupAction, "update", StringComparison.Ordinal) ? "GitHub confirms the updated installation" : "GitHub confirms the installation")
+            .Append(" on <code>").Append(e.Encode(installation.Account)).Append("</code> (installation <code>")
+            .Append(installation.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("</code>, ")
+            .Append(installation.RepositorySelection == "all" ? "all repositories" : "selected repositories").Append(").</p>");
+        body.Append("<p>FinGuard now posts a <code>FinGuard</code> check run on every pull request in those repositories. To block ")
             .Append("merges that fail it, add a branch ruleset that requires the <code>FinGuard</code> status check with this App as the expected source ")
-            .Append("(see docs/install.md, \"Require the FinGuard check\").</p>");
+            .Append("(FinGuard's <code>docs/install.md</code>, \"Require the FinGuard check\"). Each repository's rules live in ")
+            .Append("<code>.github/finguard.yml</code> on its default branch (<code>docs/policy.md</code>).</p>");
         return Layout(nonce, "FinGuard is installed", body.ToString(), script: false);
     }
 

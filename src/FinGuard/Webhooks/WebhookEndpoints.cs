@@ -40,6 +40,7 @@ public static class WebhookEndpoints
         IOptionsMonitor<GitHubAppOptions> options,
         IDeliveryInbox inbox,
         IDeliveryDispatcher dispatcher,
+        WebhookBodyBudget budget,
         TimeProvider time,
         FinGuardTelemetry telemetry,
         ILogger<WebhookIngress> logger,
@@ -80,33 +81,45 @@ public static class WebhookEndpoints
                 "X-GitHub-Delivery must be a GUID (letters, digits and dashes, at most 100 characters).");
         }
 
-        var body = await ReadBodyAsync(context, cancellationToken);
-        if (body is null)
+        // Nothing that cannot be authentic is read: the signature header's form is checked before the body, so an
+        // unsigned request costs its headers, not up to 25 MiB.
+        var signature = context.Request.Headers["X-Hub-Signature-256"].ToString();
+        if (!WebhookSignature.IsWellFormed(signature, out var signatureProblem))
         {
-            telemetry.DeliveryRejected("payload-too-large");
-            return Problem(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",
-                $"The delivery exceeds GitHub's {MaxBodyBytes / (1024 * 1024)} MiB webhook payload limit.");
+            return RejectSignature(signatureProblem, deliveryId, telemetry, logger);
         }
 
-        switch (WebhookSignature.Verify(body, context.Request.Headers["X-Hub-Signature-256"].ToString(), secret))
+        if (context.Request.ContentLength > MaxBodyBytes)
         {
-            case WebhookSignatureResult.Valid:
-                break;
-            case WebhookSignatureResult.MissingSignature:
-                logger.RejectedSignature(deliveryId, "missing");
-                telemetry.DeliveryRejected("missing-signature");
-                return Problem(StatusCodes.Status401Unauthorized, "missing-signature", "Missing signature",
-                    "The X-Hub-Signature-256 header is missing. GitHub sends it when the App has a webhook secret.");
-            case WebhookSignatureResult.MalformedSignature:
-                logger.RejectedSignature(deliveryId, "malformed");
-                telemetry.DeliveryRejected("malformed-signature");
-                return Problem(StatusCodes.Status401Unauthorized, "malformed-signature", "Malformed signature",
-                    "X-Hub-Signature-256 must be 'sha256=' followed by 64 hexadecimal characters.");
-            default:
-                logger.RejectedSignature(deliveryId, "mismatch");
-                telemetry.DeliveryRejected("invalid-signature");
-                return Problem(StatusCodes.Status401Unauthorized, "invalid-signature", "Invalid signature",
-                    "X-Hub-Signature-256 does not match the body for the configured webhook secret.");
+            return PayloadTooLarge(telemetry);
+        }
+
+        using var lease = budget.Open();
+        var read = await ReadBodyAsync(context, lease, cancellationToken);
+        switch (read.Outcome)
+        {
+            case BodyOutcome.TooLarge:
+                return PayloadTooLarge(telemetry);
+            case BodyOutcome.Busy:
+                logger.RejectedBusy(deliveryId, budget.Limit);
+                telemetry.DeliveryRejected("ingress-busy");
+                context.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
+                return Problem(StatusCodes.Status503ServiceUnavailable, "ingress-busy", "Too many deliveries in flight",
+                    $"FinGuard is already reading {budget.Limit / (1024 * 1024)} MiB of webhook bodies (Webhooks:MaxInFlightBodyBytes), so this one was not accepted. GitHub records the failed attempt; FinGuard asks for it again.");
+            case BodyOutcome.ClientFault:
+                // Kestrel ended the body (too slow, cut short): answer it here rather than leave an unhandled exception.
+                logger.RejectedBody(deliveryId, read.FaultStatus, read.FaultMessage);
+                telemetry.DeliveryRejected(read.FaultStatus == StatusCodes.Status408RequestTimeout ? "body-timeout" : "body-incomplete");
+                return Problem(read.FaultStatus, read.FaultStatus == StatusCodes.Status408RequestTimeout ? "body-timeout" : "body-incomplete",
+                    read.FaultStatus == StatusCodes.Status408RequestTimeout ? "Body too slow" : "Body incomplete",
+                    $"The request body could not be read: {read.FaultMessage}");
+        }
+
+        var body = read.Body!;
+        var verified = WebhookSignature.Verify(body, signature, secret);
+        if (verified != WebhookSignatureResult.Valid)
+        {
+            return RejectSignature(verified, deliveryId, telemetry, logger);
         }
 
         // Authentic from here on: the request span (ASP.NET Core's) names the delivery, so a trace can be found by it.
@@ -117,6 +130,15 @@ public static class WebhookEndpoints
             logger.IgnoredEvent(deliveryId, eventName);
             telemetry.DeliveryReceived(eventName);
             return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "ignored", $"FinGuard does not handle '{eventName}' events."));
+        }
+
+        // JsonDocument checks UTF-8 inside strings only when a string is read, so a body with invalid bytes in a string
+        // the envelope does not read would be stored and then fail in the worker: refuse it here, as malformed.
+        if (InvalidUtf8Offset(body) is { } offset)
+        {
+            telemetry.DeliveryRejected("malformed-json");
+            return Problem(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
+                $"The delivery body is not valid UTF-8 (byte offset {offset}); JSON text must be UTF-8.");
         }
 
         WebhookEnvelope envelope;
@@ -150,6 +172,16 @@ public static class WebhookEndpoints
         }
 
         telemetry.DeliveryReceived(eventName);
+        if (outcome == InboxAcceptOutcome.DuplicateWithDifferentBody)
+        {
+            // Signed, yet not what GitHub sent under this id before: GitHub redelivers identical bodies, so this is a
+            // replay attempt with the secret or a bug. The first stays the one that counts; an operator must look.
+            logger.DeliveryIdReused(deliveryId, eventName);
+            telemetry.DeliveryIdReused(eventName);
+            telemetry.DeliveryDeduplicated(eventName);
+            return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery id was already received with a different body; the first is kept and this one is not processed."));
+        }
+
         if (outcome == InboxAcceptOutcome.Duplicate)
         {
             logger.DuplicateDelivery(deliveryId, eventName);
@@ -171,14 +203,75 @@ public static class WebhookEndpoints
         return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "accepted", null));
     }
 
-    /// <summary>Reads the raw body up to the limit; null when it is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
+    private const string BusyRetryAfterSeconds = "30";
+
+    private static ProblemHttpResult PayloadTooLarge(FinGuardTelemetry telemetry)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        telemetry.DeliveryRejected("payload-too-large");
+        return Problem(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",
+            $"The delivery exceeds GitHub's {MaxBodyBytes / (1024 * 1024)} MiB webhook payload limit.");
+    }
+
+    private static ProblemHttpResult RejectSignature(WebhookSignatureResult result, string deliveryId, FinGuardTelemetry telemetry, ILogger logger)
+    {
+        switch (result)
+        {
+            case WebhookSignatureResult.MissingSignature:
+                logger.RejectedSignature(deliveryId, "missing");
+                telemetry.DeliveryRejected("missing-signature");
+                return Problem(StatusCodes.Status401Unauthorized, "missing-signature", "Missing signature",
+                    "The X-Hub-Signature-256 header is missing. GitHub sends it when the App has a webhook secret.");
+            case WebhookSignatureResult.MalformedSignature:
+                logger.RejectedSignature(deliveryId, "malformed");
+                telemetry.DeliveryRejected("malformed-signature");
+                return Problem(StatusCodes.Status401Unauthorized, "malformed-signature", "Malformed signature",
+                    "X-Hub-Signature-256 must be 'sha256=' followed by 64 hexadecimal characters.");
+            default:
+                logger.RejectedSignature(deliveryId, "mismatch");
+                telemetry.DeliveryRejected("invalid-signature");
+                return Problem(StatusCodes.Status401Unauthorized, "invalid-signature", "Invalid signature",
+                    "X-Hub-Signature-256 does not match the body for the configured webhook secret.");
+        }
+    }
+
+    /// <summary>The offset of the first byte that is not valid UTF-8, or null when the body is valid UTF-8.</summary>
+    internal static int? InvalidUtf8Offset(ReadOnlySpan<byte> body)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(body))
         {
             return null;
         }
 
+        var offset = 0;
+        while (offset < body.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(body[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return offset;
+    }
+
+    private enum BodyOutcome
+    {
+        Read,
+        TooLarge,
+        Busy,
+        ClientFault,
+    }
+
+    private readonly record struct BodyRead(BodyOutcome Outcome, byte[]? Body = null, int FaultStatus = 0, string? FaultMessage = null);
+
+    /// <summary>
+    /// Reads the raw body up to the limit, taking the bytes from <paramref name="lease"/> as they arrive. Not read when
+    /// larger than the limit or past the in-flight budget; a body Kestrel ends (too slow, cut short) is a client fault.
+    /// </summary>
+    private static async Task<BodyRead> ReadBodyAsync(HttpContext context, WebhookBodyBudget.Lease lease, CancellationToken cancellationToken)
+    {
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
@@ -192,12 +285,20 @@ public static class WebhookEndpoints
             {
                 // GitHub always sends Content-Length: read straight into an array of that size (kept as the delivery's
                 // durable copy) instead of a copy buffer, a growing stream and a final copy.
-                return await ReadContentLengthAsync(context.Request.Body, (int)length.Value, cancellationToken);
+                return lease.TryGrow(length.Value)
+                    ? new BodyRead(BodyOutcome.Read, await ReadContentLengthAsync(context.Request.Body, (int)length.Value, cancellationToken))
+                    : new BodyRead(BodyOutcome.Busy);
             }
 
             // Larger or unannounced bodies grow with the bytes that actually arrive: an unauthenticated request that
-            // merely claims 25 MB must not make FinGuard reserve 25 MB.
+            // merely claims 25 MB must not make FinGuard reserve 25 MB. The lease counts the buffer's capacity and the
+            // final copy, the memory the body really takes.
             using var buffer = new MemoryStream((int)Math.Min(length ?? 16 * 1024, PreallocatedBodyBytes));
+            if (!lease.TryGrow(buffer.Capacity))
+            {
+                return new BodyRead(BodyOutcome.Busy);
+            }
+
             var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
             try
             {
@@ -206,7 +307,14 @@ public static class WebhookEndpoints
                 {
                     if (buffer.Length + read > MaxBodyBytes)
                     {
-                        return null;
+                        return new BodyRead(BodyOutcome.TooLarge);
+                    }
+
+                    var capacity = buffer.Capacity;
+                    var needed = buffer.Length + read;
+                    if (needed > capacity && !lease.TryGrow(Math.Max(needed, Math.Min((long)capacity * 2, MaxBodyBytes)) - capacity))
+                    {
+                        return new BodyRead(BodyOutcome.Busy);
                     }
 
                     buffer.Write(chunk, 0, read);
@@ -217,11 +325,15 @@ public static class WebhookEndpoints
                 System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
             }
 
-            return buffer.ToArray();
+            return lease.TryGrow(buffer.Length) ? new BodyRead(BodyOutcome.Read, buffer.ToArray()) : new BodyRead(BodyOutcome.Busy);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            return new BodyRead(BodyOutcome.TooLarge);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return new BodyRead(BodyOutcome.ClientFault, FaultStatus: ex.StatusCode, FaultMessage: ex.Message);
         }
     }
 

@@ -25,4 +25,13 @@ internal static partial class WebhookLog
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Accepted webhook delivery {DeliveryId}: {Event}.{Action} on {Repository}")]
     public static partial void AcceptedDelivery(this ILogger logger, string deliveryId, string @event, string? action, string? repository);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Refused webhook delivery {DeliveryId} with 503: webhook bodies in flight would exceed {LimitBytes} bytes (Webhooks:MaxInFlightBodyBytes); GitHub records the attempt and it is redelivered")]
+    public static partial void RejectedBusy(this ILogger logger, string deliveryId, long limitBytes);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Refused webhook delivery {DeliveryId} with {Status}: its body could not be read ({Reason})")]
+    public static partial void RejectedBody(this ILogger logger, string deliveryId, int status, string? reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "ALERT: signed webhook delivery {DeliveryId} ({Event}) reuses a stored delivery id with a different body; the first body is kept and this one is not processed. GitHub never does this: a replay attempt with the webhook secret, or a bug (docs/operations.md)")]
+    public static partial void DeliveryIdReused(this ILogger logger, string deliveryId, string @event);
 }

@@ -78,9 +78,65 @@ public sealed class SeparationOfDutiesControlTests
 
         Assert.Equal(ControlStatus.Pending, result.Status);
         Assert.Equal(WaitingForOne, result.Summary);
-        AssertDetail(result, "dev", false, $"approved {Head}, but does not count: {DevRoles}");
+        AssertDetail(result, "dev", false, $"approved {Head}, but does not count: {DevRoles}; pushed the current head {Head}");
         AssertDetail(result, "alice", true, $"approved the current head {Head} — counts");
         Assert.StartsWith($"Ask 1 more reviewer to approve the current head {Head}.", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reviewer_who_pushed_the_current_head_approving_does_not_count()
+    {
+        // Alice pushed Dev's commit (she is neither its author nor its committer), then approved it.
+        var result = Evaluate(new SnapshotBuilder().Commit(true).PushedBy(Alice).Approve(Alice, Bob));
+
+        Assert.Equal(ControlStatus.Pending, result.Status);
+        Assert.Equal(WaitingForOne, result.Summary);
+        AssertDetail(result, "alice", false, $"approved {Head}, but does not count: pushed the current head {Head}");
+        AssertDetail(result, "bob", true, $"approved the current head {Head} — counts");
+        Assert.Contains($"Nor alice, who pushed the current head {Head}.", result.HowToFix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Everyone_who_set_the_head_is_ineligible_and_a_pusher_who_did_not_review_is_listed()
+    {
+        // Erin pushed; Carol closed and reopened the pull request on the same head.
+        var result = Evaluate(new SnapshotBuilder().Commit(true).PushedBy(Erin, Carol).Approve(Carol, Alice, Bob));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal($"Approved on the current head {Head} by alice and bob (2 of 2 required approvals).", result.Summary);
+        AssertDetail(result, "carol", false, $"approved {Head}, but does not count: pushed the current head {Head}");
+        AssertDetail(result, "erin", true, $"cannot approve: pushed the current head {Head}");
+    }
+
+    [Fact]
+    public void The_pusher_of_the_head_can_still_block_with_changes_requested()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).PushedBy(Erin).Review(Erin, "CHANGES_REQUESTED").Approve(Alice, Bob));
+
+        Assert.Equal(ControlStatus.Fail, result.Status);
+        AssertDetail(result, "erin", false, $"requested changes on {Head} — this blocks until they approve or the review is dismissed");
+    }
+
+    [Fact]
+    public void An_unknown_pusher_fails_closed_and_says_how_to_make_it_known()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commit(true).PushedBy().Approve(Alice, Bob));
+
+        Assert.Equal(ControlStatus.Error, result.Status);
+        Assert.Equal($"FinGuard cannot verify separation of duties (fail closed): it does not know who pushed the current head {Head}.", result.Summary);
+        AssertDetail(result, Head, false, $"FinGuard has no pull_request delivery that set the current head {Head}, so it cannot tell who pushed it (whoever did cannot approve it)");
+        Assert.Equal(
+            $"Push a new commit to the branch (an empty one will do: `git commit --allow-empty`), or close and reopen the pull request: GitHub then tells FinGuard who set the head, and that person cannot approve it. FinGuard does not guess who pushed {Head}.",
+            result.HowToFix);
+    }
+
+    [Fact]
+    public void With_last_pusher_cannot_approve_off_the_pusher_counts_and_an_unknown_pusher_is_not_needed()
+    {
+        var policy = new SeparationOfDutiesPolicy { LastPusherCannotApprove = false };
+
+        Assert.Equal(ControlStatus.Pass, Evaluate(new SnapshotBuilder().Commit(true).PushedBy(Alice).Approve(Alice, Bob), policy).Status);
+        Assert.Equal(ControlStatus.Pass, Evaluate(new SnapshotBuilder().Commit(true).PushedBy().Approve(Alice, Bob), policy).Status);
     }
 
     [Fact]
@@ -571,12 +627,24 @@ public sealed class SeparationOfDutiesControlTests
     }
 
     [Fact]
-    public void More_than_250_commits_fail_closed()
+    public void More_than_3000_commits_fail_closed()
     {
-        var result = Evaluate(new SnapshotBuilder().ReportedCount(251));
+        var result = Evaluate(new SnapshotBuilder().ReportedCount(3001));
 
         Assert.Equal(ControlStatus.Error, result.Status);
-        Assert.Equal("This pull request has 251 commits; GitHub lists at most 250, so FinGuard cannot tell who authored all of them.", result.Summary);
+        Assert.Equal("This pull request has 3001 commits; FinGuard reads at most 3000, so it cannot tell who authored all of them.", result.Summary);
+        Assert.Equal("Split the change into pull requests of at most 3000 commits, or squash commits on the branch.", result.HowToFix);
+    }
+
+    [Theory]
+    [InlineData(251)]
+    [InlineData(3000)]
+    public void More_than_250_commits_all_listed_are_judged_like_any_other(int count)
+    {
+        var result = Evaluate(new SnapshotBuilder().Commits(count, verified: true).Approve(Alice, Bob));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        AssertDetail(result, "dev", true, $"cannot approve: opened this pull request; authored {SnapshotBuilder.Short(1)}, {SnapshotBuilder.Short(2)}, {SnapshotBuilder.Short(3)} and {count - 3} more; committed {SnapshotBuilder.Short(1)}, {SnapshotBuilder.Short(2)}, {SnapshotBuilder.Short(3)} and {count - 3} more");
     }
 
     [Fact]

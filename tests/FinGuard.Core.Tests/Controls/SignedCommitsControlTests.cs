@@ -63,14 +63,22 @@ public sealed class SignedCommitsControlTests
     }
 
     [Fact]
-    public void More_than_250_commits_fails_closed_with_explicit_message()
+    public void More_than_3000_commits_fails_closed_with_explicit_message()
     {
-        var result = Evaluate(new SnapshotBuilder().ReportedCount(251));
+        var result = Evaluate(new SnapshotBuilder().ReportedCount(3001));
 
         Assert.Equal(ControlStatus.Error, result.Status);
-        Assert.Contains("251 commits", result.Summary, StringComparison.Ordinal);
-        Assert.Contains("at most 250", result.Summary, StringComparison.Ordinal);
-        Assert.NotNull(result.HowToFix);
+        Assert.Equal("This pull request has 3001 commits; FinGuard reads at most 3000, so their signatures cannot all be verified.", result.Summary);
+        Assert.Equal("Split the change into pull requests of at most 3000 commits, or squash commits on the branch.", result.HowToFix);
+    }
+
+    [Fact]
+    public void Three_thousand_verified_commits_pass()
+    {
+        var result = Evaluate(new SnapshotBuilder().Commits(3000, verified: true));
+
+        Assert.Equal(ControlStatus.Pass, result.Status);
+        Assert.Equal("All 3000 commits have verified signatures.", result.Summary);
     }
 
     [Fact]

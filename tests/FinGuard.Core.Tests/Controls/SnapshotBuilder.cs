@@ -39,9 +39,17 @@ internal sealed class SnapshotBuilder
     private string baseRef = "main";
     private string? defaultBranch = "main";
     private int? reportedCount;
+    private List<GitHubUser>? pushers = [People.Dev];
 
     /// <summary>The full SHA of the <paramref name="number"/>th commit (1-based).</summary>
-    public static string Sha(int number) => $"{number:x2}{new string('a', 38)}";
+    public static string Sha(int number)
+    {
+        // Past 255, four digits and a 'b' keep the short SHAs distinct from each other and from 01aaaaa…ffaaaaa.
+        var hex = number <= 255
+            ? number.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)
+            : number.ToString("x4", System.Globalization.CultureInfo.InvariantCulture) + "b";
+        return hex + new string('a', 40 - hex.Length);
+    }
 
     /// <summary>The short SHA of the <paramref name="number"/>th commit (1-based), as messages show it.</summary>
     public static string Short(int number) => Sha(number)[..7];
@@ -183,6 +191,13 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>Who pushed the head (by default <see cref="People.Dev"/>, who opened the pull request); none: FinGuard never received the delivery.</summary>
+    public SnapshotBuilder PushedBy(params GitHubUser[] users)
+    {
+        pushers = [.. users];
+        return this;
+    }
+
     public SnapshotBuilder OpenedBy(GitHubUser user)
     {
         author = user;
@@ -217,6 +232,7 @@ internal sealed class SnapshotBuilder
                 .Select(login => (login, access: permissions.TryGetValue(login, out var set) ? set : new RepositoryAccess("write", "write")))
                 .Where(p => p.access is not null)
                 .ToImmutableDictionary(p => p.login, p => p.access!, StringComparer.OrdinalIgnoreCase),
+            HeadPushes = [.. (pushers ?? []).Select((u, i) => new HeadPushFact(u, "synchronize", $"webhook pull_request.synchronize delivery d-{i + 1}"))],
         };
     }
 

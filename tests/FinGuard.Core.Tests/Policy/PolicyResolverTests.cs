@@ -30,6 +30,7 @@ public sealed class PolicyResolverTests
         "separation-of-duties.block-on-changes-requested" => Flag(policy.SeparationOfDuties.BlockOnChangesRequested),
         "separation-of-duties.exclude-approvers" => List(policy.SeparationOfDuties.ExcludedApprovers),
         "separation-of-duties.approver-teams" => List(policy.SeparationOfDuties.ApproverTeams),
+        "separation-of-duties.last-pusher-cannot-approve" => Flag(policy.SeparationOfDuties.LastPusherCannotApprove),
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, "not a setting"),
     };
 
@@ -61,6 +62,8 @@ public sealed class PolicyResolverTests
         { "separation-of-duties:\n  required-approvals: 3\n", "", "separation-of-duties.required-approvals", "3" },
         { "", "separation-of-duties:\n  required-approvals: 1\n", "separation-of-duties.required-approvals", "1" },
         { "", "signed-commits:\n  enabled: false\n", "signed-commits.enabled", "false" },
+        { "", "", "separation-of-duties.last-pusher-cannot-approve", "true" },
+        { "", "separation-of-duties:\n  last-pusher-cannot-approve: false\n", "separation-of-duties.last-pusher-cannot-approve", "false" },
 
         // A section the organisation does not enforce: the repository's value wins, stronger or weaker.
         { "separation-of-duties:\n  required-approvals: 3\n", "separation-of-duties:\n  required-approvals: 1\n", "separation-of-duties.required-approvals", "1" },
@@ -127,6 +130,12 @@ public sealed class PolicyResolverTests
             "signed-commits:\n  enabled: false\n",
             "signed-commits.enabled", "true",
             3, "signed-commits.enabled: false is weaker than the organisation's enforced true; using true"
+        },
+        {
+            "separation-of-duties:\n  enforced: true\n",
+            "separation-of-duties:\n  last-pusher-cannot-approve: false\n",
+            "separation-of-duties.last-pusher-cannot-approve", "true",
+            3, "separation-of-duties.last-pusher-cannot-approve: false is weaker than the organisation's enforced true; using true"
         },
         {
             "separation-of-duties:\n  enforced: true\n",

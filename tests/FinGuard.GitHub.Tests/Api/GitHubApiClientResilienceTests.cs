@@ -10,14 +10,14 @@ namespace FinGuard.GitHub.Tests.Api;
 
 /// <summary>
 /// The REST client through the real DI registration (rate-limit handler + standard resilience handler) against the
-/// loopback fake GitHub. Rate-limit waits run on a <see cref="FakeTimeProvider"/>, so a 20-second wait takes no time.
+/// loopback fake GitHub. Rate-limit waits run on a <see cref="FakeTimeProvider"/> that moves only when the test moves it, so a 20-second wait takes no time and is measured exactly.
 /// </summary>
 public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
 {
     private const long Installation = 77;
     private const string PullPath = "/repos/octo/app/pulls/1";
 
-    private readonly FakeTimeProvider clock = new(TimeProvider.System.GetUtcNow());
+    private readonly TimerWatchingClock clock = new();
     private FakeGitHubServer github = null!;
     private ServiceProvider services = null!;
 
@@ -52,21 +52,61 @@ public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
         return seenAt;
     }
 
-    /// <summary>Advances the fake clock a second at a time (letting the handler register its timer) until the call completes.</summary>
-    private async Task<T> AdvanceUntilDoneAsync<T>(Task<T> call, TimeSpan limit)
+    /// <summary>
+    /// Holds the fake clock still until the rate-limit handler has registered its wait (a timer due after a span
+    /// <paramref name="isTheWait"/> accepts), then moves it by exactly that span. While a request travels the clock does
+    /// not move, so GitHub's reset time, the handler's "now" and the arrival times the fake server records are exact,
+    /// however slow the machine, and no per-attempt timeout of the resilience handler can fire on the fake clock.
+    /// </summary>
+    private async Task<T> AdvanceThroughTheWaitAsync<T>(Task<T> call, Func<TimeSpan, bool> isTheWait)
     {
-        var advanced = TimeSpan.Zero;
-        while (!call.IsCompleted && advanced < limit)
+        var wait = await clock.WaitForTimerAsync(isTheWait, call).WaitAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(wait);
+        return await call.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>A <see cref="FakeTimeProvider"/> that lets a test wait until a timer of a given length has been created.</summary>
+    private sealed class TimerWatchingClock() : FakeTimeProvider(TimeProvider.System.GetUtcNow())
+    {
+        private readonly List<TimeSpan> created = [];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            await Task.WhenAny(call, Task.Delay(30));
-            if (!call.IsCompleted)
+            // Registered before it is recorded, so a test that sees it can advance the clock past it.
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            lock (created)
             {
-                clock.Advance(TimeSpan.FromSeconds(1));
-                advanced += TimeSpan.FromSeconds(1);
+                created.Add(dueTime);
             }
+
+            return timer;
         }
 
-        return await call.WaitAsync(TimeSpan.FromSeconds(10));
+        /// <summary>The due time of the first timer <paramref name="match"/> accepts; fails if <paramref name="call"/> ends first.</summary>
+        public async Task<TimeSpan> WaitForTimerAsync(Func<TimeSpan, bool> match, Task call)
+        {
+            while (true)
+            {
+                lock (created)
+                {
+                    foreach (var dueTime in created)
+                    {
+                        if (match(dueTime))
+                        {
+                            return dueTime;
+                        }
+                    }
+                }
+
+                if (call.IsCompleted)
+                {
+                    await call;
+                    throw new InvalidOperationException("The call completed without waiting.");
+                }
+
+                await Task.Delay(10);
+            }
+        }
     }
 
     private static FakeResponse RateLimited(int status, DateTimeOffset reset) =>
@@ -83,15 +123,25 @@ public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
     [Fact]
     public async Task A_403_rate_limit_resetting_in_20_seconds_is_waited_out_then_the_request_succeeds()
     {
-        var seenAt = Serve(RateLimited(403, clock.GetUtcNow().AddSeconds(20)));
+        // The reset is 20 s after the request reaches GitHub, in whole epoch seconds, as GitHub sends it.
+        var seenAt = new List<DateTimeOffset>();
+        github.Respond("GET", PullPath, _ =>
+        {
+            lock (seenAt)
+            {
+                seenAt.Add(clock.GetUtcNow());
+                return seenAt.Count == 1 ? RateLimited(403, clock.GetUtcNow().AddSeconds(20)) : FakeResponse.Json("""{"number":1}""");
+            }
+        });
 
-        var response = await AdvanceUntilDoneAsync(Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None), TimeSpan.FromSeconds(90));
+        var response = await AdvanceThroughTheWaitAsync(
+            Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None),
+            wait => wait > TimeSpan.FromSeconds(19) && wait <= TimeSpan.FromSeconds(21));
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal(2, seenAt.Count);
-        // At least the 20 s GitHub asked for; the upper bound is loose because the fake clock keeps moving (1 s per 30 ms
-        // of real time) while the retried request travels, which takes longer on a loaded machine.
-        Assert.InRange(seenAt[1] - seenAt[0], TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(45));
+        // The 20 s GitHub asked for (less the sub-second part the epoch-seconds header drops), plus the handler's 1 s margin.
+        Assert.InRange(seenAt[1] - seenAt[0], TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(21));
     }
 
     [Fact]
@@ -99,11 +149,13 @@ public sealed class GitHubApiClientResilienceTests : IAsyncLifetime
     {
         var seenAt = Serve(FakeResponse.Error(429, "You have exceeded a secondary rate limit.") with { Headers = new Dictionary<string, string> { ["retry-after"] = "5" } });
 
-        var response = await AdvanceUntilDoneAsync(Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None), TimeSpan.FromSeconds(90));
+        var response = await AdvanceThroughTheWaitAsync(
+            Api.GetAsync(Installation, "repos/octo/app/pulls/1", CancellationToken.None),
+            wait => wait == TimeSpan.FromSeconds(6));
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal(2, seenAt.Count);
-        Assert.InRange(seenAt[1] - seenAt[0], TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromSeconds(6), seenAt[1] - seenAt[0]);
     }
 
     [Fact]

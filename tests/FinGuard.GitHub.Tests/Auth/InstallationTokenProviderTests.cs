@@ -1,4 +1,5 @@
 using System.Net;
+using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Auth;
 using FinGuard.Testing.FakeGitHub;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -197,7 +198,7 @@ public sealed class InstallationTokenProviderTests
     }
 
     [Fact]
-    public async Task Unreachable_GitHub_throws_GitHubAuthException_naming_the_installation()
+    public async Task Unreachable_GitHub_throws_a_transient_GitHubApiException_naming_the_token_request()
     {
         int port;
         await using (var stopped = await FakeGitHubServer.StartAsync())
@@ -207,10 +208,41 @@ public sealed class InstallationTokenProviderTests
 
         await using var harness = await Harness.StartAsync(_ => new Uri($"http://127.0.0.1:{port}/"));
 
+        var error = await Assert.ThrowsAsync<GitHubApiException>(() => harness.Provider.GetTokenAsync(42).AsTask());
+
+        Assert.True(error.IsTransient);
+        Assert.True(error.IsUnreachable);
+        Assert.Equal("POST /app/installations/42/access_tokens", error.Request);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+    }
+
+    [Theory]
+    [InlineData(502, "Server Error")]
+    [InlineData(503, "Service Unavailable")]
+    [InlineData(429, "You have exceeded a secondary rate limit.")]
+    public async Task A_GitHub_outage_answer_is_a_transient_GitHubApiException_not_an_auth_failure(int status, string gitHubMessage)
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Server.RespondJson("POST", TokenRoute, $$"""{"message":"{{gitHubMessage}}"}""", status);
+
+        var error = await Assert.ThrowsAsync<GitHubApiException>(() => harness.Provider.GetTokenAsync(42).AsTask());
+
+        Assert.True(error.IsTransient);
+        Assert.Equal((HttpStatusCode)status, error.Status);
+        Assert.Contains("POST /app/installations/42/access_tokens", error.Message, StringComparison.Ordinal);
+        Assert.Contains(gitHubMessage, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bearer", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_403_without_rate_limit_headers_stays_a_permanent_GitHubAuthException()
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Server.RespondJson("POST", TokenRoute, """{"message":"This installation has been suspended"}""", 403);
+
         var error = await Assert.ThrowsAsync<GitHubAuthException>(() => harness.Provider.GetTokenAsync(42).AsTask());
 
-        Assert.Contains("installation 42", error.Message, StringComparison.Ordinal);
-        Assert.Null(error.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

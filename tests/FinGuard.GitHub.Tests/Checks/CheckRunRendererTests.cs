@@ -42,7 +42,7 @@ public sealed class CheckRunRendererTests
             1 of 2 commits is not signed with a verified signature.
 
             - ❌ `c000000` Not verified: `unsigned` — the commit has no signature (Fix | pipes)
-            - ✅ `c000001` Verified signature (valid) — ok
+            - `c000001` Verified signature (valid) — ok
 
             **How to fix**
 
@@ -51,6 +51,29 @@ public sealed class CheckRunRendererTests
 
             """.ReplaceLineEndings("\n"),
             output.Text.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void A_fact_that_does_not_block_is_never_marked_as_a_pass()
+    {
+        var control = new ControlResult
+        {
+            Id = "separation-of-duties",
+            Name = "Separation of duties",
+            Status = ControlStatus.Pending,
+            Summary = "1 of 2 approvals.",
+            Details =
+            [
+                new ResultDetail("dev-alice", true, "cannot approve: opened this pull request"),
+                new ResultDetail("dev-bob", false, "approval of an older head (1a2b3c4) does not count"),
+            ],
+        };
+
+        var text = CheckRunRenderer.Render(EvaluationResult.FromControls([control]), null).Text.ReplaceLineEndings("\n");
+
+        Assert.Contains("\n- `dev-alice` cannot approve: opened this pull request\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n- ❌ `dev-bob` approval of an older head", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("✅", text, StringComparison.Ordinal);
     }
 
     [Fact]

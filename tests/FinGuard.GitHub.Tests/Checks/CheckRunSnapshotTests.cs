@@ -27,6 +27,7 @@ public sealed class CheckRunSnapshotTests
         ReviewPages = [Load(example, "reviews.json")],
         Permissions = Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "docs", "examples", example, "permissions"), "*.json")
             .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Load(example, Path.Combine("permissions", Path.GetFileName(f))), StringComparer.OrdinalIgnoreCase),
+        HeadPushes = [new FinGuard.GitHub.Snapshots.HeadPushDelivery(Load(example, "head-push.json"), "head-push.json")],
         RepositoryPolicy = policy is null ? null : new PolicyFile("octo-bank/payments", ".github/finguard.yml", "main", null, policy),
     };
 

@@ -56,6 +56,14 @@ public sealed class DeploymentCallbackTests
     }
 
     [Fact]
+    public void A_refused_callback_is_logged_by_its_origin_only_whatever_its_shape()
+    {
+        Assert.Equal("https://evil.example.com", DeploymentCallback.Origin(new Uri("https://evil.example.com/steal?token=1")));
+        Assert.Equal("(a relative URL)", DeploymentCallback.Origin(new Uri("/repos/o/r/actions/runs/1/deployment_protection_rule", UriKind.Relative)));
+        Assert.Equal("(none)", DeploymentCallback.Origin(null));
+    }
+
+    [Fact]
     public void The_answer_goes_to_a_path_finguard_builds_itself()
     {
         Assert.Equal("repos/o/r/actions/runs/5453085689/deployment_protection_rule", DeploymentCallback.PathFor("o/r", 5453085689));

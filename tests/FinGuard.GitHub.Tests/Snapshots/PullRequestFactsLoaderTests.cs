@@ -65,18 +65,51 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task More_than_250_commits_are_not_fetched_and_the_count_is_kept_for_the_control()
+    public async Task More_than_3000_commits_are_not_fetched_and_the_count_is_kept_for_the_control()
     {
-        var scenario = new PullRequestScenario { ReportedCommitCount = 300 }.WithCommit(verified: true);
+        var scenario = new PullRequestScenario { ReportedCommitCount = 3001 }.WithCommit(verified: true);
         scenario.ServeOn(github);
 
         var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
-        var snapshot = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch).Snapshot;
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
 
-        Assert.Equal(300, snapshot.ReportedCommitCount);
-        Assert.Empty(snapshot.Commits);
+        Assert.Equal(3001, decision.Snapshot.ReportedCommitCount);
+        Assert.Empty(decision.Snapshot.Commits);
         Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"));
         Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}"));
+        Assert.Equal(Core.Results.ControlStatus.Error, decision.Result.Controls.Single(c => c.Id == "separation-of-duties").Status);
+    }
+
+    [Theory]
+    [InlineData(251, 3)]
+    [InlineData(3000, 30)]
+    public async Task More_than_250_commits_are_read_page_by_page_from_the_compare_and_replay_from_the_pages(int count, int pages)
+    {
+        var scenario = new PullRequestScenario();
+        for (var i = 0; i < count; i++)
+        {
+            scenario.WithCommit(verified: true);
+        }
+
+        scenario.WithTwoIndependentApprovals();
+        scenario.ServeOn(github);
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(scenario.Commits.Select(c => c.Sha), decision.Snapshot.Commits.Select(c => c.Sha));
+        var compares = github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}");
+        Assert.Equal(pages, compares.Count);
+        Assert.Equal("100", compares[0].Query["per_page"]);
+        Assert.Equal(
+            ["compare", .. Enumerable.Range(2, pages - 1).Select(p => $"compare.page{p}")],
+            facts.Facts.Where(f => f.Name.StartsWith("compare", StringComparison.Ordinal)).Select(f => f.Name));
+        Assert.All(facts.Facts.Where(f => f.Name.StartsWith("compare", StringComparison.Ordinal)), f => Assert.False(f.Body.TryGetProperty("files", out _)));
+        Assert.Equal(Core.Results.ControlStatus.Pass, decision.Result.Controls.Single(c => c.Id == "signed-commits").Status);
+
+        var replayed = PullRequestEvaluator.Evaluate(PullRequestFactSet.FromFacts(scenario.FullName, facts.Facts), DateTimeOffset.UnixEpoch);
+        Assert.Equal(decision.Snapshot.Commits.AsEnumerable(), replayed.Snapshot.Commits.AsEnumerable());
+        github.AssertAllRequestsExistInOpenApi();
     }
 
     [Fact]

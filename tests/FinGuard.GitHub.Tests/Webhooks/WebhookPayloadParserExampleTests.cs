@@ -62,6 +62,13 @@ public sealed class WebhookPayloadParserExampleTests
             case DeploymentReviewPayload deploymentReview:
                 AssertDeploymentReview(raw, deploymentReview);
                 break;
+            case MergeGroupPayload mergeGroup:
+                Assert.Equal(String(raw, "merge_group.head_sha"), mergeGroup.MergeGroup.HeadSha);
+                Assert.Equal(String(raw, "merge_group.head_ref"), mergeGroup.MergeGroup.HeadRef);
+                Assert.Equal(String(raw, "merge_group.base_sha"), mergeGroup.MergeGroup.BaseSha);
+                Assert.Equal(String(raw, "merge_group.base_ref"), mergeGroup.MergeGroup.BaseRef);
+                Assert.Equal(String(raw, "reason"), mergeGroup.Reason);
+                break;
             default:
                 Assert.Fail($"'{eventName}' parsed as unexpected {payload.GetType().Name}");
                 break;

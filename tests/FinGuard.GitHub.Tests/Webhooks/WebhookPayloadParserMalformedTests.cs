@@ -203,13 +203,13 @@ public sealed class WebhookPayloadParserMalformedTests
     }
 
     [Fact]
-    public void Supported_events_are_the_ten_FinGuard_handles()
+    public void Supported_events_are_the_eleven_FinGuard_handles()
     {
         Assert.Equal(
             new[]
             {
                 "check_run", "check_suite", "deployment_protection_rule", "deployment_review", "installation",
-                "installation_repositories", "ping", "pull_request", "pull_request_review", "workflow_run",
+                "installation_repositories", "merge_group", "ping", "pull_request", "pull_request_review", "workflow_run",
             },
             WebhookEvents.Supported.Order(StringComparer.Ordinal));
     }

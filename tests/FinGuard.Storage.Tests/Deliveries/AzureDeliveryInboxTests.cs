@@ -76,7 +76,8 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
         });
 
         var inbox = TestStorage.NewAzureBackend(_options).Inbox; // a process started after the upgrade
-        Assert.Equal(InboxAcceptOutcome.Duplicate, await inbox.AcceptAsync(Delivery(id), default));
+        Assert.Equal(InboxAcceptOutcome.Duplicate, await inbox.AcceptAsync(Delivery(id) with { Body = body }, default));
+        Assert.Equal(InboxAcceptOutcome.DuplicateWithDifferentBody, await inbox.AcceptAsync(Delivery(id), default));
         Assert.Equal(body, (await inbox.GetAsync(id, default))!.Delivery.Body.ToArray());
         Assert.Contains(await inbox.ListPendingAsync(default), d => d.Delivery.DeliveryId == id);
 

@@ -28,6 +28,61 @@ public sealed class EvidenceChainWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_record_read_through_its_index_row_verifies_against_the_next_record_or_the_chain_head()
+    {
+        for (var n = 1; n <= 3; n++)
+        {
+            await _writer.AppendAsync(EvidenceRecords.Create(_chain, n), default);
+        }
+
+        foreach (var row in await _writer.ListAsync(_chain, default).ToListAsync())
+        {
+            var read = await _writer.ReadVerifiedAsync(row, default);
+            Assert.True(read.Problem is null, read.Problem);
+            Assert.Equal((row.Sequence, row.Sha256), (read.Record!.Sequence, read.Sha256));
+        }
+    }
+
+    [Theory]
+    [InlineData("verdict")]
+    [InlineData("deliveryId")]
+    [InlineData("headSha")]
+    [InlineData("pullRequest")]
+    public async Task An_index_row_that_disagrees_with_its_record_is_never_read_as_the_record(string field)
+    {
+        await _writer.AppendAsync(EvidenceRecords.Create(_chain, 1), default);
+        await _writer.AppendAsync(EvidenceRecords.Create(_chain, 2), default);
+        var row = (await _writer.ListAsync(_chain, default).ToListAsync())[0];
+        var edited = field switch
+        {
+            "verdict" => row with { Verdict = row.Verdict == "pass" ? "fail" : "pass" },
+            "deliveryId" => row with { DeliveryId = "someone-else" },
+            "headSha" => row with { HeadSha = new string('e', 40) },
+            _ => row with { PullRequest = 999 },
+        };
+
+        var read = await _writer.ReadVerifiedAsync(edited, default);
+
+        Assert.Null(read.Record);
+        Assert.Contains($"{row.BlobName}: its index row does not match the record ({field}: the index says", read.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_rewritten_with_its_index_row_to_match_is_caught_by_the_next_records_link()
+    {
+        await _writer.AppendAsync(EvidenceRecords.Create(_chain, 1), default);
+        await _writer.AppendAsync(EvidenceRecords.Create(_chain, 2), default);
+        var row = (await _writer.ListAsync(_chain, default).ToListAsync())[0];
+        var forged = EvidenceSerializer.ToCanonicalBytes(EvidenceSerializer.FromBytes(_backend.Objects[row.BlobName]) with { DeliveryId = "forged" });
+        _backend.Overwrite(row.BlobName, forged);
+
+        var read = await _writer.ReadVerifiedAsync(row with { DeliveryId = "forged", Sha256 = CanonicalJson.Sha256Hex(forged) }, default);
+
+        Assert.Null(read.Record);
+        Assert.Equal($"{row.BlobName}: hashes to {CanonicalJson.Sha256Hex(forged)}, but record 2 links to {row.Sha256}", read.Problem);
+    }
+
+    [Fact]
     public async Task A_crash_between_object_and_index_is_repaired_by_the_next_append()
     {
         var first = await _writer.AppendAsync(EvidenceRecords.Create(_chain, 1), default);

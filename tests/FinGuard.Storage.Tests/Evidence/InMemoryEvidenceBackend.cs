@@ -36,6 +36,9 @@ internal sealed class InMemoryEvidenceBackend : IEvidenceObjects, IEvidenceIndex
         return Task.FromResult(AfterCreate?.Invoke(name) ?? true);
     }
 
+    /// <summary>Overwrites an object, as someone with write access to unprotected storage could (tests of tamper detection).</summary>
+    public void Overwrite(string name, byte[] bytes) => _objects[name] = bytes;
+
     public Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(_objects.TryGetValue(name, out var bytes) ? bytes.ToArray() : null);
 
@@ -64,6 +67,9 @@ internal sealed class InMemoryEvidenceBackend : IEvidenceObjects, IEvidenceIndex
     public Task<IReadOnlyList<EvidenceIndexEntry>> FindByHeadShaAsync(string chain, string headSha, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<EvidenceIndexEntry>>(
             [.. _rows.Values.Where(r => r.Chain == chain && r.HeadSha == headSha).OrderByDescending(r => r.Sequence)]);
+
+    public IAsyncEnumerable<EvidenceIndexEntry> ListLookupRowsAsync(string chain, CancellationToken cancellationToken) =>
+        AsyncEnumerable.Empty<EvidenceIndexEntry>();
 
     public Task<EvidenceChainHead> GetAsync(string chain, CancellationToken cancellationToken)
     {

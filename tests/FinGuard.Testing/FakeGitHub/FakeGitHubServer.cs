@@ -234,6 +234,42 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Answers GitHub's compare (<c>GET /repos/{owner}/{repo}/compare/{basehead}</c>) from the whole comparison
+    /// <paramref name="compare"/> (every commit, oldest first), as GitHub's reference describes it: asked without
+    /// <c>per_page</c> or <c>page</c>, the last 250 commits; with either, page <c>page</c> of <c>per_page</c> commits
+    /// (default 30, at most 100) with a <c>Link</c> header, <c>files</c> only on the first page, and
+    /// <c>total_commits</c> always the whole comparison's.
+    /// </summary>
+    public void RespondCompare(string path, Func<JsonObject> compare)
+    {
+        ArgumentNullException.ThrowIfNull(compare);
+        Respond("GET", path, request =>
+        {
+            var whole = compare();
+            var commits = whole["commits"]!.AsArray();
+            var paged = request.Query.ContainsKey("per_page") || request.Query.ContainsKey("page");
+            if (!paged)
+            {
+                whole["commits"] = new JsonArray([.. commits.TakeLast(250).Select(c => c!.DeepClone())]);
+                return FakeResponse.Json(whole);
+            }
+
+            var perPage = request.Query.TryGetValue("per_page", out var size) && int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? Math.Min(n, 100)
+                : 30;
+            var page = request.Query.TryGetValue("page", out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
+            var last = Math.Max(1, (commits.Count + perPage - 1) / perPage);
+            whole["commits"] = new JsonArray([.. commits.Skip((page - 1) * perPage).Take(perPage).Select(c => c!.DeepClone())]);
+            if (page > 1)
+            {
+                whole["files"] = new JsonArray();
+            }
+
+            return FakeResponse.Json(whole, 200, PageLinks(request, page, last));
+        });
+    }
+
     /// <summary>Recorded requests answered by, or matching, <paramref name="method"/> <paramref name="pathOrTemplate"/>.</summary>
     public IReadOnlyList<RecordedRequest> FindRequests(string method, string pathOrTemplate)
     {
@@ -476,6 +512,18 @@ public sealed class FakeGitHubServer : IAsyncDisposable
                 ? parsed
                 : 1;
         var last = pages.Length;
+        var headers = PageLinks(request, page, last);
+        foreach (var (name, value) in extraHeaders ?? [])
+        {
+            headers[name] = value;
+        }
+
+        return FakeResponse.Json(page <= last ? pages[page - 1] : "[]", 200, headers);
+    }
+
+    /// <summary>GitHub's <c>Link</c> header for page <paramref name="page"/> of <paramref name="last"/> (none for a single page).</summary>
+    private static Dictionary<string, string> PageLinks(RecordedRequest request, int page, int last)
+    {
         var links = new List<string>();
         if (page > 1)
         {
@@ -493,13 +541,13 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             links.Add($"<{PageUrl(request, 1)}>; rel=\"first\"");
         }
 
-        var headers = new Dictionary<string, string>(extraHeaders ?? [], StringComparer.OrdinalIgnoreCase);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (links.Count > 0)
         {
             headers["Link"] = string.Join(", ", links);
         }
 
-        return FakeResponse.Json(page <= last ? pages[page - 1] : "[]", 200, headers);
+        return headers;
     }
 
     private static string PageUrl(RecordedRequest request, int page)

@@ -199,7 +199,7 @@ public sealed class PullRequestScenario
         ArgumentNullException.ThrowIfNull(github);
         github.RespondJson("GET", $"/repos/{FullName}/pulls/{Number}", PullJson().ToJsonString());
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/commits", CommitPages());
-        github.RespondJson("GET", ComparePath, CompareJson());
+        github.RespondCompare(ComparePath, CompareObject);
         github.RespondPaged("GET", $"/repos/{FullName}/pulls/{Number}/reviews", [ReviewsJson()]);
         github.Respond("GET", $"/repos/{FullName}/collaborators/{{username}}/permission", request =>
         {
@@ -258,20 +258,26 @@ public sealed class PullRequestScenario
     public string ComparePath => $"/repos/{FullName}/compare/{BaseRef}...{HeadSha}";
 
     /// <summary>
-    /// GET /repos/{owner}/{repo}/compare/{base branch}...{head SHA} unpaged: up to 250 commits, oldest first, with the compare's
-    /// other properties (and one changed file) as in GitHub's documented example.
+    /// GET /repos/{owner}/{repo}/compare/{base branch}...{head SHA} unpaged: up to 250 commits (the last ones, as GitHub
+    /// returns them), oldest first, with the compare's other properties (and one changed file) as in GitHub's documented example.
     /// </summary>
     public string CompareJson()
     {
+        var compare = CompareObject();
+        compare["commits"] = new JsonArray([.. compare["commits"]!.AsArray().TakeLast(250).Select(c => c!.DeepClone())]);
+        return compare.ToJsonString();
+    }
+
+    /// <summary>The whole comparison: every commit, oldest first (<see cref="FakeGitHub.FakeGitHubServer.RespondCompare"/> pages it as GitHub does).</summary>
+    public JsonObject CompareObject()
+    {
         var compare = GitHubExamples.Get("commit-comparison").AsObject();
-        var commits = System.Text.Json.Nodes.JsonNode.Parse(CommitPages(perPage: int.MaxValue)[0])!.AsArray();
-        var shown = new JsonArray([.. commits.Take(250).Select(c => c!.DeepClone())]);
-        compare["commits"] = shown;
+        compare["commits"] = System.Text.Json.Nodes.JsonNode.Parse(CommitPages(perPage: int.MaxValue)[0])!.AsArray();
         compare["total_commits"] = Commits.Count;
         compare["ahead_by"] = Commits.Count;
         compare["behind_by"] = 0;
         compare["status"] = "ahead";
-        return compare.ToJsonString();
+        return compare;
     }
 
     /// <summary>GET /repos/{owner}/{repo}/pulls/{number}/commits, split in pages of <paramref name="perPage"/>.</summary>

@@ -223,6 +223,55 @@ public sealed class EvaluateOfflineTests
     }
 
     [Fact]
+    public async Task A_compliant_pull_request_of_more_than_250_commits_passes_when_commits_json_lists_them_all()
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Example("compliant-pull-request")))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            // 300 signed commits by the author, the last one the head the reviewers approved.
+            var pull = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "pull.json")))!;
+            var head = (string)pull["head"]!["sha"]!;
+            var template = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "commits.json")))!.AsArray()[^1]!;
+            var commits = new System.Text.Json.Nodes.JsonArray([.. Enumerable.Range(1, 300).Select(i =>
+            {
+                var commit = template.DeepClone();
+                commit["sha"] = i == 300 ? head : $"{i:x4}{new string('b', 36)}";
+                return commit;
+            })]);
+            pull["commits"] = 300;
+            await File.WriteAllTextAsync(Path.Combine(folder, "pull.json"), pull.ToJsonString());
+            await File.WriteAllTextAsync(Path.Combine(folder, "commits.json"), commits.ToJsonString());
+
+            var (exit, output, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+
+            Assert.Equal(0, exit);
+            using var json = JsonDocument.Parse(output);
+            var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!);
+            Assert.Equal("All 300 commits have verified signatures.", controls["signed-commits"].GetProperty("summary").GetString());
+            Assert.Equal("pass", controls["separation-of-duties"].GetProperty("status").GetString());
+
+            // Above 3000 FinGuard does not read them all: it fails closed and says why.
+            pull["commits"] = 3001;
+            await File.WriteAllTextAsync(Path.Combine(folder, "pull.json"), pull.ToJsonString());
+            var (overExit, over, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+            Assert.Equal(1, overExit);
+            using var overJson = JsonDocument.Parse(over);
+            var signed = overJson.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "signed-commits");
+            Assert.Equal("error", signed.GetProperty("status").GetString());
+            Assert.StartsWith("This pull request has 3001 commits; FinGuard reads at most 3000", signed.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_break_glass_example_does_not_take_a_routine_approval_given_before_the_label_as_the_emergency_approval()
     {
         var (exit, controls) = await EvaluateJsonAsync(Example("break-glass-approved-before-label"), "2026-11-21T11:00:00Z");
@@ -320,6 +369,56 @@ public sealed class EvaluateOfflineTests
             Assert.Equal(1, exit);
             Assert.Equal("error", controls["freeze-window"].GetProperty("status").GetString());
             Assert.Contains(Reasons(controls["freeze-window"]), r => r.StartsWith("emergency-change: the pull request's events were not loaded", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_reviewer_who_pushed_the_head_example_does_not_count_their_approval()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("reviewer-pushed-the-head"), "--at", "2026-11-23T12:00:00Z", "--json");
+
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output);
+        var duties = json.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "separation-of-duties");
+        Assert.Equal("pending", duties.GetProperty("status").GetString());
+        Assert.Contains(
+            "reviewer-carol: approved 9a8b7c6, but does not count: pushed the current head 9a8b7c6",
+            duties.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Without_head_push_json_the_pusher_is_unknown_and_separation_of_duties_fails_closed()
+    {
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Example("compliant-pull-request")).Where(f => Path.GetFileName(f) != "head-push.json"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            var (exit, output, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+
+            Assert.Equal(1, exit);
+            using var json = JsonDocument.Parse(output);
+            var duties = json.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "separation-of-duties");
+            Assert.Equal("error", duties.GetProperty("status").GetString());
+            Assert.Equal(
+                "FinGuard cannot verify separation of duties (fail closed): it does not know who pushed the current head 9a8b7c6.",
+                duties.GetProperty("summary").GetString());
+
+            // A delivery about an older head says nothing about this one.
+            var push = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Example("compliant-pull-request"), "head-push.json")))!;
+            push["pull_request"]!["head"]!["sha"] = "3f1c2a9d8b7e6f5a4c3b2a1908f7e6d5c4b3a291";
+            await File.WriteAllTextAsync(Path.Combine(folder, "head-push.json"), push.ToJsonString());
+            var (olderExit, older, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+            Assert.Equal(1, olderExit);
+            using var olderJson = JsonDocument.Parse(older);
+            Assert.Equal("error", olderJson.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "separation-of-duties").GetProperty("status").GetString());
         }
         finally
         {

@@ -140,7 +140,7 @@ public sealed class ConditionalRequestEndToEndTests(AzuriteFixture azurite, Xuni
         var records = await host.EvidenceRecordsAsync(chain, 3);
 
         Assert.Equal(
-            ["pull", "compare", "reviews", "policy.repository", "policy.organization", "permission.reviewer-bob", "permission.reviewer-carol"],
+            ["pull", "compare", "reviews", "policy.repository", "policy.organization", "permission.reviewer-bob", "permission.reviewer-carol", "head-push"],
             records[2].Facts.Select(f => f.Name));
         Assert.StartsWith("webhook pull_request.opened delivery ", records[0].Facts[0].Request, StringComparison.Ordinal);
         Assert.Equal(records[1].Facts.Select(f => f.Sha256), records[2].Facts.Select(f => f.Sha256));

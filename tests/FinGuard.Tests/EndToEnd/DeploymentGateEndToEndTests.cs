@@ -220,6 +220,8 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
     {
         var pr = new PullRequestScenario("octo-org", NewRepo("loans"), number: 9).WithCommit(verified: true).WithTwoIndependentApprovals();
         pr.ServeOn(github);
+        // FinGuard recorded who pushed the head when the pull request was opened (its own decision is not part of this test).
+        await host.RecordAuthorPushAsync(pr);
         var deployment = MergeOf(pr).WithApproval(Erin).WithApproval(Frank);
         deployment.RepositoryPolicy = "version: 1\ndeployments:\n  environments:\n    production:\n      require-pr-decision: evaluate-now\n";
         deployment.ServeOn(github);

@@ -33,7 +33,7 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
     {
         github = await FakeGitHubServer.StartAsync();
         var settings = FinGuardHost.GitHubSettings(github, folder);
-        settings[FunctionEndpoints.EnabledKey] = "true";
+        settings[LocalTimerScheduler.EnabledKey] = "false";
         host = await FinGuardHost.StartAsync(settings);
     }
 
@@ -90,15 +90,9 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
         github.RespondPaged("GET", $"/repos/{scenario.FullName}/pulls?state=open", [new JsonArray(pull.DeepClone()).ToJsonString()]);
     }
 
-    private async Task<string> RunTimerAsync()
-    {
-        using var content = new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json");
-        using var response = await host.Client.PostAsync(new Uri(FunctionNames.FreezeWindowEdges, UriKind.Relative), content);
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        var log = (string)body["Logs"]!.AsArray().Single()!;
-        Assert.True(response.StatusCode == HttpStatusCode.OK, log);
-        return log;
-    }
+    // What the FreezeWindowEdges timer function runs (WorkerFunctionTests invokes the function itself).
+    private Task<string> RunTimerAsync() =>
+        host.Services.GetRequiredService<ScheduledJobRunner>().RunAsync(new ScheduledJobContext(FunctionNames.FreezeWindowEdges, false, null), CancellationToken.None);
 
     [Fact]
     public async Task A_pull_request_during_a_freeze_gets_a_failing_check_naming_the_freeze_and_when_it_ends()
@@ -152,6 +146,7 @@ public sealed class FreezeWindowEndToEndTests : IAsyncLifetime
         github.RespondPaged("GET", $"/repos/{scenario.FullName}/pulls/{scenario.Number}/reviews", [reviews.ToJsonString()]);
         github.RespondJson("GET", "/orgs/octo-org/teams/cab/memberships/reviewer-carol", """{"url":"https://api.github.com/teams/1/memberships/reviewer-carol","role":"member","state":"active"}""");
 
+        await host.RecordAuthorPushAsync(scenario);
         await DeliverAsync(scenario, "labeled");
         var run = await WaitForCheckRunAsync(scenario.HeadSha);
 

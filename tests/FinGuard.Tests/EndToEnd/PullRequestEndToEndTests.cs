@@ -106,7 +106,7 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
         Assert.Equal($"{scenario.FullName}#42", record.Subject.Id);
         Assert.Equal("failure", record.Result.Conclusion);
         Assert.Equal("signed-commits:fail", record.Result.ReasonCode);
-        Assert.Equal(["pull", "compare", "reviews", "permission.reviewer-bob", "permission.reviewer-carol"], record.Facts.Select(f => f.Name));
+        Assert.Equal(["pull", "compare", "reviews", "permission.reviewer-bob", "permission.reviewer-carol", "head-push"], record.Facts.Select(f => f.Name));
         Assert.Equal(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
         Assert.Equal(["fail", "pass", "skipped", "skipped"], record.Result.Controls.Select(c => c.Status));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
@@ -163,6 +163,56 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
     }
 
     [Fact]
+    public async Task A_compliant_pull_request_of_more_than_250_commits_is_read_page_by_page_and_passes()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"bulk-{Guid.NewGuid():N}"[..20], number: 8);
+        for (var i = 0; i < 251; i++)
+        {
+            scenario.WithCommit(verified: true);
+        }
+
+        scenario.WithTwoIndependentApprovals();
+        Serve(scenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.Equal("success", (string?)run["conclusion"]);
+        Assert.Contains("All 251 commits have verified signatures.", (string)run["output"]!["text"]!, StringComparison.Ordinal);
+
+        // GitHub's compare lists 250 commits unpaged; FinGuard read all three pages of 100, following the Link header.
+        var compares = github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}");
+        Assert.Equal(["100", "100", "100"], compares.Select(r => r.Query["per_page"]));
+        Assert.Equal([null, "2", "3"], compares.Select(r => r.Query.TryGetValue("page", out var page) ? page : null));
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var entry = Assert.Single(await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync());
+        var record = EvidenceSerializer.FromBytes((await store.ReadAsync(entry.BlobName, CancellationToken.None))!);
+        Assert.Equal(["compare", "compare.page2", "compare.page3"], record.Facts.Select(f => f.Name).Where(n => n.StartsWith("compare", StringComparison.Ordinal)));
+        Assert.True(FinGuard.Evidence.EvidenceReplayComparison.Compare(record).ExactMatch);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_pull_request_of_more_than_3000_commits_fails_closed_and_says_so()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"huge-{Guid.NewGuid():N}"[..20], number: 9) { ReportedCommitCount = 3001 }
+            .WithCommit(verified: true)
+            .WithTwoIndependentApprovals();
+        Serve(scenario);
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", SynchronizeDelivery(scenario))))
+        {
+        }
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.NotEqual("success", (string?)run["conclusion"]);
+        var text = (string)run["output"]!["text"]!;
+        Assert.Contains("This pull request has 3001 commits; FinGuard reads at most 3000", text, StringComparison.Ordinal);
+        Assert.Contains("Split the change into pull requests of at most 3000 commits", text, StringComparison.Ordinal);
+        Assert.Empty(github.FindRequests("GET", "/repos/{owner}/{repo}/compare/{basehead}"));
+    }
+
+    [Fact]
     public async Task A_pull_request_goes_from_pending_to_passing_as_independent_approvals_arrive()
     {
         var scenario = new PullRequestScenario(owner: "octo-org", repo: $"fx-{Guid.NewGuid():N}"[..19], number: 5).WithCommit(verified: true);
@@ -202,6 +252,67 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
         var index = await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync();
         Assert.Equal(["fail", "fail", "fail", "pass"], index.Select(e => e.Verdict));
         github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_reviewer_who_pushed_the_head_and_then_approves_is_not_counted_when_the_review_is_evaluated()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"push-{Guid.NewGuid():N}"[..20], number: 15)
+            .WithCommit(verified: true)
+            .WithTwoIndependentApprovals();
+        Serve(scenario);
+
+        // reviewer-carol pushed the head (a commit authored by dev-alice: she is neither its author nor its committer).
+        var push = scenario.WebhookPayload(WebhookExamples.First("pull_request", "synchronize"), "synchronize");
+        push["sender"]!["login"] = "reviewer-carol";
+        push["sender"]!["id"] = 9002;
+        var pushDelivery = Guid.NewGuid().ToString();
+        using (await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", Encoding.UTF8.GetBytes(push.ToJsonString()), deliveryId: pushDelivery)))
+        {
+        }
+
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var chain = scenario.FullName.ToLowerInvariant();
+        await Eventually.GetAsync(() => store.ListAsync(chain, CancellationToken.None).ToListAsync().AsTask().Result is { Count: >= 1 } rows ? rows : null, () => "no decision for the push");
+
+        // Her approval arrives later, as its own delivery; that evaluation finds who pushed the head in FinGuard's store.
+        await DeliverReviewAndWaitAsync(scenario, expectedEvaluations: 2);
+        var run = github.CheckRuns.Single(r => (string?)r["head_sha"] == scenario.HeadSha);
+        Assert.Equal("action_required", (string?)run["conclusion"]);
+        Assert.Contains("1 of 2", (string)run["output"]!["summary"]!, StringComparison.Ordinal);
+        Assert.Contains($"reviewer-carol` approved {scenario.HeadSha[..7]}, but does not count: pushed the current head {scenario.HeadSha[..7]}", (string)run["output"]!["text"]!, StringComparison.Ordinal);
+
+        // The review's decision records the pusher fact, traceable to the verified delivery it came from, and replays.
+        var index = await store.ListAsync(chain, CancellationToken.None).ToListAsync();
+        var record = EvidenceSerializer.FromBytes((await store.ReadAsync(index[^1].BlobName, CancellationToken.None))!);
+        Assert.Equal("github-webhook:pull_request_review.submitted", record.Source);
+        var fact = Assert.Single(record.Facts, f => f.Name == "head-push");
+        Assert.Equal($"webhook pull_request.synchronize delivery {pushDelivery}", fact.Request);
+        Assert.Equal("reviewer-carol", fact.Body.GetProperty("sender").GetProperty("login").GetString());
+        Assert.Equal(scenario.HeadSha, fact.Body.GetProperty("pull_request").GetProperty("head").GetProperty("sha").GetString());
+        Assert.True(FinGuard.Evidence.EvidenceReplayComparison.Compare(record).ExactMatch);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_head_whose_push_FinGuard_never_received_fails_closed_and_says_how_to_fix_it()
+    {
+        var scenario = new PullRequestScenario(owner: "octo-org", repo: $"late-{Guid.NewGuid():N}"[..20], number: 16)
+            .WithCommit(verified: true)
+            .WithTwoIndependentApprovals();
+        Serve(scenario);
+
+        // FinGuard was installed after the push: the first delivery it sees is a review.
+        await DeliverReviewAndWaitAsync(scenario, expectedEvaluations: 1);
+
+        var run = await WaitForCheckRunAsync(scenario.HeadSha);
+        Assert.NotEqual("success", (string?)run["conclusion"]);
+        var text = (string)run["output"]!["text"]!;
+        Assert.Contains($"it does not know who pushed the current head {scenario.HeadSha[..7]}", text, StringComparison.Ordinal);
+        Assert.Contains("Push a new commit to the branch", text, StringComparison.Ordinal);
+        var store = host.Services.GetRequiredService<IEvidenceStore>();
+        var entry = Assert.Single(await store.ListAsync(scenario.FullName.ToLowerInvariant(), CancellationToken.None).ToListAsync());
+        Assert.Equal("fail", entry.Verdict);
     }
 
     private async Task DeliverReviewAndWaitAsync(PullRequestScenario scenario, int expectedEvaluations)

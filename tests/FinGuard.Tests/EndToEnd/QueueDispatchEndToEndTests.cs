@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
+using FinGuard.Functions;
 using FinGuard.Testing.Azurite;
 using FinGuard.Testing.FakeGitHub;
 using FinGuard.Testing.Scenarios;
@@ -12,7 +11,7 @@ namespace FinGuard.Tests.EndToEnd;
 
 /// <summary>
 /// Scale-out on Azure Functions: the ingress puts the delivery id on the Azure Storage queue (real Azurite), and the
-/// <c>ProcessDelivery</c> custom-handler endpoint processes it the way the Functions host invokes it.
+/// <c>ProcessDelivery</c> queue function's handler processes the message text the queue trigger binds.
 /// </summary>
 [Collection(AzuriteTestGroup.Name)]
 public sealed class QueueDispatchEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -26,7 +25,7 @@ public sealed class QueueDispatchEndToEndTests(AzuriteFixture azurite) : IAsyncL
         github = await FakeGitHubServer.StartAsync();
         var settings = FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString);
         settings["Processing:Dispatch"] = "azure-queue";
-        settings["Functions:Enabled"] = "true";
+        settings["Scheduler:Enabled"] = "false";
         settings["Processing:QueueName"] = queueName;
         host = await FinGuardHost.StartAsync(settings);
     }
@@ -58,18 +57,11 @@ public sealed class QueueDispatchEndToEndTests(AzuriteFixture azurite) : IAsyncL
         await Task.Delay(300);
         Assert.Empty(github.CheckRuns);
 
-        // The Functions host invokes the custom handler: POST /ProcessDelivery with {Data, Metadata}.
-        var invocation = new JsonObject
-        {
-            ["Data"] = new JsonObject { ["delivery"] = message.MessageText },
-            ["Metadata"] = new JsonObject { ["Id"] = message.MessageId, ["DequeueCount"] = message.DequeueCount },
-        };
-        using var response = await host.Client.PostAsync(new Uri("ProcessDelivery", UriKind.Relative), new StringContent(invocation.ToJsonString(), Encoding.UTF8, "application/json"));
+        // What the ProcessDelivery function runs on the message text the queue trigger binds (base64 undone by the host).
+        var result = await host.Services.GetRequiredService<DeliveryQueueFunction>()
+            .RunAsync(message.MessageText, message.MessageId, $"{message.DequeueCount}", CancellationToken.None);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.True(result.RootElement.TryGetProperty("Outputs", out _));
-        Assert.Contains("completed", result.RootElement.GetProperty("Logs").EnumerateArray().Select(l => l.GetString()).First(), StringComparison.Ordinal);
+        Assert.Contains("completed", result, StringComparison.Ordinal);
         var run = Assert.Single(github.CheckRuns);
         Assert.Equal("success", (string?)run["conclusion"]);
         Assert.Equal(scenario.HeadSha, (string?)run["head_sha"]);

@@ -25,7 +25,7 @@ public sealed class RedeliverySweepEndToEndTests : IAsyncLifetime
     {
         github = await FakeGitHubServer.StartAsync();
         var settings = FinGuardHost.GitHubSettings(github, folder);
-        settings[FunctionEndpoints.EnabledKey] = "true";
+        settings[LocalTimerScheduler.EnabledKey] = "false";
         host = await FinGuardHost.StartAsync(settings);
     }
 
@@ -50,15 +50,9 @@ public sealed class RedeliverySweepEndToEndTests : IAsyncLifetime
         return item;
     }
 
-    private async Task<string> RunSweepAsync()
-    {
-        using var content = new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json");
-        using var response = await host.Client.PostAsync(new Uri(FunctionNames.RedeliverySweep, UriKind.Relative), content);
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        var log = (string)body["Logs"]!.AsArray().Single()!;
-        Assert.True(response.StatusCode == HttpStatusCode.OK, log);
-        return log;
-    }
+    // What the RedeliverySweep timer function runs (WorkerFunctionTests invokes the function itself).
+    private Task<string> RunSweepAsync() =>
+        host.Services.GetRequiredService<ScheduledJobRunner>().RunAsync(new ScheduledJobContext(FunctionNames.RedeliverySweep, false, null), CancellationToken.None);
 
     [Fact]
     public async Task Failed_deliveries_finguard_never_stored_are_redelivered_once_and_nothing_else_is()

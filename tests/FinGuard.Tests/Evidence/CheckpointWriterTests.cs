@@ -89,14 +89,12 @@ public sealed class CheckpointWriterTests : IAsyncLifetime
         {
             await using var host = await FinGuardHost.StartAsync(new Dictionary<string, string?>(FinGuardHost.LocalSettings(folder))
             {
-                [FunctionEndpoints.EnabledKey] = "true",
+                [LocalTimerScheduler.EnabledKey] = "false",
             });
-            using var content = new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json");
 
-            using var response = await host.Client.PostAsync(FunctionNames.DailyCheckpoint, content);
+            var body = await host.Services.GetRequiredService<ScheduledJobRunner>()
+                .RunAsync(new ScheduledJobContext(FunctionNames.DailyCheckpoint, false, null), CancellationToken.None);
 
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, body);
             Assert.Contains("DailyCheckpoint (done; past due: no): No evidence in the store yet; no checkpoint to write.", body, StringComparison.Ordinal);
         }
         finally

@@ -180,7 +180,8 @@ public sealed class EvidenceEndToEndTests(AzuriteFixture azurite, ITestOutputHel
             Assert.Contains(record.DeliveryId, text, StringComparison.Ordinal);
             foreach (var reason in record.Result.Controls.SelectMany(c => c.Reasons))
             {
-                Assert.Contains(Flat(reason), text, StringComparison.Ordinal);
+                // Code spans render as <code>, so the text shows them without their backticks.
+                Assert.Contains(Flat(reason.Replace("`", "", StringComparison.Ordinal)), text, StringComparison.Ordinal);
             }
         }
 
@@ -194,6 +195,22 @@ public sealed class EvidenceEndToEndTests(AzuriteFixture azurite, ITestOutputHel
         Assert.DoesNotContain("<script", dom, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Daily checkpoints", text, StringComparison.Ordinal);
         Assert.Contains(index[^1].Sha256, text, StringComparison.Ordinal);
+
+        // Read as a person would: Markdown code spans are code, not backticks; the development mode is a banner; the
+        // latest decision of each pull request has its own table.
+        Assert.Contains("Not verified: <code>unsigned</code>", dom, StringComparison.Ordinal);
+        Assert.DoesNotContain("`unsigned`", text, StringComparison.Ordinal);
+        Assert.Contains($"DEVELOPMENT MODE: {recordFiles.Count} of {recordFiles.Count} decisions were recorded with mode: development", text, StringComparison.Ordinal);
+        Assert.Contains("they are not WORM evidence", text, StringComparison.Ordinal);
+        var latest = System.Text.RegularExpressions.Regex.Match(dom, "<h2 id=\"latest\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(latest, "<tr><td>")); // #42, #43 and #44
+        Assert.Matches($"<tr><td>{System.Text.RegularExpressions.Regex.Escape(chain)}#43</td><td class=\"pass\">PASS</td>", latest);
+
+        var screenshot = Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", "evidence-report.png");
+        await HeadlessChromium.ScreenshotAsync(Path.Combine(extracted, "report.html"), screenshot);
+        output.WriteLine($"report screenshot: {screenshot}");
+        // A blank 1280x1600 page compresses to about 10 KB; the report's first screen of text and tables to hundreds.
+        Assert.True(new FileInfo(screenshot).Length > 50_000, $"the screenshot {screenshot} looks blank ({new FileInfo(screenshot).Length} bytes)");
     }
 
     private static byte[] Payload(PullRequestScenario scenario, string action) =>

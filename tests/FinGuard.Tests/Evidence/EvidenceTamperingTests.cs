@@ -313,6 +313,59 @@ public sealed class EvidenceTamperingTests(ITestOutputHelper output) : IAsyncLif
         await AssertBrokenAsync(["verify", store.EvidenceFolder], $"BROKEN {Record(5)}: states it is record 4");
     }
 
+    [Theory]
+    [InlineData("verdict")]
+    [InlineData("deliveryId")]
+    [InlineData("headSha")]
+    public async Task An_index_row_edited_to_disagree_with_its_record_is_reported_by_verify_of_the_store_folder_the_live_store_and_a_bundle(string field)
+    {
+        // The attacker changes one field of record 2's index row (the row FinGuard finds decisions by) and nothing else.
+        var row = Path.Combine(store.Root, "index", "octo-bank", "payments", "000000000002.json");
+        var node = JsonNode.Parse(await File.ReadAllBytesAsync(row))!.AsObject();
+        var original = (string)node[field]!;
+        var edited = field == "verdict" ? (original == "pass" ? "fail" : "pass") : field == "headSha" ? new string('e', 40) : Guid.NewGuid().ToString();
+        node[field] = edited;
+        await File.WriteAllTextAsync(row, node.ToJsonString());
+        var expected = $"{Record(2)}: its index row (index/{Record(2)}) does not match the record: {field}: the index says '{edited}', the record says '{original}'";
+
+        await AssertBrokenAsync(["verify", store.Root], expected);
+        await AssertBrokenAsync(["verify", "--live", "--repo", Payments, $"--Storage:LocalPath={store.Root}"],
+            $"{Record(2)}: its index row (index row) does not match the record: {field}: the index says '{edited}', the record says '{original}'");
+
+        // An export warns, and carries the row as the store holds it, so the bundle's own verify names it too.
+        var exported = Path.Combine(work, $"edited-{field}.zip");
+        var export = await EvidenceCli.RunAsync("export", "--repo", Payments, "--out", exported, $"--Storage:LocalPath={store.Root}");
+        Assert.True(export.Exit == 1, export.Stdout + export.Stderr);
+        Assert.Contains($"warning: {Record(2)}: its index row", export.Stderr, StringComparison.Ordinal);
+        await AssertBrokenAsync(["verify", exported], expected);
+    }
+
+    [Fact]
+    public async Task An_untouched_bundle_carries_every_index_row_and_they_match_their_records()
+    {
+        var contents = await EvidenceBundle.ReadZipAsync(bundle, CancellationToken.None);
+        Assert.Equal(
+            Enumerable.Range(1, 4).Select(i => $"index/{Record(i)}").Concat([$"index/{Record(1, "octo-bank/_checkpoints")}", $"index/{Record(2, "octo-bank/_checkpoints")}"]).Order(StringComparer.Ordinal),
+            contents.Files.Keys.Where(k => k.StartsWith("index/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.True(EvidenceBundle.Verify(contents).Intact);
+    }
+
+    [Fact]
+    public async Task Verify_live_reports_a_middle_record_deleted_with_its_index_row_instead_of_crashing()
+    {
+        File.Delete(store.RecordPath(Record(3)));
+        File.Delete(Path.Combine(store.Root, "index", "octo-bank", "payments", "000000000003.json"));
+
+        await AssertBrokenAsync(["verify", "--live", "--repo", Payments, $"--Storage:LocalPath={store.Root}"], $"BROKEN {Record(3)}: is missing (the chain runs from record 1 to record 4)");
+        var (_, stdout, _) = await EvidenceCli.RunAsync("verify", "--live", "--repo", Payments, $"--Storage:LocalPath={store.Root}");
+        Assert.Contains($"BROKEN {Payments}: its index cannot be read", stdout, StringComparison.Ordinal);
+        Assert.Contains("NOT INTACT", stdout, StringComparison.Ordinal);
+        await AssertBrokenAsync(["verify", store.Root], $"BROKEN {Record(3)}: is missing (the chain runs from record 1 to record 4)");
+        var export = await EvidenceCli.RunAsync("export", "--repo", Payments, "--out", Path.Combine(work, "damaged.zip"), $"--Storage:LocalPath={store.Root}");
+        Assert.Equal(1, export.Exit);
+        Assert.Contains("cannot be read", export.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_time_range_export_holds_that_range_and_its_checkpoints_and_verifies_anchored_to_the_checkpoint_before_it()
     {

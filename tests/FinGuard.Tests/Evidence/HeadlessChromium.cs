@@ -27,6 +27,54 @@ internal static class HeadlessChromium
                 + "'apt-get install -y chromium'; install it the same way (as root) and run the tests again.");
     }
 
+    /// <summary>
+    /// A PNG of <paramref name="file"/> as a 1280-pixel-wide window shows it, written to <paramref name="png"/> (kept as a
+    /// test artifact to look at).
+    /// </summary>
+    public static async Task ScreenshotAsync(string file, string png)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
+        File.Delete(png);
+        var chromium = Locate();
+        var profile = TempDirectory.Create();
+        try
+        {
+            var start = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[]
+                     {
+                         "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
+                         $"--user-data-dir={profile}", "--window-size=1280,1600", $"--screenshot={Path.GetFullPath(png)}", new Uri(Path.GetFullPath(file)).AbsoluteUri,
+                     })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {chromium}.");
+            var stderr = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{chromium} --screenshot did not finish within 60 s. stderr:{Environment.NewLine}{await stderr}");
+            }
+
+            if (process.ExitCode != 0 || !File.Exists(png))
+            {
+                throw new InvalidOperationException($"{chromium} --screenshot failed (exit {process.ExitCode}). stderr:{Environment.NewLine}{await stderr}");
+            }
+        }
+        finally
+        {
+            TempDirectory.Delete(profile);
+        }
+    }
+
     public static async Task<(string Dom, TimeSpan Elapsed)> DumpDomAsync(string file)
     {
         var chromium = Locate();

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FinGuard.Functions;
 using FinGuard.Storage.Azure;
-using FinGuard.Testing.FakeGitHub;
 using FinGuard.Tests.Infrastructure;
 
 namespace FinGuard.Tests.Infra;
@@ -138,7 +137,7 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
     }
 
     [Fact]
-    public void The_function_app_is_a_linux_flex_consumption_custom_handler_with_a_system_assigned_identity()
+    public void The_function_app_is_a_linux_flex_consumption_dotnet_isolated_10_app_with_a_system_assigned_identity()
     {
         var plan = Assert.Single(compiled.Resources("Microsoft.Web/serverfarms"));
         Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
@@ -152,8 +151,11 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
         Assert.Equal("Disabled", (string?)app["properties"]!["siteConfig"]!["ftpsState"]);
 
         // Flex Consumption states the worker runtime as functionAppConfig.runtime; it rejects the
-        // FUNCTIONS_WORKER_RUNTIME app setting that other plans use for "Custom".
-        Assert.Equal("custom", (string?)app["properties"]!["functionAppConfig"]!["runtime"]!["name"]);
+        // FUNCTIONS_WORKER_RUNTIME app setting that other plans use for it.
+        var runtime = app["properties"]!["functionAppConfig"]!["runtime"]!;
+        Assert.Equal("dotnet-isolated", (string?)runtime["name"]);
+        Assert.Equal("[parameters('dotnetIsolatedVersion')]", (string?)runtime["version"]);
+        Assert.Equal("10.0", (string?)compiled.Template["parameters"]!["dotnetIsolatedVersion"]!["defaultValue"]);
         Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", AppSettings().Select(s => s.Key));
         Assert.Equal("SystemAssignedIdentity", (string?)app["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]);
     }
@@ -193,9 +195,8 @@ public sealed partial class BicepTemplateTests(BicepTemplateTests.Compiled compi
     [Fact]
     public void The_queue_trigger_connection_and_queue_exist_in_the_template()
     {
-        var binding = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FinGuard", "Functions", FunctionNames.ProcessDelivery, "function.json")))!["bindings"]![0]!;
-        var connection = (string)binding["connection"]!;
-        var queue = (string)binding["queueName"]!;
+        var connection = FunctionNames.DeliveriesQueueConnection;
+        var queue = FunctionNames.DeliveriesQueue;
 
         var settings = AppSettings();
         Assert.Contains($"{connection}__queueServiceUri", settings.Keys);

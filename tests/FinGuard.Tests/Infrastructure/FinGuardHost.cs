@@ -74,6 +74,22 @@ public sealed class FinGuardHost : IAsyncDisposable
         return pr;
     }
 
+    /// <summary>
+    /// Records that the pull request's author pushed its current head, as FinGuard does when the <c>opened</c> delivery
+    /// arrives (<see cref="global::FinGuard.Processing.HeadPushRecorder"/>), for tests whose first delivery is something else and that
+    /// are not about who pushed.
+    /// </summary>
+    public Task RecordAuthorPushAsync(Testing.Scenarios.PullRequestScenario pr)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        var payload = pr.WebhookPayload(Testing.Scenarios.WebhookExamples.First("pull_request", "opened"), "opened");
+        payload["sender"]!["login"] = pr.AuthorLogin;
+        payload["sender"]!["id"] = 5001;
+        var delivery = new Core.Deliveries.InboundDelivery(
+            Guid.NewGuid().ToString(), "pull_request", "opened", pr.InstallationId, pr.FullName, TimeProvider.System.GetUtcNow(), Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        return global::FinGuard.Processing.HeadPushRecorder.RecordAsync(Services.GetRequiredService<Storage.Pushes.IHeadPushes>(), delivery, CancellationToken.None);
+    }
+
     /// <summary>A fresh RSA key in PEM, as GitHub issues App private keys.</summary>
     public static string NewPrivateKeyPem()
     {
@@ -86,7 +102,7 @@ public sealed class FinGuardHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         // Tests fire timers themselves (through the Functions endpoints or the jobs); a scheduler firing on the real
         // clock in the middle of a test would add decisions it does not expect. A test may still turn it on.
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--{Functions.LocalTimerScheduler.EnabledKey}=false" };
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--{(global::FinGuard.Functions.LocalTimerScheduler.EnabledKey)}=false" };
         foreach (var (key, value) in settings)
         {
             if (value is not null)

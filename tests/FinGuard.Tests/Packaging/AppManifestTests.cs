@@ -39,6 +39,7 @@ public sealed class AppManifestTests
         ["contents"] = "read",
         ["deployments"] = "write",
         ["members"] = "read",
+        ["merge_queues"] = "read",
         ["metadata"] = "read",
         ["pull_requests"] = "read",
     };
@@ -53,6 +54,7 @@ public sealed class AppManifestTests
         [WebhookEvents.WorkflowRun] = "actions",
         [WebhookEvents.DeploymentProtectionRule] = "deployments",
         [WebhookEvents.DeploymentReview] = "deployments",
+        [WebhookEvents.MergeGroup] = "merge_queues",
     };
 
     private static JsonObject Manifest() =>

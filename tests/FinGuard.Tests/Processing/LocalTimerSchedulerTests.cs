@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using FinGuard.Functions;
-using FinGuard.Testing.FakeGitHub;
 using FinGuard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace FinGuard.Tests.Processing;
 
-/// <summary><c>finguard serve</c> outside Azure Functions fires its timers itself, on the schedules of the function.json files.</summary>
+/// <summary><c>finguard serve</c> outside Azure Functions fires its timers itself, on the schedules of the <c>[TimerTrigger]</c>s.</summary>
 public sealed class LocalTimerSchedulerTests
 {
     private sealed class RecordingJob(string name, ConcurrentQueue<(string Job, DateTimeOffset At)> runs, TimeProvider time, bool fails = false) : IScheduledJob
@@ -66,8 +64,8 @@ public sealed class LocalTimerSchedulerTests
 
     [Theory]
     [InlineData(LocalTimerScheduler.EnabledKey, "false")]
-    [InlineData(FunctionEndpoints.EnabledKey, "true")]
-    public async Task It_stays_off_when_disabled_or_when_the_functions_host_fires_the_timers(string key, string value)
+    [InlineData(LocalTimerScheduler.EnabledKey, "FALSE")]
+    public async Task It_stays_off_when_disabled(string key, string value)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 30, TimeSpan.Zero));
         var (scheduler, runs) = Create(time, new() { [key] = value });
@@ -82,13 +80,13 @@ public sealed class LocalTimerSchedulerTests
     }
 
     [Fact]
-    public void The_schedules_are_those_of_the_function_json_files()
+    public void The_schedules_are_those_of_the_timer_triggers()
     {
         foreach (var timer in FunctionNames.Timers)
         {
-            var path = Path.Combine(RepositoryRoot.Path, "src", "FinGuard", "Functions", timer, "function.json");
-            var binding = JsonNode.Parse(File.ReadAllText(path))!["bindings"]!.AsArray().Single(b => (string?)b!["type"] == "timerTrigger")!;
-            Assert.Equal((string?)binding["schedule"], FunctionNames.Schedules[timer]);
+            var function = typeof(FinGuardFunctions).GetMethod(timer)!;
+            var trigger = function.GetParameters().Select(p => p.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.TimerTriggerAttribute), false).Cast<Microsoft.Azure.Functions.Worker.TimerTriggerAttribute>().SingleOrDefault()).Single(a => a is not null)!;
+            Assert.Equal(trigger.Schedule, FunctionNames.Schedules[timer]);
         }
     }
 }

@@ -192,15 +192,16 @@ public sealed class SetupFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_post_install_page_names_the_installation_and_the_next_step()
+    public async Task Without_app_credentials_the_post_install_page_does_not_claim_an_installation()
     {
         using var browser = Browser();
 
         var (status, html) = await GetAsync(browser, "setup/installed?installation_id=987&setup_action=install");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("<code>987</code>", html, StringComparison.Ordinal);
-        Assert.Contains("ruleset", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("Installation not confirmed", html, StringComparison.Ordinal);
+        Assert.Contains("credentials (GitHub:AppId, GitHub:PrivateKey) are not configured", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("FinGuard is installed", html, StringComparison.Ordinal);
     }
 
     private async Task WaitUntilReadyAsync()

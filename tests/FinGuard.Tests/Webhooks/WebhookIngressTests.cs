@@ -65,6 +65,28 @@ public sealed class WebhookIngressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_delivery_reusing_a_stored_id_with_another_body_keeps_the_first_and_is_counted_as_reused()
+    {
+        var id = Guid.NewGuid().ToString();
+        var first = PingBody();
+        var other = Encoding.UTF8.GetBytes(WebhookExamples.All("ping")[0].ToJsonString().Replace("\"zen\"", "\"zen2\"", StringComparison.Ordinal));
+        Assert.NotEqual(first, other);
+        using var metrics = new FinGuard.Tests.Telemetry.FinGuardMeasurements(host.Services);
+
+        using (var accepted = await host.Client.SendAsync(FinGuardHost.Delivery("ping", first, deliveryId: id)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        using var replay = await host.Client.SendAsync(FinGuardHost.Delivery("ping", other, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Contains("different body", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(first, (await Inbox.GetAsync(id, CancellationToken.None))!.Delivery.Body.ToArray());
+        Assert.Equal(1, metrics.Sum(FinGuard.Telemetry.FinGuardTelemetry.Instruments.DeliveryIdsReused));
+    }
+
+    [Fact]
     public async Task A_forged_signature_is_401_and_nothing_is_stored()
     {
         var id = Guid.NewGuid().ToString();
@@ -126,6 +148,30 @@ public sealed class WebhookIngressTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await ProblemAsync(response);
         Assert.EndsWith("/malformed-json", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Invalid_UTF_8_inside_a_string_with_a_valid_signature_is_400_and_not_stored()
+    {
+        // A real pull_request payload whose title carries a lone continuation byte: valid JSON syntax, not UTF-8 text.
+        var id = Guid.NewGuid().ToString();
+        var json = WebhookExamples.First("pull_request", "opened");
+        json["pull_request"]!["title"] = "Fix @@INVALID@@ rounding";
+        var text = Encoding.UTF8.GetBytes(json.ToJsonString());
+        var marker = "@@INVALID@@"u8;
+        var at = text.AsSpan().IndexOf(marker);
+        var body = new byte[text.Length - marker.Length + 1];
+        text.AsSpan(0, at).CopyTo(body);
+        body[at] = 0x80;
+        text.AsSpan(at + marker.Length).CopyTo(body.AsSpan(at + 1));
+
+        using var response = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.EndsWith("/malformed-json", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"byte offset {at}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Null(await Inbox.GetAsync(id, CancellationToken.None));
     }
 

@@ -6,7 +6,8 @@ namespace FinGuard.Core.Policy.Yaml;
 /// The <c>separation-of-duties</c> section of a policy file (<see cref="SeparationOfDutiesPolicy"/> once resolved).
 /// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
 /// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
-/// only grows, <c>approver-teams</c> only narrows to a subset, <c>require-write-access</c> only turns on.
+/// only grows, <c>approver-teams</c> only narrows to a subset, <c>require-write-access</c> and
+/// <c>last-pusher-cannot-approve</c> only turn on.
 /// </summary>
 public sealed record SeparationOfDutiesSection : PolicySection
 {
@@ -31,6 +32,9 @@ public sealed record SeparationOfDutiesSection : PolicySection
     /// <summary><c>require-write-access</c>.</summary>
     public PolicySetting<bool>? RequireWriteAccess { get; init; }
 
+    /// <summary><c>last-pusher-cannot-approve</c>.</summary>
+    public PolicySetting<bool>? LastPusherCannotApprove { get; init; }
+
     internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
     {
         Line = reader.Line,
@@ -48,6 +52,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
         ExcludedApprovers = reader.List<string>("exclude-approvers", PolicyValueSyntax.Login, PolicyValueSyntax.NameComparer),
         ApproverTeams = reader.List<string>("approver-teams", PolicyValueSyntax.Team, PolicyValueSyntax.NameComparer),
         RequireWriteAccess = reader.Boolean("require-write-access"),
+        LastPusherCannotApprove = reader.Boolean("last-pusher-cannot-approve"),
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
@@ -62,6 +67,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
                 ExcludedApprovers = EnforcedMerge.Union(policy.ExcludedApprovers, repository.ExcludedApprovers, PolicyValueSyntax.NameComparer),
                 ApproverTeams = merge.Subset("approver-teams", policy.ApproverTeams, repository.ApproverTeams, anyone: "team"),
                 RequireWriteAccess = merge.Flag("require-write-access", policy.RequireWriteAccess, repository.RequireWriteAccess, stronger: true),
+                LastPusherCannotApprove = merge.Flag(
+                    "last-pusher-cannot-approve", policy.LastPusherCannotApprove, repository.LastPusherCannotApprove, stronger: true),
             });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
@@ -75,5 +82,6 @@ public sealed record SeparationOfDutiesSection : PolicySection
             ExcludedApprovers = section.ExcludedApprovers?.Value ?? policy.ExcludedApprovers,
             ApproverTeams = section.ApproverTeams?.Value ?? policy.ApproverTeams,
             RequireWriteAccess = section.RequireWriteAccess?.Value ?? policy.RequireWriteAccess,
+            LastPusherCannotApprove = section.LastPusherCannotApprove?.Value ?? policy.LastPusherCannotApprove,
         };
 }
