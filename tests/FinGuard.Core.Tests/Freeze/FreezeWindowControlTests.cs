@@ -180,7 +180,7 @@ public sealed class FreezeWindowControlTests
 
         Assert.Equal(ControlStatus.Fail, result.Status);
         Assert.EndsWith("Break-glass label `emergency-change` is present, but no approval counts.", result.Summary, StringComparison.Ordinal);
-        AssertDetail(result, "dev", false, "does not count for break-glass: opened this pull request; authored 01aaaaa; committed 01aaaaa");
+        AssertDetail(result, "dev", false, "does not count for break-glass: opened this pull request; authored 01aaaaa; committed 01aaaaa; pushed the current head 01aaaaa");
     }
 
     [Fact]

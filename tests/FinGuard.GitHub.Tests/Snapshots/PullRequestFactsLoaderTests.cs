@@ -204,6 +204,10 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         scenario.ServeOn(github);
 
         var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+        // The author pushed the head (the server adds this from the verified delivery; the loader does not read it).
+        using var push = System.Text.Json.JsonDocument.Parse(
+            $$$"""{"action":"synchronize","number":{{{scenario.Number}}},"pull_request":{"head":{"sha":"{{{scenario.HeadSha}}}"}},"sender":{"login":"{{{scenario.AuthorLogin}}}","id":21031067,"type":"User"}}""");
+        facts = facts.WithHeadPushes([new HeadPushDelivery(push.RootElement.Clone(), "webhook pull_request.synchronize delivery test")]);
         var decision = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch);
 
         var permissions = decision.Snapshot.ReviewerPermissions;

@@ -80,8 +80,10 @@ public sealed class WorkerFunctionTests : IDisposable
         // No GitHub App credentials are configured here: not ready, and the report says which check failed.
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, ready.Response.StatusCode);
         Assert.Contains("\"github-app\"", ResponseText(ready), StringComparison.Ordinal);
-        Assert.Equal(StatusCodes.Status200OK, installed.Response.StatusCode);
+        // Nor can the post-install page confirm the installation with GitHub, so it does not claim it.
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, installed.Response.StatusCode);
         Assert.StartsWith("text/html", installed.Response.ContentType, StringComparison.Ordinal);
+        Assert.Contains("Installation not confirmed", ResponseText(installed), StringComparison.Ordinal);
     }
 
     [Fact]
