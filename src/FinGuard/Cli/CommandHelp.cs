@@ -29,9 +29,15 @@ public static class CommandHelp
         Files DIR may hold (each exactly as GitHub returns it; an optional file that is missing means "unknown",
         and a control that needs it fails closed saying so):
           pull.json             GET /repos/{o}/{r}/pulls/{n}                         required
-          commits.json          GET /repos/{o}/{r}/pulls/{n}/commits (all pages)    required
+          commits.json          GET /repos/{o}/{r}/pulls/{n}/commits (all pages)    required (up to 3,000)
           reviews.json          GET /repos/{o}/{r}/pulls/{n}/reviews (all pages)    absent: no reviews
           team-members.json     {"org/team": ["login", ...]} for the policy's approver and break-glass teams
+          permissions/LOGIN.json  GET /repos/{o}/{r}/collaborators/{LOGIN}/permission, per reviewer
+                                absent: that reviewer's permission is unknown, so their approval does not count
+          issue-events.json     GET /repos/{o}/{r}/issues/{n}/events (all pages as one array): who added the
+                                break-glass label, and when; absent: break-glass cannot be verified
+          head-push.json        the pull_request webhook delivery (opened, synchronize, reopened) that set the
+                                head: its sender pushed it; absent: the pusher is unknown
           finguard.yml          the repository policy from the base branch         absent: the documented defaults
           org-finguard.yml      the organisation policy (.github repository)
           check-runs.json       GET /repos/{o}/{r}/commits/{sha}/check-runs          for scan-status

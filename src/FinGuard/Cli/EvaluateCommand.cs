@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FinGuard.Core.Results;
@@ -50,9 +49,9 @@ public static class EvaluateCommand
                     directory = args[++i];
                     break;
                 case "--at" when i + 1 < args.Length:
-                    if (!DateTimeOffset.TryParse(args[++i], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                    if (!IsoDates.TryParseInstant(args[++i], out var parsed))
                     {
-                        await stderr.WriteLineAsync($"finguard evaluate: --at '{args[i]}' is not an ISO 8601 date-time (e.g. 2026-12-31T15:00:00Z).");
+                        await stderr.WriteLineAsync($"finguard evaluate: --at '{args[i]}' is not an ISO 8601 date-time with its offset (e.g. 2026-12-31T15:00:00Z or 2026-12-31T16:00:00+01:00).");
                         return 2;
                     }
 

@@ -57,6 +57,9 @@ public static class FinGuardApp
         // Per-request framework logs are noise for an operator; FinGuard's own events carry the delivery scope.
         // Configuration (Logging:LogLevel:Microsoft.AspNetCore) still overrides this.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The HTTP resilience pipeline logs every GitHub call at Information ("Execution attempt ... Result: '200'")
+        // without its URL; retries and failures are warnings and stay, with FinGuard's own events naming the request.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddFinGuardOpenTelemetry(kind);

@@ -64,7 +64,7 @@ public sealed class CommandLineConventionsTests : IDisposable
     {
         var (_, output, _) = await RunAsync("evaluate", "--help");
 
-        foreach (var file in new[] { "pull.json", "commits.json", "reviews.json", "team-members.json", "finguard.yml", "org-finguard.yml", "check-runs.json", "scans/ARTIFACT/FILE" })
+        foreach (var file in new[] { "pull.json", "commits.json", "reviews.json", "team-members.json", "finguard.yml", "org-finguard.yml", "check-runs.json", "scans/ARTIFACT/FILE", "permissions/LOGIN.json", "issue-events.json", "head-push.json" })
         {
             Assert.Contains(file, output, StringComparison.Ordinal);
         }

@@ -228,9 +228,11 @@ public sealed class EvaluateOfflineTests
         var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
         try
         {
-            foreach (var file in Directory.GetFiles(Example("compliant-pull-request")))
+            foreach (var file in Directory.GetFiles(Example("compliant-pull-request"), "*", SearchOption.AllDirectories))
             {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+                var target = Path.Combine(folder, Path.GetRelativePath(Example("compliant-pull-request"), file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
             }
 
             // 300 signed commits by the author, the last one the head the reviewers approved.

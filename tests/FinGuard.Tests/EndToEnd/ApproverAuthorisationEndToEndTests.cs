@@ -62,6 +62,8 @@ public sealed class ApproverAuthorisationEndToEndTests : IAsyncLifetime
 
     private async Task DeliverAsync(PullRequestScenario scenario, string action)
     {
+        // These tests are not about who pushed: the author did, as the opened delivery would have said.
+        await host.RecordAuthorPushAsync(scenario);
         var body = Encoding.UTF8.GetBytes(scenario.WebhookPayload(WebhookExamples.First("pull_request", action), action).ToJsonString());
         using var ack = await host.Client.SendAsync(FinGuardHost.Delivery("pull_request", body));
         Assert.Equal(HttpStatusCode.Accepted, ack.StatusCode);
