@@ -33,6 +33,9 @@ public sealed record DeliveredPull(JsonElement Pull, string Source);
 public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsLoader scans)
 {
     public const string RepositoryPolicyPath = ".github/finguard.yml";
+
+    /// <summary>Pages of issue events read (100 each); a pull request with more cannot have its break-glass verified.</summary>
+    public const int MaxIssueEventPages = 30;
     public const string OrganizationPolicyPath = "finguard.yml";
     public const string OrganizationPolicyRepository = ".github";
 
@@ -106,10 +109,13 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
 
         if (breakGlassAsked)
         {
-            // When and by whom the label was added: a break-glass approval must come after it.
+            // When and by whom the label was added: a break-glass approval must come after it. GitHub lists events
+            // oldest first, so a list longer than FinGuard reads would hide the latest labelling: then nothing is
+            // recorded and break-glass cannot be verified (fail closed).
             set = set with
             {
-                IssueEventPages = await GitHubFacts.LoadPagesAsync(api, installationId, $"repos/{repository}/issues/{number}/events?per_page=100", PullRequestFactSet.IssueEventsFact, 10, facts, cancellationToken),
+                IssueEventPages = await GitHubFacts.LoadAllPagesOrNoneAsync(
+                    api, installationId, $"repos/{repository}/issues/{number}/events?per_page=100", PullRequestFactSet.IssueEventsFact, MaxIssueEventPages, facts, cancellationToken),
             };
         }
 

@@ -260,4 +260,36 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         Assert.Equal(snapshot.LabelEvents, PullRequestEvaluator.Evaluate(PullRequestFactSet.FromFacts(scenario.FullName, facts.Facts), DateTimeOffset.UnixEpoch).Snapshot.LabelEvents);
         github.AssertAllRequestsExistInOpenApi();
     }
+
+    [Fact]
+    public async Task Issue_events_longer_than_FinGuard_reads_are_not_recorded_so_break_glass_cannot_be_verified()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.Labels = ["emergency-change"];
+        scenario.RepositoryPolicy = """
+            version: 1
+            freeze-window:
+              windows:
+                - name: Year end
+                  from: 2026-12-20T00:00:00Z
+                  to: 2027-01-02T00:00:00Z
+              break-glass:
+                label: emergency-change
+                approver-teams: [octo-org/cab]
+            """;
+        scenario.ServeOn(github);
+        github.Respond("GET", "/orgs/octo-org/teams/cab/memberships/{username}", _ => FakeResponse.NotFound());
+        // One page more than FinGuard reads: the newest labelling would be on the page it never sees.
+        var page = scenario.IssueEventsJson();
+        github.RespondPaged("GET", $"/repos/{scenario.FullName}/issues/{scenario.Number}/events", [.. Enumerable.Repeat(page, PullRequestFactsLoader.MaxIssueEventPages + 1)]);
+
+        var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
+
+        Assert.Null(facts.IssueEventPages);
+        Assert.DoesNotContain(facts.Facts, f => f.Name.StartsWith("issue-events", StringComparison.Ordinal));
+        Assert.Equal(PullRequestFactsLoader.MaxIssueEventPages, github.FindRequests("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events").Count);
+        var freeze = PullRequestEvaluator.Evaluate(facts, new DateTimeOffset(2026, 12, 21, 12, 0, 0, TimeSpan.Zero)).Result.Controls.Single(c => c.Id == "freeze-window");
+        Assert.Equal(Core.Results.ControlStatus.Error, freeze.Status);
+        Assert.Contains(freeze.Details, d => d.Message.Contains("events were not loaded", StringComparison.Ordinal));
+    }
 }
