@@ -105,7 +105,19 @@ public sealed partial class MergeGroupService(
         var facts = new List<GitHubFact> { new("merge_group", $"webhook merge_group.checks_requested delivery {delivery.DeliveryId}: merge_group", MergeGroupJson(delivery)) };
 
         await evidence.RecoverAsync(chain, cancellationToken);
-        var (numbers, problem) = await IdentifyAsync(installationId, repository, group, baseBranch, facts, cancellationToken);
+        IReadOnlyList<int> numbers;
+        string? problem;
+        try
+        {
+            (numbers, problem) = await IdentifyAsync(installationId, repository, group, baseBranch, facts, cancellationToken);
+        }
+        catch (GitHubApiException ex) when ((int)ex.Status is >= 400 and < 500 && ex.RateLimitedUntil is null && ex.Status != System.Net.HttpStatusCode.TooManyRequests)
+        {
+            // A refusal retrying cannot change (a commit GitHub no longer has, a permission FinGuard lacks): answer
+            // the queue with a failing check now rather than leave it waiting for its own timeout.
+            (numbers, problem) = ([], $"GitHub refused a request FinGuard needs to tell its pull requests apart ({ex.Message})");
+        }
+
         var entries = ImmutableArray.CreateBuilder<MergeGroupEntry>();
         foreach (var number in numbers)
         {

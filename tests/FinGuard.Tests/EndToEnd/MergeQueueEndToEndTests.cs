@@ -160,6 +160,24 @@ public sealed class MergeQueueEndToEndTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_group_whose_commits_GitHub_refuses_to_trace_gets_a_failing_check_at_once()
+    {
+        var pr = await DecidedAsync(NewRepo(), 11, approved: true);
+        var (payload, headSha) = Group(pr);
+        foreach (var commit in JsonNode.Parse(pr.CommitPages()[0])!.AsArray())
+        {
+            github.Respond("GET", $"/repos/{pr.FullName}/commits/{(string)commit!["sha"]!}/pulls", _ => FakeResponse.Error(422, "No commit found for SHA"));
+        }
+
+        await DeliverAsync(payload);
+        var run = await CheckOnAsync(headSha);
+
+        Assert.Equal("failure", (string?)run["conclusion"]);
+        var text = (string)run["output"]!["summary"]! + (string?)run["output"]!["text"];
+        Assert.Contains("GitHub refused a request FinGuard needs to tell its pull requests apart", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_group_whose_pull_request_FinGuard_never_decided_fails()
     {
         var pr = new PullRequestScenario("octo-org", NewRepo(), 9).WithCommit(verified: true).WithTwoIndependentApprovals();
