@@ -82,10 +82,6 @@ internal static class GitHubFacts
         factName == name || factName.StartsWith(name + ".page", StringComparison.Ordinal);
 
     /// <summary>
-    /// Every page of a list (at most <paramref name="maxPages"/>), each recorded in <paramref name="facts"/> as
-    /// <paramref name="name"/>, <c>{name}.page2</c>, …
-    /// </summary>
-    /// <summary>
     /// Every page of a list read oldest first, or null (nothing recorded) when it has more than
     /// <paramref name="maxPages"/> pages: the newest entries are then the ones not read, so the list says nothing reliable.
     /// </summary>
@@ -93,28 +89,24 @@ internal static class GitHubFacts
         GitHubApiClient api, long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(api);
-        ArgumentNullException.ThrowIfNull(facts);
         var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
-        if (pages.Count > 0 && pages[^1].NextPage is not null)
-        {
-            return null;
-        }
-
-        var result = new List<JsonElement>(pages.Count);
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var json = Parse(pages[i]);
-            result.Add(json);
-            facts.Add(new GitHubFact(i == 0 ? name : $"{name}.page{i + 1}", pages[i].Request, json));
-        }
-
-        return result;
+        return pages.Count > 0 && pages[^1].NextPage is not null ? null : Record(pages, name, facts);
     }
 
+    /// <summary>
+    /// Every page of a list (at most <paramref name="maxPages"/>), each recorded in <paramref name="facts"/> as
+    /// <paramref name="name"/>, <c>{name}.page2</c>, …
+    /// </summary>
     public static async Task<List<JsonElement>> LoadPagesAsync(
         GitHubApiClient api, long installationId, string path, string name, int maxPages, List<GitHubFact> facts, CancellationToken cancellationToken)
     {
-        var pages = await api.GetPagesAsync(installationId, path, maxPages, cancellationToken);
+        ArgumentNullException.ThrowIfNull(api);
+        return Record(await api.GetPagesAsync(installationId, path, maxPages, cancellationToken), name, facts);
+    }
+
+    private static List<JsonElement> Record(IReadOnlyList<GitHubResponse> pages, string name, List<GitHubFact> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
         var result = new List<JsonElement>(pages.Count);
         for (var i = 0; i < pages.Count; i++)
         {

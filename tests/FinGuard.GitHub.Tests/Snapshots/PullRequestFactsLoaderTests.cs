@@ -231,12 +231,9 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
         github.AssertAllRequestsExistInOpenApi();
     }
 
-    [Fact]
-    public async Task With_the_break_glass_label_the_issue_events_are_read_and_replayed()
+    /// <summary>Serves <paramref name="scenario"/> under a year-end freeze whose break-glass label it carries; nobody is on the team.</summary>
+    private void ServeWithBreakGlassPolicy(PullRequestScenario scenario)
     {
-        var scenario = new PullRequestScenario().WithCommit(verified: true).WithTwoIndependentApprovals();
-        scenario.Labels = ["emergency-change"];
-        scenario.LabelEvents = [new ScenarioLabelEvent("emergency-change", "oncall-olga", 7007, "2026-11-20T09:30:00Z")];
         scenario.RepositoryPolicy = """
             version: 1
             freeze-window:
@@ -250,6 +247,15 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
             """;
         scenario.ServeOn(github);
         github.Respond("GET", "/orgs/octo-org/teams/cab/memberships/{username}", _ => FakeResponse.NotFound());
+    }
+
+    [Fact]
+    public async Task With_the_break_glass_label_the_issue_events_are_read_and_replayed()
+    {
+        var scenario = new PullRequestScenario().WithCommit(verified: true).WithTwoIndependentApprovals();
+        scenario.Labels = ["emergency-change"];
+        scenario.LabelEvents = [new ScenarioLabelEvent("emergency-change", "oncall-olga", 7007, "2026-11-20T09:30:00Z")];
+        ServeWithBreakGlassPolicy(scenario);
 
         var facts = await Loader.LoadAsync(scenario.InstallationId, scenario.FullName, scenario.Number, CancellationToken.None);
         var snapshot = PullRequestEvaluator.Evaluate(facts, DateTimeOffset.UnixEpoch).Snapshot;
@@ -266,19 +272,7 @@ public sealed class PullRequestFactsLoaderTests : IAsyncLifetime
     {
         var scenario = new PullRequestScenario().WithCommit(verified: true).WithTwoIndependentApprovals();
         scenario.Labels = ["emergency-change"];
-        scenario.RepositoryPolicy = """
-            version: 1
-            freeze-window:
-              windows:
-                - name: Year end
-                  from: 2026-12-20T00:00:00Z
-                  to: 2027-01-02T00:00:00Z
-              break-glass:
-                label: emergency-change
-                approver-teams: [octo-org/cab]
-            """;
-        scenario.ServeOn(github);
-        github.Respond("GET", "/orgs/octo-org/teams/cab/memberships/{username}", _ => FakeResponse.NotFound());
+        ServeWithBreakGlassPolicy(scenario);
         // One page more than FinGuard reads: the newest labelling would be on the page it never sees.
         var page = scenario.IssueEventsJson();
         github.RespondPaged("GET", $"/repos/{scenario.FullName}/issues/{scenario.Number}/events", [.. Enumerable.Repeat(page, PullRequestFactsLoader.MaxIssueEventPages + 1)]);
