@@ -50,13 +50,17 @@ public sealed record BenchmarkRunOptions
     /// <summary>Print the types allocated while FinGuard is measured (sampled by the runtime; see <see cref="Reporting.AllocationSampler"/>).</summary>
     public bool Allocations { get; init; }
 
+    /// <summary>coldstart: a git commit to publish and alternate with the current source, instead of JIT vs ReadyToRun.</summary>
+    public string? Baseline { get; init; }
+
     public static string DefaultStoreParent => Path.Combine(Environment.CurrentDirectory, "artifacts", "bench", "stores");
 
     public const string Usage =
         "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all|coldstart] [--quick]\n" +
         "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
         "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]\n" +
-        "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)] [--allocations]";
+        "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)] [--allocations]\n" +
+        "       [--baseline COMMIT (coldstart: A/B of COMMIT against the current source, both ReadyToRun)]";
 
     public static BenchmarkRunOptions? Parse(string[] args, out string? error)
     {
@@ -69,6 +73,7 @@ public sealed record BenchmarkRunOptions
         TimeSpan? duration = null;
         var store = DefaultStoreParent;
         var allocations = false;
+        string? baseline = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -91,6 +96,10 @@ public sealed record BenchmarkRunOptions
                     break;
                 case "--store" when i + 1 < args.Length && args[i + 1].Length > 0:
                     store = Path.GetFullPath(args[i + 1]);
+                    i++;
+                    break;
+                case "--baseline" when i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith('-'):
+                    baseline = args[i + 1];
                     i++;
                     break;
                 case "--allocations":
@@ -126,6 +135,7 @@ public sealed record BenchmarkRunOptions
             Duration = duration,
             StoreParent = store,
             Allocations = allocations,
+            Baseline = baseline,
         };
     }
 }

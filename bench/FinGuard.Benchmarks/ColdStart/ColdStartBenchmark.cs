@@ -14,7 +14,9 @@ namespace FinGuard.Benchmarks.ColdStart;
 /// out under load) put straight under the end-to-end load: how long it takes to answer <c>/healthz</c>, and the
 /// delivery → check run latency in its first seconds, when the JIT is still compiling FinGuard's code. The same
 /// source is published twice in the same run, as it is (JIT only) and ReadyToRun (<c>PublishReadyToRun</c>:
-/// FinGuard's and its packages' code precompiled), and the two are started alternately.
+/// FinGuard's and its packages' code precompiled), and the two are started alternately. With <c>--baseline REF</c>
+/// the two variants are instead the git commit REF and the current source, both ReadyToRun: an A/B of a change to
+/// how FinGuard is built or hosted, measured in the same run so both sides share the machine's state.
 /// </summary>
 public static class ColdStartBenchmark
 {
@@ -27,11 +29,22 @@ public static class ColdStartBenchmark
         Console.WriteLine();
 
         var variants = new List<(string Name, string Folder)>();
-        foreach (var (name, readyToRun) in new[] { ("JIT only", false), ("ReadyToRun", true) })
+        var sources = options.Baseline is { } baseline
+            ? new[] { ($"baseline {baseline}", true, (string?)baseline), ("current source", true, (string?)null) }
+            : new[] { ("JIT only", false, (string?)null), ("ReadyToRun", true, (string?)null) };
+        foreach (var (name, readyToRun, commit) in sources)
         {
-            var folder = Path.Combine(RepositoryRoot.Path, "artifacts", "bench", "publish", readyToRun ? "r2r" : "jit");
+            var folder = Path.Combine(RepositoryRoot.Path, "artifacts", "bench", "publish", commit is null ? (readyToRun ? "r2r" : "jit") : "baseline");
             var clock = Stopwatch.StartNew();
-            await PublishAsync(folder, readyToRun);
+            if (commit is null)
+            {
+                await PublishAsync(RepositoryRoot.Path, folder, readyToRun);
+            }
+            else
+            {
+                await PublishCommitAsync(commit, folder);
+            }
+
             Console.WriteLine($"published {name} to {folder} in {clock.Elapsed.TotalSeconds:0.0} s ({FolderMegabytes(folder):0} MB)");
             variants.Add((name, folder));
         }
@@ -58,7 +71,7 @@ public static class ColdStartBenchmark
         }
 
         table.Write();
-        var summary = new ConsoleTable("measure (median of rounds)", "JIT only", "ReadyToRun", "ratio");
+        var summary = new ConsoleTable("measure (median of rounds)", variants[0].Name, variants[1].Name, "ratio");
         foreach (var (label, pick) in new (string, Func<ColdStartResult, double>)[]
         {
             ("start → /healthz", r => r.StartupMs),
@@ -67,9 +80,9 @@ public static class ColdStartBenchmark
             ("process CPU per delivery", r => r.CpuMsPerDelivery),
         })
         {
-            var jit = Median(results.Where(r => r.Name == variants[0].Name).Select(pick));
-            var r2r = Median(results.Where(r => r.Name == variants[1].Name).Select(pick));
-            summary.Add(label, Format(label, jit), Format(label, r2r), ConsoleTable.Ratio(r2r / jit));
+            var first = Median(results.Where(r => r.Name == variants[0].Name).Select(pick));
+            var second = Median(results.Where(r => r.Name == variants[1].Name).Select(pick));
+            summary.Add(label, Format(label, first), Format(label, second), ConsoleTable.Ratio(second / first));
         }
 
         summary.Write();
@@ -169,21 +182,49 @@ public static class ColdStartBenchmark
         }
     }
 
-    private static async Task PublishAsync(string folder, bool readyToRun)
+    private static Task PublishAsync(string root, string folder, bool readyToRun) =>
+        RunAsync("dotnet", root, "publish", Path.Combine("src", "FinGuard"), "-c", "Release", "-o", folder, "--nologo", $"-p:PublishReadyToRun={(readyToRun ? "true" : "false")}");
+
+    /// <summary>Publishes a commit from a temporary detached worktree, so the checkout being measured is untouched.</summary>
+    private static async Task PublishCommitAsync(string commit, string folder)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["publish", Path.Combine("src", "FinGuard"), "-c", "Release", "-o", folder, "--nologo", $"-p:PublishReadyToRun={(readyToRun ? "true" : "false")}"])
+        var worktree = Path.Combine(RepositoryRoot.Path, "artifacts", "bench", "baseline-source");
+        if (Directory.Exists(worktree))
+        {
+            await RunAsync("git", RepositoryRoot.Path, "worktree", "remove", "--force", worktree);
+        }
+
+        await RunAsync("git", RepositoryRoot.Path, "worktree", "add", "--detach", worktree, commit);
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            await PublishAsync(worktree, folder, readyToRun: true);
+        }
+        finally
+        {
+            await RunAsync("git", RepositoryRoot.Path, "worktree", "remove", "--force", worktree);
+        }
+    }
+
+    private static async Task RunAsync(string fileName, string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}):\n{await output}\n{await error}");
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await error}");
         }
     }
 
