@@ -24,7 +24,7 @@ public enum DeploymentVerdict
 public static class DeploymentEvaluator
 {
     private static readonly ImmutableArray<IDeploymentControl> Controls =
-        [new ChainOfCustodyControl(), new DeploymentSeparationOfDutiesControl(), new AllowedRefsControl(), new DeploymentScanStatusControl(), new DeploymentFreezeControl()];
+        [new ChainOfCustodyControl(), new DeploymentSeparationOfDutiesControl(), new AllowedRefsControl(), new DeploymentScanStatusControl(), new DeploymentFreezeControl(), new WaitTimerControl()];
 
     /// <summary>The ids of the controls, in evaluation order.</summary>
     public static ImmutableArray<string> ControlIds { get; } = [.. Controls.Select(c => c.Id)];

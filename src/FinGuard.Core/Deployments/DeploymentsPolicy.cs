@@ -85,4 +85,14 @@ public sealed record EnvironmentDeploymentPolicy
 
     /// <summary>A deployment requested during a freeze: held until the window closes (the default), or rejected.</summary>
     public DuringFreeze DuringFreeze { get; init; } = DuringFreeze.Hold;
+
+    /// <summary>The longest <see cref="WaitTimer"/>: GitHub gives up on a waiting deployment after 30 days.</summary>
+    public static readonly TimeSpan LongestWaitTimer = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long after GitHub created the deployment FinGuard may approve it at the earliest (GitHub's environment wait
+    /// timer, enforced by FinGuard and recorded in its evidence); null: no wait.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TimeSpan? WaitTimer { get; init; }
 }

@@ -79,6 +79,12 @@ public sealed record DeploymentRequest
     /// <summary>SHA-256 of the last progress comment, so the same news is not sent twice.</summary>
     public string? LastProgressSha256 { get; init; }
 
+    /// <summary>
+    /// When the environment's wait timer ends, while the request waits for it: the <c>FreezeWindowEdges</c> timer decides
+    /// the request again then. It only says when to look; the decision is made from the facts.
+    /// </summary>
+    public DateTimeOffset? WaitUntil { get; init; }
+
     /// <summary>Set when GitHub refused the answer for good (a 4xx: the run was cancelled, or GitHub timed it out).</summary>
     public string? AnswerError { get; init; }
 

@@ -92,7 +92,9 @@ public sealed record EvidenceReplayComparison(
 
         foreach (var extra in recomputed.Controls.Where(c => !recorded.Controls.Any(r => r.Id == c.Id)))
         {
-            decisionDifferences.Add($"control {extra.Id}: recomputed as {extra.Status}, but the record has no such control");
+            // A control a later FinGuard added, which did not apply to this record's facts and policy, changes no decision.
+            (string.Equals(extra.Status, "skipped", StringComparison.Ordinal) ? wordingDifferences : decisionDifferences)
+                .Add($"control {extra.Id}: recomputed as {extra.Status}, but the record has no such control");
         }
 
         if (!recorded.Controls.Select(c => c.Id).SequenceEqual(recomputed.Controls.Select(c => c.Id), StringComparer.Ordinal)

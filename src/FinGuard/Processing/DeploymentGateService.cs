@@ -137,7 +137,8 @@ public sealed partial class DeploymentGateService(
         if (verdict == DeploymentVerdict.Waiting)
         {
             LogWaiting(evaluation.Result.ReasonCode);
-            await ProgressAsync(current, evaluation.Result, cancellationToken);
+            var waiting = await NoteWaitTimerAsync(current, evaluation, cancellationToken);
+            await ProgressAsync(waiting, evaluation.Result, cancellationToken);
             return;
         }
 
@@ -464,6 +465,37 @@ public sealed partial class DeploymentGateService(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Keeps on the request when its wait timer ends (null once it has: a request waiting for something else is then
+    /// decided again by that something, not every minute by the timer job).
+    /// </summary>
+    private async Task<DeploymentRequest> NoteWaitTimerAsync(DeploymentRequest request, Evaluation evaluation, CancellationToken cancellationToken)
+    {
+        var due = WaitTimerControl.Due(evaluation.Snapshot, evaluation.Policy.Policy.Deployments.For(request.Environment));
+        var until = due > evaluation.EvaluatedAt ? due : null;
+        var current = request;
+        for (var attempt = 1; attempt <= MaxUpdateAttempts && current.WaitUntil != until; attempt++)
+        {
+            if (await requests.TryUpdateAsync(current with { WaitUntil = until }, cancellationToken) is { } stored)
+            {
+                return stored;
+            }
+
+            current = await requests.GetAsync(current.Repository, current.Key, cancellationToken) ?? current;
+            if (current.State != DeploymentRequestState.Waiting)
+            {
+                return current;
+            }
+        }
+
+        if (current.WaitUntil != until)
+        {
+            throw new InvalidOperationException($"The deployment request {current.Repository} {current.Key} kept changing; will retry.");
+        }
+
+        return current;
     }
 
     private async Task ProgressAsync(DeploymentRequest request, EvaluationResult result, CancellationToken cancellationToken)

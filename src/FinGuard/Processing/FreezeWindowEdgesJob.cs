@@ -36,6 +36,9 @@ namespace FinGuard.Processing;
 /// still waiting for FinGuard's answer (<see cref="IDeploymentRequests.ListOpenAsync(CancellationToken)"/>: one held by a freeze window
 /// with <c>during-freeze: hold</c>, or one waiting for approvals) is decided again by <see cref="DeploymentGateService"/>,
 /// evidence first, source <c>finguard-timer:FreezeWindowEdges</c>. A request whose freeze is still on stays waiting.</item>
+/// <item><b>Wait timers</b>: every run, each deployment request still waiting whose environment wait timer has ended
+/// (<see cref="DeploymentRequest.WaitUntil"/>, noted by the gate when it answered "waiting") is decided again, evidence
+/// first, whatever its repository; the request only says when to look again, the gate decides from the facts.</item>
 /// <item><b>Break-glass expiry</b>: while a window is open, an open pull request carrying the break-glass label whose latest
 /// evidence record passed by break-glass that has expired since is evaluated again (and then fails).</item>
 /// </list>
@@ -126,6 +129,8 @@ public sealed partial class FreezeWindowEdgesJob(
                     tally.Failed.Add(repository.Repository);
                 }
             }
+
+            await RedecideDueWaitTimersAsync(run, tally, cancellationToken);
         }
 
         await state.WriteAsync(repositories, cancellationToken);
@@ -249,9 +254,36 @@ public sealed partial class FreezeWindowEdgesJob(
         foreach (var request in waiting)
         {
             await run.Gate.ProcessAsync(request, trigger, null, cancellationToken);
+            run.Redecided.Add((request.Repository.ToLowerInvariant(), request.Key));
         }
 
         return waiting.Count;
+    }
+
+    /// <summary>
+    /// Decides again every waiting request whose wait timer has ended, unless this run already did (a window edge of
+    /// its repository). One that fails is left as it is and tried again on the next run.
+    /// </summary>
+    private async Task RedecideDueWaitTimersAsync(Run run, Tally tally, CancellationToken cancellationToken)
+    {
+        run.OpenDeployments ??= await run.Requests.ListOpenAsync(cancellationToken);
+        var due = run.OpenDeployments
+            .Where(r => r.State == DeploymentRequestState.Waiting && r.WaitUntil <= run.Now && !run.Redecided.Contains((r.Repository.ToLowerInvariant(), r.Key)))
+            .ToList();
+        var trigger = new DeploymentTrigger(run.DeliveryId, TriggerEvent, FunctionNames.FreezeWindowEdges, new EvidenceActor("system", null, "finguard"), EvidenceSource);
+        foreach (var request in due)
+        {
+            try
+            {
+                await run.Gate.ProcessAsync(request, trigger, null, cancellationToken);
+                tally.WaitTimers++;
+            }
+            catch (Exception ex) when (ex is GitHubApiException or GitHubAuthException or GitHubFactsException or HttpRequestException or JsonException or IOException or TimeoutException)
+            {
+                LogFailed(request.Repository, ex.Message);
+                tally.Failed.Add(request.Repository);
+            }
+        }
     }
 
     /// <summary>The freeze-window policy of the default branch, from the cache unless older than <see cref="PolicyRefresh"/>; whether it changed since the last read.</summary>
@@ -356,6 +388,9 @@ public sealed partial class FreezeWindowEdgesJob(
         /// <summary>Every deployment request not answered yet (read once per run, when a repository first needs it).</summary>
         public IReadOnlyList<DeploymentRequest>? OpenDeployments { get; set; }
 
+        /// <summary>The deployment requests decided again in this run (repository in lower case, key).</summary>
+        public HashSet<(string Repository, string Key)> Redecided { get; } = [];
+
         /// <summary>The organisation policy files read in this run, by installation and owner (lower case); null: absent.</summary>
         public Dictionary<(long InstallationId, string Owner), PolicyFile?> OrganizationPolicies { get; } = [];
     }
@@ -374,6 +409,8 @@ public sealed partial class FreezeWindowEdgesJob(
         public int Evaluated { get; set; }
 
         public int Deployments { get; set; }
+
+        public int WaitTimers { get; set; }
 
         public int Suspended { get; set; }
 
@@ -397,6 +434,11 @@ public sealed partial class FreezeWindowEdgesJob(
             if (Deployments > 0)
             {
                 text += string.Create(CultureInfo.InvariantCulture, $" Decided again {Deployments} waiting deployment request(s).");
+            }
+
+            if (WaitTimers > 0)
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $" Decided again {WaitTimers} deployment request(s) whose wait timer ended.");
             }
 
             if (Failed.Count > 0)

@@ -9,7 +9,7 @@ public sealed class DeploymentEvaluatorTests
     [Fact]
     public void Every_control_runs_in_order()
     {
-        Assert.Equal<string>(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window"], DeploymentEvaluator.ControlIds);
+        Assert.Equal<string>(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window", "wait-timer"], DeploymentEvaluator.ControlIds);
     }
 
     [Fact]

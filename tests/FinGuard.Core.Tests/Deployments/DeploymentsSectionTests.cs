@@ -118,6 +118,8 @@ public sealed class DeploymentsSectionTests
     [InlineData("deployments:\n  environments:\n    production:\n      freeze-windows: all\n", "5:23: deployments.environments.production.freeze-windows: expected inherit or a list of freeze window names, got 'all'")]
     [InlineData("deployments:\n  environments:\n    production:\n      during-freeze: wait\n", "5:22: deployments.environments.production.during-freeze: unknown value 'wait' (allowed: hold, reject)")]
     [InlineData("deployments:\n  environments:\n    production:\n      during-freeze: rejected\n", "5:22: deployments.environments.production.during-freeze: unknown value 'rejected' (did you mean 'reject'? allowed: hold, reject)")]
+    [InlineData("deployments:\n  environments:\n    production:\n      wait-timer: 31d\n", "5:19: deployments.environments.production.wait-timer: must be more than 0 and at most 30d, got 31d")]
+    [InlineData("deployments:\n  environments:\n    production:\n      wait-timer: 30 minutes\n", "5:19: deployments.environments.production.wait-timer: '30 minutes' is not a duration; write minutes, hours or days: 30m, 4h, 1d")]
     [InlineData("deployments:\n  environments:\n    production:\n      required-aprovals: 2\n", "5:7: unknown key 'required-aprovals' in deployments.environments.production (did you mean 'required-approvals'?)")]
     [InlineData("deployments:\n  environments:\n    production:\n", "4:16: deployments.environments.production: expected the environment's settings (key: value lines indented below it), got an empty value; write {} to use the defaults")]
     [InlineData("deployments:\n  environments:\n    - production\n", "4:5: deployments.environments: expected environment names with their settings (production: …), got a list; write 'production:' with its settings indented below, not a '- ' list")]
@@ -227,6 +229,23 @@ public sealed class DeploymentsSectionTests
         Assert.Equal(DuringFreeze.Reject, policy.For("production").DuringFreeze);
         Assert.Equal(DuringFreeze.Reject, policy.For("staging").DuringFreeze);
         Assert.Equal(["5:7: deployments.environments.production.during-freeze: hold is weaker than the organisation's enforced reject; using reject"], problems);
+    }
+
+    [Fact]
+    public void A_wait_timer_is_read_and_under_enforcement_may_only_lengthen()
+    {
+        var (own, none) = Resolve(null, "version: 1\ndeployments:\n  environments:\n    production:\n      wait-timer: 2d\n");
+        Assert.Empty(none);
+        Assert.Equal(TimeSpan.FromDays(2), own.For("production").WaitTimer);
+        Assert.Null(own.For("staging").WaitTimer);
+
+        var (policy, problems) = Resolve(
+            "version: 1\ndeployments:\n  enforced: true\n  environments:\n    production:\n      wait-timer: 1h\n",
+            "version: 1\ndeployments:\n  environments:\n    production:\n      wait-timer: 30m\n    staging:\n      wait-timer: 4h\n");
+
+        Assert.Equal(TimeSpan.FromHours(1), policy.For("production").WaitTimer);
+        Assert.Equal(TimeSpan.FromHours(4), policy.For("staging").WaitTimer);
+        Assert.Equal(["5:7: deployments.environments.production.wait-timer: 30m is shorter than the organisation's enforced 1h; using 1h"], problems);
     }
 
     [Fact]

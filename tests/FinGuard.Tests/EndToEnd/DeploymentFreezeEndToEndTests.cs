@@ -21,7 +21,8 @@ namespace FinGuard.Tests.EndToEnd;
 /// <summary>
 /// Deployments and freeze windows through the real host on Azurite and the loopback fake GitHub, with one
 /// <see cref="FakeTimeProvider"/> as the clock of both: a deployment requested during a freeze is held and decided when
-/// the <c>FreezeWindowEdges</c> timer sees the window close.
+/// the <c>FreezeWindowEdges</c> timer sees the window close; one to an environment with a wait timer waits for it,
+/// across a restart.
 /// </summary>
 [Collection(AzuriteTestGroup.Name)]
 public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime, IDisposable
@@ -74,14 +75,17 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
     public async Task InitializeAsync()
     {
         github = await FakeGitHubServer.StartAsync(clock);
-        host = await FinGuardHost.StartAsync(
+        host = await StartHostAsync();
+    }
+
+    private Task<FinGuardHost> StartHostAsync() =>
+        FinGuardHost.StartAsync(
             FinGuardHost.AzuriteGitHubSettings(github, azurite.ConnectionString),
             builder =>
             {
                 builder.Logging.AddProvider(logs);
                 builder.Services.AddSingleton<TimeProvider>(clock);
             });
-    }
 
     public async Task DisposeAsync()
     {
@@ -195,6 +199,53 @@ public sealed partial class DeploymentFreezeEndToEndTests(AzuriteFixture azurite
         Assert.Equal(Start.AddHours(2.5), record.Timestamp);
         Assert.Equal(("pass", "approved"), (record.Result.Verdict, record.Deployment!.State));
         Assert.Equal(DeploymentRequestState.Answered, (await host.Services.GetRequiredService<IDeploymentRequests>().GetAsync(deployment.FullName, request.Key, CancellationToken.None))!.State);
+        github.AssertAllRequestsExistInOpenApi();
+    }
+
+    [Fact]
+    public async Task A_wait_timer_holds_an_approvable_deployment_until_it_ends_even_across_a_restart_and_then_approves_it_evidence_first()
+    {
+        var pr = await ApprovedPullRequestAsync(NewRepo("ledger"));
+        const string Policy = "version: 1\ndeployments:\n  environments:\n    production:\n      wait-timer: 30m\n";
+        var deployment = new DeploymentScenario(pr.Owner, pr.Repo) { RepositoryPolicy = Policy, CreatedAt = Start.AddMinutes(-5) }
+            .WithApproval(Erin).WithApproval(Frank);
+        deployment.Pulls.Add(new ScenarioPull(pr.Number, pr.HeadSha, deployment.Sha, Merged: true));
+        Serve(deployment);
+
+        await DeliverAsync("deployment_protection_rule", deployment.ProtectionRulePayload(deployment.CallbackUrl(github.BaseAddress)));
+        var waiting = await Eventually.GetAsync(() => callbacks.FirstOrDefault(c => c.State is null), () => "no progress comment");
+
+        Assert.Contains("Waits until 2026-11-20 10:25:00 UTC: production has a 30m wait timer from the deployment's creation at 2026-11-20 09:55:00 UTC.", waiting.Comment, StringComparison.Ordinal);
+        var requests = host.Services.GetRequiredService<IDeploymentRequests>();
+        var request = Assert.Single(await requests.ListByRunAsync(deployment.FullName, deployment.RunId, CancellationToken.None));
+        Assert.Equal((DeploymentRequestState.Waiting, Start.AddMinutes(25)), (request.State, request.WaitUntil));
+        Assert.Empty(await DeploymentRecordsAsync(deployment.FullName));
+
+        // Before the end the timer job leaves it alone.
+        clock.Advance(TimeSpan.FromMinutes(20));
+        var early = await RunFreezeWindowEdgesAsync();
+        Assert.DoesNotContain("wait timer ended", early.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain(callbacks, c => c.State is not null);
+
+        // A restart loses nothing: the new process finds the waiting request in storage once the wait is over.
+        await host.DisposeAsync();
+        host = await StartHostAsync();
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var outcome = await RunFreezeWindowEdgesAsync();
+
+        Assert.Contains("Decided again 1 deployment request(s) whose wait timer ended.", outcome.Summary, StringComparison.Ordinal);
+        var decision = await DecisionAsync();
+        Assert.Equal("approved", decision.State);
+        Assert.True(decision.EvidenceExisted, "the callback was sent before its evidence was stored");
+        Assert.Contains("The 30m wait timer of production ended at 2026-11-20 10:25:00 UTC.", decision.Comment, StringComparison.Ordinal);
+        var record = Assert.Single(await DeploymentRecordsAsync(deployment.FullName));
+        Assert.Equal(FreezeWindowEdgesJob.EvidenceSource, record.Source);
+        Assert.Equal("pass", record.Result.Controls.Single(c => c.Id == "wait-timer").Status.ToString().ToLowerInvariant());
+
+        // Answered: later runs do not decide it again.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.DoesNotContain("wait timer ended", (await RunFreezeWindowEdgesAsync()).Summary, StringComparison.Ordinal);
+        Assert.Single(callbacks, c => c.State is not null);
         github.AssertAllRequestsExistInOpenApi();
     }
 

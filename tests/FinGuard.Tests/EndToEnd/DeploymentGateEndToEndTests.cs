@@ -168,7 +168,7 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
             ["deployment_protection_rule", "workflow-run", "approvals", "commit-pulls", "tag-refs", "permission.approver-erin", "permission.approver-frank", "finguard.custody"],
             record.Facts.Select(f => f.Name));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
-        Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
+        Assert.Equal(["chain-of-custody", "deployment-separation-of-duties", "allowed-refs", "scan-status", "freeze-window", "wait-timer"], record.Result.Controls.Select(c => c.Id));
         Assert.Equal(("pass", "success", "all-controls-passed"), (record.Result.Verdict, record.Result.Conclusion, record.Result.ReasonCode));
         Assert.Equal(
             new EvidenceDeployment { Environment = "production", DeploymentId = deployment.DeploymentId, RunId = deployment.RunId, Ref = "main", RefKind = "branch", State = "approved", Rollback = false },
@@ -179,6 +179,13 @@ public sealed partial class DeploymentGateEndToEndTests(AzuriteFixture azurite) 
         // Replaying the record from its own facts (the custody inputs included) reaches the same decision, word for word.
         var replay = FinGuard.Evidence.EvidenceReplayComparison.Compare(record);
         Assert.True(replay.ExactMatch, string.Join("\n", replay.DecisionDifferences.Concat(replay.WordingDifferences)));
+
+        // A record written before FinGuard had the wait-timer control still replays to the same decision: a control added
+        // later that does not apply (skipped) is a difference of wording, not of what was decided.
+        var older = record with { Result = record.Result with { Controls = [.. record.Result.Controls.Where(c => c.Id != "wait-timer")] } };
+        var olderReplay = FinGuard.Evidence.EvidenceReplayComparison.Compare(older);
+        Assert.True(olderReplay.DecisionMatches, string.Join("\n", olderReplay.DecisionDifferences));
+        Assert.Equal(["control wait-timer: recomputed as skipped, but the record has no such control"], olderReplay.WordingDifferences);
 
         // The request is answered, and the record validates against the published schema.
         var request = Assert.Single(await host.Services.GetRequiredService<IDeploymentRequests>().ListByRunAsync(deployment.FullName, deployment.RunId, CancellationToken.None));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using FinGuard.Core.Deployments;
+using FinGuard.Core.Freeze;
 
 namespace FinGuard.Core.Policy.Yaml;
 
@@ -10,7 +11,7 @@ namespace FinGuard.Core.Policy.Yaml;
 /// Under an enforced organisation section a repository may only strengthen each environment (the organisation's entry,
 /// or the defaults for an environment it does not list): <c>required-approvals</c> only rises,
 /// <c>allowed-refs</c> lists only narrow to a subset, <c>require-pr-decision</c> only moves to <c>evidence</c>,
-/// and <c>freeze-windows</c> only adds windows.
+/// <c>freeze-windows</c> only adds windows, and <c>wait-timer</c> only lengthens.
 /// </summary>
 public sealed record DeploymentsSection : PolicySection
 {
@@ -156,6 +157,7 @@ public sealed record EnvironmentSection
     public const string RequirePullRequestDecisionKey = "require-pr-decision";
     public const string FreezeWindowsKey = "freeze-windows";
     public const string DuringFreezeKey = "during-freeze";
+    public const string WaitTimerKey = "wait-timer";
 
     /// <summary>Written forms of <see cref="Deployments.DuringFreeze"/>.</summary>
     public static IReadOnlyList<string> DuringFreezeNames { get; } = ["hold", "reject"];
@@ -182,6 +184,9 @@ public sealed record EnvironmentSection
     /// <summary><c>during-freeze</c>: <c>hold</c> or <c>reject</c>.</summary>
     public PolicySetting<DuringFreeze>? DuringFreeze { get; init; }
 
+    /// <summary><c>wait-timer</c>: <c>30m</c>, <c>4h</c>, <c>2d</c>, at most <see cref="EnvironmentDeploymentPolicy.LongestWaitTimer"/>.</summary>
+    public PolicySetting<TimeSpan>? WaitTimer { get; init; }
+
     internal static EnvironmentSection Read(PolicyMappingReader reader, PolicySetting<string> name)
     {
         var refs = reader.Section(AllowedRefsKey, ReadAllowedRefs);
@@ -200,6 +205,7 @@ public sealed record EnvironmentSection
             RequirePullRequestDecision = ReadDecisionSource(reader),
             FreezeWindows = ReadFreezeWindows(reader),
             DuringFreeze = ReadDuringFreeze(reader),
+            WaitTimer = BreakGlassSection.DurationSetting(reader, WaitTimerKey, EnvironmentDeploymentPolicy.LongestWaitTimer),
         };
     }
 
@@ -213,6 +219,7 @@ public sealed record EnvironmentSection
         RequirePullRequestDecision = RequirePullRequestDecision?.Value ?? current.RequirePullRequestDecision,
         FreezeWindows = FreezeWindows is { } windows ? windows.Value : current.FreezeWindows,
         DuringFreeze = DuringFreeze?.Value ?? current.DuringFreeze,
+        WaitTimer = WaitTimer?.Value ?? current.WaitTimer,
     };
 
     /// <summary>This entry over an enforced <paramref name="enforced"/>: only what makes it stricter is taken; the rest is reported.</summary>
@@ -267,9 +274,24 @@ public sealed record EnvironmentSection
             }
         }
 
+        // A longer wait is the stricter; a repository cannot shorten or drop the organisation's.
+        var waitTimer = enforced.WaitTimer;
+        if (WaitTimer is { } wait)
+        {
+            if (waitTimer is not { } floor || wait.Value >= floor)
+            {
+                waitTimer = wait.Value;
+            }
+            else
+            {
+                problems.Add(new PolicyProblem(wait.Line, wait.Column, $"{section}.{WaitTimerKey}: {FreezeWindowControl.Duration(wait.Value)} is shorter than the organisation's enforced {FreezeWindowControl.Duration(floor)}; using {FreezeWindowControl.Duration(floor)}"));
+            }
+        }
+
         return enforced with
         {
             DuringFreeze = duringFreeze,
+            WaitTimer = waitTimer,
             RequiredApprovals = merge.AtLeast(RequiredApprovalsKey, enforced.RequiredApprovals, RequiredApprovals),
             AllowedBranches = Narrow(section, $"{AllowedRefsKey}.branches", enforced.AllowedBranches, AllowedBranches, problems),
             AllowedTags = Narrow(section, $"{AllowedRefsKey}.tags", enforced.AllowedTags, AllowedTags, problems),

@@ -545,7 +545,7 @@ public sealed partial record BreakGlassSection
             PolicyValueSyntax.Team,
             PolicyValueSyntax.NameComparer,
             whenEmpty: "cannot be empty: nobody could approve a break-glass change; remove break-glass to allow none");
-        var maxDuration = DurationSetting(reader, "max-duration");
+        var maxDuration = DurationSetting(reader, "max-duration", BreakGlassPolicy.LongestMaxDuration);
 
         var missing = new[] { ("label", label is null && reader.Find("label") is null), ("approver-teams", teams is null && reader.Find("approver-teams") is null) }
             .Where(m => m.Item2).Select(m => m.Item1).ToList();
@@ -560,8 +560,8 @@ public sealed partial record BreakGlassSection
             : new BreakGlassSection { Line = reader.Line, Column = reader.Column, Label = label, ApproverTeams = teams, MaxDuration = maxDuration };
     }
 
-    /// <summary><c>30m</c>, <c>4h</c>, <c>1d</c>: more than nothing, at most <see cref="BreakGlassPolicy.LongestMaxDuration"/>.</summary>
-    private static PolicySetting<TimeSpan>? DurationSetting(PolicyMappingReader reader, string key)
+    /// <summary><c>30m</c>, <c>4h</c>, <c>1d</c>: more than nothing, at most <paramref name="longest"/>.</summary>
+    internal static PolicySetting<TimeSpan>? DurationSetting(PolicyMappingReader reader, string key, TimeSpan longest)
     {
         if (FreezeWindowSection.Text(reader, key, out var node) is not { } text)
         {
@@ -581,9 +581,9 @@ public sealed partial record BreakGlassSection
             "h" => TimeSpan.FromHours(n),
             _ => TimeSpan.FromDays(n),
         };
-        if (duration <= TimeSpan.Zero || duration > BreakGlassPolicy.LongestMaxDuration)
+        if (duration <= TimeSpan.Zero || duration > longest)
         {
-            reader.Report(node!.Line, node.Column, reader.PathOf(key), $"must be more than 0 and at most {FreezeWindowControl.Duration(BreakGlassPolicy.LongestMaxDuration)}, got {text.Value}");
+            reader.Report(node!.Line, node.Column, reader.PathOf(key), $"must be more than 0 and at most {FreezeWindowControl.Duration(longest)}, got {text.Value}");
             return null;
         }
 
