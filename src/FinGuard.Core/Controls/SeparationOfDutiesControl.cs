@@ -16,7 +16,8 @@ namespace FinGuard.Core.Controls;
 /// keeps the approval), <c>DISMISSED</c> is (a dismissed approval no longer counts). A state FinGuard does not know is
 /// decisive and approves nothing.</item>
 /// <item>An approval counts when its <c>commit_id</c> is the head SHA (approvals of older heads are listed as stale)
-/// and the reviewer is eligible.</item>
+/// and the reviewer is eligible. With <c>ignore-update-merges</c>, also when only GitHub's update merges of the base
+/// branch came after it (<see cref="UpdateMerges"/>); the details say which, or why not.</item>
 /// <item>Not eligible: the pull request's author; every GitHub account that authored or committed one of its commits
 /// (GitHub's own <c>web-flow</c> committer excepted); every <c>Co-authored-by</c> trailer identity (see
 /// <see cref="CoAuthorTrailers"/>), matched to an account through its GitHub no-reply address or through the same
@@ -155,9 +156,15 @@ public sealed class SeparationOfDutiesControl : IControl
                     approvers.Add(user.Login);
                     message = $"approved the current head {head} — counts";
                     break;
+                case "APPROVED" when policy.IgnoreUpdateMerges && UpdateMerges.Judge(pr, latest!.CommitId) is { Kept: true } kept:
+                    counts = true;
+                    approvers.Add(user.Login);
+                    message = $"approved {ShortOrUnknown(latest.CommitId)}; since then only GitHub's update {(kept.Merges.Length == 1 ? "merge" : "merges")} {string.Join(", ", kept.Merges)} of {pr.BaseRef} (ignore-update-merges) — counts";
+                    break;
                 case "APPROVED":
                     stale.Add(user.Login);
-                    message = $"approved {ShortOrUnknown(latest!.CommitId)}, not the current head {head} — ask them to re-approve";
+                    message = $"approved {ShortOrUnknown(latest!.CommitId)}, not the current head {head} — ask them to re-approve"
+                        + (policy.IgnoreUpdateMerges ? $" (not carried over: {UpdateMerges.Judge(pr, latest.CommitId).Reason})" : "");
                     break;
                 case "CHANGES_REQUESTED" when cannotBlock.Count > 0:
                     message = $"requested changes on {ShortOrUnknown(latest!.CommitId)}, but does not block: {string.Join("; ", cannotBlock)}";

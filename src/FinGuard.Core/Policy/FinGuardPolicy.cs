@@ -97,4 +97,12 @@ public sealed record SeparationOfDutiesPolicy
     /// recent reviewable push"): otherwise a reviewer could push a commit, even one authored by someone else, and approve it.
     /// </summary>
     public bool LastPusherCannotApprove { get; init; } = true;
+
+    /// <summary>
+    /// Whether an approval of an earlier head still counts when everything after it is GitHub's "Update branch": merges
+    /// of the base branch that GitHub made and signed and that bring in nothing but the base branch's changes
+    /// (<see cref="Controls.UpdateMerges"/>). Off by default: every new head needs new approvals.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IgnoreUpdateMerges { get; init; }
 }

@@ -38,6 +38,10 @@ public sealed record CommitFact
 
     public required CommitVerification Verification { get; init; }
 
+    /// <summary>The SHAs of its parents, as GitHub lists them (the first is the branch it was made on; a merge has two).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImmutableArray<string> Parents { get; init; } = [];
+
     /// <summary>True when GitHub itself made and signed the commit (committer <c>web-flow</c>: web edits, merges from the UI).</summary>
     public bool IsWebFlow => Committer?.Login == "web-flow";
 
@@ -86,6 +90,21 @@ public sealed record LabelEvent(string Label, GitHubUser? Actor, DateTimeOffset 
 /// <param name="Source">Where the fact came from, e.g. <c>webhook pull_request.synchronize delivery {id}</c>.</param>
 public sealed record HeadPushFact(GitHubUser Pusher, string Action, string Source);
 
+/// <summary>One file of a comparison: its name, what happened to it, and its content's blob SHA afterwards.</summary>
+/// <param name="Filename">Its path after the change.</param>
+/// <param name="Status">GitHub's <c>status</c>: <c>added</c>, <c>removed</c>, <c>modified</c>, <c>renamed</c>, …</param>
+/// <param name="BlobSha">GitHub's <c>sha</c>: the file's blob; null when GitHub gave none.</param>
+/// <param name="PreviousFilename">Its path before a rename.</param>
+public sealed record ChangedFile(string Filename, string Status, string? BlobSha, string? PreviousFilename);
+
+/// <summary>
+/// One <c>GET /repos/{owner}/{repo}/compare/{basehead}</c> response, reduced to what FinGuard reads from it.
+/// </summary>
+/// <param name="Status">GitHub's <c>status</c> of head relative to base: <c>identical</c>, <c>ahead</c>, <c>behind</c> or <c>diverged</c>.</param>
+/// <param name="Files">The changed files GitHub listed.</param>
+/// <param name="FilesComplete">False when GitHub may have left files out (it lists at most 300), or gave no file list.</param>
+public sealed record ComparisonFact(string Status, ImmutableArray<ChangedFile> Files, bool FilesComplete);
+
 /// <summary>One pull request review.</summary>
 public sealed record ReviewFact(long Id, GitHubUser User, string State, string? CommitId, DateTimeOffset? SubmittedAt);
 
@@ -127,6 +146,13 @@ public sealed record PullRequestSnapshot
     /// someone else, gives two); empty when FinGuard has no such delivery, so the pusher is unknown.
     /// </summary>
     public ImmutableArray<HeadPushFact> HeadPushes { get; init; } = [];
+
+    /// <summary>
+    /// The comparisons FinGuard read to check update merges (<see cref="Controls.UpdateMerges"/>), by the
+    /// <c>{base}...{head}</c> asked for; one absent here was not read, and then nothing is taken from it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImmutableDictionary<string, ComparisonFact> Comparisons { get; init; } = ImmutableDictionary<string, ComparisonFact>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <summary>Label names on the pull request.</summary>
     public ImmutableArray<string> Labels { get; init; } = [];

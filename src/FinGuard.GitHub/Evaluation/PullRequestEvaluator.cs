@@ -49,6 +49,11 @@ public static class PullRequestEvaluator
             snapshot = snapshot with { Scans = scans.Parse() };
         }
 
+        if (facts.Comparisons.Count > 0)
+        {
+            snapshot = snapshot with { Comparisons = PullRequestSnapshotParser.Comparisons(facts.Comparisons) };
+        }
+
         var result = PolicyEvaluator.Evaluate(snapshot, policy.Policy, evaluatedAt);
         if (policy.Problems.Length > 0)
         {

@@ -59,6 +59,9 @@ public sealed record PullRequestFactSet
     /// <summary>One reviewer's <c>GET /repos/{owner}/{repo}/collaborators/{username}/permission</c>: <c>permission.{login}</c>.</summary>
     public const string PermissionFactPrefix = "permission.";
     public const string IssueEventsFact = "issue-events";
+
+    /// <summary>One <c>GET /repos/{owner}/{repo}/compare/{basehead}</c> read to check an update merge: <c>comparison.{basehead}</c>.</summary>
+    public const string ComparisonFactPrefix = "comparison.";
     public const string RepositoryPolicyFact = "policy.repository";
     public const string OrganizationPolicyFact = "policy.organization";
 
@@ -81,6 +84,12 @@ public sealed record PullRequestFactSet
     /// login asked about; a reviewer absent here has a permission FinGuard does not know (a 404, or not asked).
     /// </summary>
     public IReadOnlyDictionary<string, JsonElement> Permissions { get; init; } = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The comparisons read to check update merges (<see cref="Core.Controls.UpdateMerges"/>), by the <c>basehead</c>
+    /// asked for; empty unless <c>ignore-update-merges</c> is on and an approval is of an earlier head.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement> Comparisons { get; init; } = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
 
     /// <summary>The pages of <c>GET /repos/{owner}/{repo}/issues/{number}/events</c>; null when not loaded (no break-glass label).</summary>
     public IReadOnlyList<JsonElement>? IssueEventPages { get; init; }
@@ -125,6 +134,8 @@ public sealed record PullRequestFactSet
             ReviewPages = [.. list.Where(f => GitHubFacts.IsPage(f.Name, ReviewsFact)).Select(f => f.Body)],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : ReadTeamMembers(teams.Body),
             Permissions = PermissionsOf(list),
+            Comparisons = list.Where(f => f.Name.StartsWith(ComparisonFactPrefix, StringComparison.Ordinal))
+                .ToDictionary(f => f.Name[ComparisonFactPrefix.Length..], f => f.Body, StringComparer.Ordinal),
             IssueEventPages = list.Any(f => GitHubFacts.IsPage(f.Name, IssueEventsFact))
                 ? [.. list.Where(f => GitHubFacts.IsPage(f.Name, IssueEventsFact)).Select(f => f.Body)]
                 : null,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FinGuard.Core.Controls;
 using FinGuard.Core.Policy;
 using FinGuard.GitHub.Api;
 using FinGuard.GitHub.Evaluation;
@@ -107,6 +108,11 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
             set = set with { Permissions = await GitHubFacts.PermissionsAsync(api, installationId, repository, approvers, facts, cancellationToken) };
         }
 
+        if (policy.SeparationOfDuties is { Enabled: true, IgnoreUpdateMerges: true } && baseRef is not null)
+        {
+            set = set with { Comparisons = await LoadUpdateMergeComparisonsAsync(installationId, repository, pullJson, baseRef, commitPages, reviewPages, facts, cancellationToken) };
+        }
+
         if (breakGlassAsked)
         {
             // When and by whom the label was added: a break-glass approval must come after it. GitHub lists events
@@ -127,6 +133,47 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
         }
 
         return set with { Facts = facts };
+    }
+
+    /// <summary>
+    /// The comparisons <see cref="UpdateMerges"/> needs to carry approvals of earlier heads over GitHub's update merges:
+    /// read only when an approval is of an earlier head and the head is a merge GitHub made, three per such merge
+    /// (conditional requests: an unchanged comparison is a 304). A comparison GitHub refuses (404, 422) is not
+    /// recorded, so that merge does not carry approvals over.
+    /// </summary>
+    private async Task<Dictionary<string, JsonElement>> LoadUpdateMergeComparisonsAsync(
+        long installationId, string repository, JsonElement pullJson, string baseRef, IReadOnlyList<JsonElement> commitPages, IReadOnlyList<JsonElement> reviewPages, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var headSha = pullJson.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var sha) ? sha.GetString() : null;
+        var earlierApprovals = reviewPages
+            .Where(p => p.ValueKind == JsonValueKind.Array)
+            .SelectMany(p => p.EnumerateArray())
+            .Any(r => r.ValueKind == JsonValueKind.Object
+                && r.TryGetProperty("state", out var state) && state.ValueEquals("APPROVED")
+                && r.TryGetProperty("commit_id", out var commit) && !string.Equals(commit.GetString(), headSha, StringComparison.OrdinalIgnoreCase));
+        if (headSha is null || !earlierApprovals)
+        {
+            return result;
+        }
+
+        var commits = PullRequestSnapshotParser.ParseCommits(commitPages);
+        foreach (var basehead in UpdateMerges.ComparisonsToRead(headSha, baseRef, commits).Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                var response = await api.GetAsync(installationId, $"repos/{repository}/compare/{basehead}", cancellationToken);
+                var json = GitHubFacts.Parse(response);
+                result[basehead] = json;
+                facts.Add(new GitHubFact(PullRequestFactSet.ComparisonFactPrefix + basehead, response.Request, json));
+            }
+            catch (GitHubApiException ex) when (ex.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.UnprocessableEntity)
+            {
+                // Unknown: the merge is then not carried over, and the check says which comparison was missing.
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -43,15 +43,7 @@ public static class PullRequestSnapshotParser
         ArgumentNullException.ThrowIfNull(commitPages);
         RequireKind(pull, JsonValueKind.Object, "pull request");
 
-        var commits = ImmutableArray.CreateBuilder<CommitFact>();
-        foreach (var page in commitPages)
-        {
-            RequireKind(page, JsonValueKind.Array, "commits");
-            foreach (var item in page.EnumerateArray())
-            {
-                commits.Add(ParseCommit(item));
-            }
-        }
+        var commits = ParseCommits(commitPages);
 
         var reviews = ImmutableArray.CreateBuilder<ReviewFact>();
         foreach (var page in reviewPages ?? [])
@@ -89,11 +81,11 @@ public static class PullRequestSnapshotParser
             Draft = pull.TryGetProperty("draft", out var draft) && draft.ValueKind == JsonValueKind.True,
             ReportedCommitCount = pull.TryGetProperty("commits", out var count) && count.ValueKind == JsonValueKind.Number && count.TryGetInt32(out var reported)
                 ? reported
-                : commits.Count,
+                : commits.Length,
             DefaultBranch = @base.TryGetProperty("repo", out var baseRepo) && baseRepo.ValueKind == JsonValueKind.Object
                 ? OptionalString(baseRepo, "default_branch")
                 : null,
-            Commits = commits.ToImmutable(),
+            Commits = commits,
             Reviews = reviews.ToImmutable(),
             Labels = pull.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Array
                 ? [.. labels.EnumerateArray().Select(l => l.ValueKind == JsonValueKind.Object ? OptionalString(l, "name") : null).OfType<string>()]
@@ -185,6 +177,61 @@ public static class PullRequestSnapshotParser
         return ParseUser(body, "sender") is { } sender ? new HeadPushFact(sender, action, delivery.Source) : null;
     }
 
+    /// <summary>The commits of GitHub's commit list pages (or the <c>commits</c> of compare pages), in order.</summary>
+    public static ImmutableArray<CommitFact> ParseCommits(IEnumerable<JsonElement> commitPages)
+    {
+        ArgumentNullException.ThrowIfNull(commitPages);
+        var commits = ImmutableArray.CreateBuilder<CommitFact>();
+        foreach (var page in commitPages)
+        {
+            RequireKind(page, JsonValueKind.Array, "commits");
+            foreach (var item in page.EnumerateArray())
+            {
+                commits.Add(ParseCommit(item));
+            }
+        }
+
+        return commits.ToImmutable();
+    }
+
+    /// <summary>
+    /// <c>GET /repos/{owner}/{repo}/compare/{basehead}</c> responses by the <c>basehead</c> asked for. A response without a
+    /// <c>status</c> string is left out (not read); one whose <c>files</c> is missing, malformed or 300 long is marked
+    /// incomplete, since GitHub may have left files out.
+    /// </summary>
+    public static ImmutableDictionary<string, ComparisonFact> Comparisons(IReadOnlyDictionary<string, JsonElement> responses)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        var result = ImmutableDictionary.CreateBuilder<string, ComparisonFact>(StringComparer.Ordinal);
+        foreach (var (basehead, response) in responses)
+        {
+            if (response.ValueKind != JsonValueKind.Object || OptionalString(response, "status") is not { Length: > 0 } status)
+            {
+                continue;
+            }
+
+            var files = ImmutableArray.CreateBuilder<ChangedFile>();
+            var complete = response.TryGetProperty("files", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() < Core.Controls.UpdateMerges.MaxCompareFiles;
+            if (complete)
+            {
+                foreach (var file in list.EnumerateArray())
+                {
+                    if (file.ValueKind != JsonValueKind.Object || OptionalString(file, "filename") is not { } name || OptionalString(file, "status") is not { } fileStatus)
+                    {
+                        complete = false;
+                        break;
+                    }
+
+                    files.Add(new ChangedFile(name, fileStatus, OptionalString(file, "sha"), OptionalString(file, "previous_filename")));
+                }
+            }
+
+            result[basehead] = new ComparisonFact(status, complete ? files.ToImmutable() : [], complete);
+        }
+
+        return result.ToImmutable();
+    }
+
     private static CommitFact ParseCommit(JsonElement item)
     {
         RequireKind(item, JsonValueKind.Object, "commit");
@@ -211,6 +258,9 @@ public static class PullRequestSnapshotParser
             CommitterEmail = gitCommitter.ValueKind == JsonValueKind.Object ? OptionalString(gitCommitter, "email") : null,
             Committer = ParseUser(item, "committer"),
             Verification = verification,
+            Parents = item.TryGetProperty("parents", out var parents) && parents.ValueKind == JsonValueKind.Array
+                ? [.. parents.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Object ? OptionalString(p, "sha") : null).OfType<string>()]
+                : [],
         };
     }
 

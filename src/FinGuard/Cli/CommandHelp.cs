@@ -38,6 +38,9 @@ public static class CommandHelp
                                 break-glass label, and when; absent: break-glass cannot be verified
           head-push.json        the pull_request webhook delivery (opened, synchronize, reopened) that set the
                                 head: its sender pushed it; absent: the pusher is unknown
+          compare/BASE...HEAD.json  GET /repos/{o}/{r}/compare/BASE...HEAD (a branch name URL-encoded, / as %2F),
+                                for ignore-update-merges: per update merge M with parents P1, P2: BASEBRANCH...P2,
+                                P1...M and P1...P2; absent: that merge does not carry approvals over
           finguard.yml          the repository policy from the base branch         absent: the documented defaults
           org-finguard.yml      the organisation policy (.github repository)
           check-runs.json       GET /repos/{o}/{r}/commits/{sha}/check-runs          for scan-status

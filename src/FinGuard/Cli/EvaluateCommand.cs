@@ -25,7 +25,10 @@ namespace FinGuard.Cli;
 /// label, and when; absent = unknown, so break-glass cannot be verified). Optional
 /// <c>head-push.json</c>: the body of the <c>pull_request</c> webhook delivery (opened, synchronize, reopened) that set
 /// the current head — its <c>sender</c> pushed it; absent, or about another head, means the pusher is unknown.
-/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more.
+/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more. For
+/// <c>ignore-update-merges</c>: optional <c>compare/BASE...HEAD.json</c> (GET /repos/{o}/{r}/compare/BASE...HEAD, the
+/// file named by the basehead FinGuard asks for, a branch name URL-encoded); a comparison without a file is unknown, and
+/// the update merge it was for does not carry approvals over.
 /// </remarks>
 public static class EvaluateCommand
 {
@@ -151,6 +154,7 @@ public static class EvaluateCommand
             ReviewPages = reviews is null ? [] : [reviews.Value],
             TeamMembers = teams is null ? new Dictionary<string, IReadOnlyCollection<string>>() : PullRequestFactSet.ReadTeamMembers(teams.Value),
             Permissions = await ReadPermissionsAsync(directory),
+            Comparisons = await ReadComparisonsAsync(directory),
             IssueEventPages = await ReadJsonAsync(directory, "issue-events.json", required: false) is { } events ? [events] : null,
             HeadPushes = headPush is null ? [] : [new HeadPushDelivery(headPush.Value, "head-push.json")],
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
@@ -172,6 +176,24 @@ public static class EvaluateCommand
         {
             var login = Path.GetFileNameWithoutExtension(path);
             result[login] = (await ReadJsonAsync(folder, Path.GetFileName(path), required: true))!.Value;
+        }
+
+        return result;
+    }
+
+    /// <summary>Every <c>compare/BASE...HEAD.json</c>, by the basehead in its name.</summary>
+    private static async Task<Dictionary<string, JsonElement>> ReadComparisonsAsync(string directory)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var folder = Path.Combine(directory, "compare");
+        if (!Directory.Exists(folder))
+        {
+            return result;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            result[Path.GetFileNameWithoutExtension(path)] = (await ReadJsonAsync(folder, Path.GetFileName(path), required: true))!.Value;
         }
 
         return result;

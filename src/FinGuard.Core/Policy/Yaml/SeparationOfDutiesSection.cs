@@ -7,7 +7,7 @@ namespace FinGuard.Core.Policy.Yaml;
 /// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
 /// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
 /// only grows, <c>approver-teams</c> only narrows to a subset, <c>require-write-access</c> and
-/// <c>last-pusher-cannot-approve</c> only turn on.
+/// <c>last-pusher-cannot-approve</c> only turn on, <c>ignore-update-merges</c> only turns off.
 /// </summary>
 public sealed record SeparationOfDutiesSection : PolicySection
 {
@@ -35,6 +35,9 @@ public sealed record SeparationOfDutiesSection : PolicySection
     /// <summary><c>last-pusher-cannot-approve</c>.</summary>
     public PolicySetting<bool>? LastPusherCannotApprove { get; init; }
 
+    /// <summary><c>ignore-update-merges</c>.</summary>
+    public PolicySetting<bool>? IgnoreUpdateMerges { get; init; }
+
     internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
     {
         Line = reader.Line,
@@ -53,6 +56,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
         ApproverTeams = reader.List<string>("approver-teams", PolicyValueSyntax.Team, PolicyValueSyntax.NameComparer),
         RequireWriteAccess = reader.Boolean("require-write-access"),
         LastPusherCannotApprove = reader.Boolean("last-pusher-cannot-approve"),
+        IgnoreUpdateMerges = reader.Boolean("ignore-update-merges"),
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
@@ -69,6 +73,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
                 RequireWriteAccess = merge.Flag("require-write-access", policy.RequireWriteAccess, repository.RequireWriteAccess, stronger: true),
                 LastPusherCannotApprove = merge.Flag(
                     "last-pusher-cannot-approve", policy.LastPusherCannotApprove, repository.LastPusherCannotApprove, stronger: true),
+                IgnoreUpdateMerges = merge.Flag("ignore-update-merges", policy.IgnoreUpdateMerges, repository.IgnoreUpdateMerges, stronger: false),
             });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
@@ -83,5 +88,6 @@ public sealed record SeparationOfDutiesSection : PolicySection
             ApproverTeams = section.ApproverTeams?.Value ?? policy.ApproverTeams,
             RequireWriteAccess = section.RequireWriteAccess?.Value ?? policy.RequireWriteAccess,
             LastPusherCannotApprove = section.LastPusherCannotApprove?.Value ?? policy.LastPusherCannotApprove,
+            IgnoreUpdateMerges = section.IgnoreUpdateMerges?.Value ?? policy.IgnoreUpdateMerges,
         };
 }
