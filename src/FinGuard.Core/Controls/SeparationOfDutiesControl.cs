@@ -118,6 +118,7 @@ public sealed class SeparationOfDutiesControl : IControl
         var reviewerDetails = new List<ResultDetail>();
         var approvers = new List<string>();
         var stale = new List<string>();
+        var carriedOver = new List<string>();
         var blockers = new List<string>();
         var reviewed = new HashSet<Contributor>();
         var reviewers = pr.Reviews
@@ -159,6 +160,7 @@ public sealed class SeparationOfDutiesControl : IControl
                 case "APPROVED" when policy.IgnoreUpdateMerges && UpdateMerges.Judge(pr, latest!.CommitId) is { Kept: true } kept:
                     counts = true;
                     approvers.Add(user.Login);
+                    carriedOver.Add(user.Login);
                     message = $"approved {ShortOrUnknown(latest.CommitId)}; since then only GitHub's update {(kept.Merges.Length == 1 ? "merge" : "merges")} {string.Join(", ", kept.Merges)} of {pr.BaseRef} (ignore-update-merges) — counts";
                     break;
                 case "APPROVED":
@@ -219,7 +221,12 @@ public sealed class SeparationOfDutiesControl : IControl
         if (approvers.Count >= required)
         {
             var tally = approvers.Count == required ? approvalCount : $"{approvers.Count} approvals, {required} required";
-            return Result(ControlStatus.Pass, $"Approved on the current head {head} by {AndList(approvers)} ({tally}).", details);
+            return Result(
+                ControlStatus.Pass,
+                carriedOver.Count == 0
+                    ? $"Approved on the current head {head} by {AndList(approvers)} ({tally})."
+                    : $"Approved for the current head {head} by {AndList(approvers)} ({tally}; {AndList(carriedOver)} approved before GitHub updated the branch from {pr.BaseRef}, which brought only {pr.BaseRef}'s changes).",
+                details);
         }
 
         var missing = required - approvers.Count;

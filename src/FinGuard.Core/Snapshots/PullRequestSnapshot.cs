@@ -49,6 +49,22 @@ public sealed record CommitFact
     public string Headline => Message.Split('\n', 2)[0].TrimEnd('\r');
 
     public string ShortSha => Sha.Length > 7 ? Sha[..7] : Sha;
+
+    /// <summary>Value equality, the parents compared by their SHAs (an <see cref="ImmutableArray{T}"/> compares by reference).</summary>
+    public bool Equals(CommitFact? other) =>
+        other is not null
+        && Sha == other.Sha
+        && Message == other.Message
+        && AuthorName == other.AuthorName
+        && AuthorEmail == other.AuthorEmail
+        && Author == other.Author
+        && CommitterName == other.CommitterName
+        && CommitterEmail == other.CommitterEmail
+        && Committer == other.Committer
+        && Verification == other.Verification
+        && Parents.SequenceEqual(other.Parents);
+
+    public override int GetHashCode() => HashCode.Combine(Sha, Message, Author, Committer, Verification);
 }
 
 /// <summary>

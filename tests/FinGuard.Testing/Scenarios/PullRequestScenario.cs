@@ -7,7 +7,17 @@ namespace FinGuard.Testing.Scenarios;
 public sealed record ScenarioReview(long Id, string Login, long UserId, string State, string CommitId, string SubmittedAt, string UserType = "User");
 
 /// <summary>One commit of a scenario: whether GitHub verified its signature, and why.</summary>
-public sealed record ScenarioCommit(string Sha, bool Verified, string Reason, string Message = "Change things", string AuthorLogin = "octocat", long AuthorId = 1);
+public sealed record ScenarioCommit(string Sha, bool Verified, string Reason, string Message = "Change things", string AuthorLogin = "octocat", long AuthorId = 1)
+{
+    /// <summary>The committer's account, when not the example's.</summary>
+    public (string Login, long Id, string Name, string Email)? Committer { get; init; }
+
+    /// <summary>Its parents, when not the example's one parent.</summary>
+    public IReadOnlyList<string>? Parents { get; init; }
+
+    /// <summary>GitHub's committer of the commits it makes itself (the web editor, "Update branch").</summary>
+    public static (string Login, long Id, string Name, string Email) WebFlow => ("web-flow", 19_864_447, "GitHub", "noreply@github.com");
+}
 
 /// <summary>A <c>labeled</c> event of a scenario: who added which label, when.</summary>
 public sealed record ScenarioLabelEvent(string Label, string ActorLogin, long ActorId, string CreatedAt);
@@ -300,6 +310,23 @@ public sealed class PullRequestScenario
             };
             item["author"]!["login"] = c.AuthorLogin;
             item["author"]!["id"] = c.AuthorId;
+            if (c.Committer is { } committer)
+            {
+                item["committer"]!["login"] = committer.Login;
+                item["committer"]!["id"] = committer.Id;
+                item["commit"]!["committer"]!["name"] = committer.Name;
+                item["commit"]!["committer"]!["email"] = committer.Email;
+            }
+
+            if (c.Parents is { } parents)
+            {
+                item["parents"] = new JsonArray([.. parents.Select(p => (JsonNode)new JsonObject
+                {
+                    ["url"] = $"https://api.github.com/repos/{FullName}/commits/{p}",
+                    ["sha"] = p,
+                })]);
+            }
+
             return (JsonNode)item;
         }).ToList();
 

@@ -379,6 +379,40 @@ public sealed class EvaluateOfflineTests
     }
 
     [Fact]
+    public async Task The_update_merge_example_carries_the_approvals_over_and_without_its_comparisons_they_are_stale()
+    {
+        var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("approved-before-update-merge"), "--at", "2026-11-23T12:00:00Z", "--json");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("reviewer-bob and reviewer-carol approved before GitHub updated the branch from main", output, StringComparison.Ordinal);
+
+        var folder = Directory.CreateTempSubdirectory("finguard-offline-").FullName;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Example("approved-before-update-merge"), "*", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}compare{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+            {
+                var target = Path.Combine(folder, Path.GetRelativePath(Example("approved-before-update-merge"), file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+
+            var (staleExit, staleOutput, _) = await RunAsync("evaluate", "--offline", folder, "--at", "2026-11-23T12:00:00Z", "--json");
+
+            Assert.Equal(1, staleExit);
+            using var json = JsonDocument.Parse(staleOutput);
+            var duties = json.RootElement.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "separation-of-duties");
+            Assert.Equal("pending", duties.GetProperty("status").GetString());
+            Assert.Contains(
+                "reviewer-bob: approved 9a8b7c6, not the current head e7f1d2c — ask them to re-approve (not carried over: FinGuard did not read whether e7f1d2c's second parent b3a2c1d is a commit of main)",
+                duties.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_reviewer_who_pushed_the_head_example_does_not_count_their_approval()
     {
         var (exit, output, _) = await RunAsync("evaluate", "--offline", Example("reviewer-pushed-the-head"), "--at", "2026-11-23T12:00:00Z", "--json");
