@@ -200,7 +200,7 @@ public sealed class AuditPopulation
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FinGuard audit population</title><style>")
             .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#1f2328}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;font-size:14px}")
-            .Append("th{background:#f6f8fa}.num{text-align:right}.bad{color:#cf222e;font-weight:600}.ok{color:#1a7f37;font-weight:600}code{font-size:12px}")
+            .Append("th{background:#f6f8fa}.num{text-align:right}.bad{color:#cf222e;font-weight:600}.ok{color:#1a7f37;font-weight:600}code{font-size:12px;word-break:break-all}")
             .Append("</style></head><body>");
         html.Append("<h1>FinGuard audit population</h1>")
             .Append(c, $"<p>Scope: <b>{E(Scope)}</b>. Period: {E(Time(From))} to {E(Time(To))} (end exclusive).</p>")
@@ -287,12 +287,12 @@ public sealed class AuditPopulation
         string[] colours = ["#cf222e", "#bc4c00", "#8250df", "#0969da", "#1a7f37", "#6e7781"];
         var counts = months.ToDictionary(m => m, m => types.ToDictionary(t => t, t => Exceptions.Count(x => x.Type == t && Month(x.Timestamp) == m)));
         var max = Math.Max(1, counts.Values.Select(v => v.Values.Sum()).DefaultIfEmpty(0).Max());
-        const int height = 200, bar = 40, gap = 20, left = 40;
-        var width = left + (months.Count * (bar + gap)) + 200;
+        const int top = 20, height = 220, bar = 40, gap = 20, left = 40, legend = 280;
+        var width = left + (months.Count * (bar + gap)) + legend;
         var svg = new StringBuilder();
         svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + 60}\" role=\"img\" aria-label=\"Exceptions per month\">");
-        svg.Append(c, $"<line x1=\"{left}\" y1=\"{height}\" x2=\"{width - 200}\" y2=\"{height}\" stroke=\"#1f2328\"/>");
-        svg.Append(c, $"<text x=\"{left - 6}\" y=\"14\" text-anchor=\"end\" font-size=\"12\">{max}</text><text x=\"{left - 6}\" y=\"{height}\" text-anchor=\"end\" font-size=\"12\">0</text>");
+        svg.Append(c, $"<line x1=\"{left}\" y1=\"{height}\" x2=\"{width - legend}\" y2=\"{height}\" stroke=\"#1f2328\"/>");
+        svg.Append(c, $"<text x=\"{left - 6}\" y=\"{top + 4}\" text-anchor=\"end\" font-size=\"12\">{max}</text><text x=\"{left - 6}\" y=\"{height}\" text-anchor=\"end\" font-size=\"12\">0</text>");
         for (var i = 0; i < months.Count; i++)
         {
             var x = left + gap / 2 + (i * (bar + gap));
@@ -305,7 +305,7 @@ public sealed class AuditPopulation
                     continue;
                 }
 
-                var h = (double)n / max * (height - 10);
+                var h = (double)n / max * (height - top);
                 y -= h;
                 svg.Append(c, $"<rect x=\"{x}\" y=\"{y:F1}\" width=\"{bar}\" height=\"{h:F1}\" fill=\"{colours[index % colours.Length]}\"><title>{months[i]}: {n} {WebUtility.HtmlEncode(type)}</title></rect>");
             }
@@ -317,7 +317,7 @@ public sealed class AuditPopulation
 
         for (var t = 0; t < types.Count; t++)
         {
-            var lx = width - 190;
+            var lx = width - legend + 20;
             svg.Append(c, $"<rect x=\"{lx}\" y=\"{10 + (t * 18)}\" width=\"12\" height=\"12\" fill=\"{colours[t % colours.Length]}\"/><text x=\"{lx + 18}\" y=\"{21 + (t * 18)}\" font-size=\"12\">{WebUtility.HtmlEncode(types[t])}</text>");
         }
 

@@ -26,6 +26,7 @@ public static class ProcessingServiceCollectionExtensions
                 $"{ExceptionSurfacingOptions.SectionName}:Surface must be '{ExceptionSurfacingOptions.CheckRun}' or '{ExceptionSurfacingOptions.None}'.")
             .ValidateOnStart();
         services.AddTransient<ExceptionSurfacing>();
+        services.AddTransient<Webhooks.DeliveryReuseRecorder>();
         services.AddTransient<ChangeObservationService>();
         services.AddTransient<IDeliveryHandler, ChangeDeliveryHandler>();
         services.AddSingleton<DeliveryWorker>();
