@@ -83,6 +83,83 @@ public sealed record EvidenceRecord
     /// </summary>
     [JsonPropertyName("links"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<EvidenceLink>? Links { get; init; }
+
+    /// <summary>
+    /// For a change record (<c>change.merge</c>, <c>change.push</c>) and an exception about a change: which branch moved
+    /// from which commit to which, and how. Omitted for every other record.
+    /// </summary>
+    [JsonPropertyName("change"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EvidenceChange? Change { get; init; }
+
+    /// <summary>For an exception record (<c>exception.recorded</c>): what went around FinGuard and why it is one. Omitted otherwise.</summary>
+    [JsonPropertyName("exception"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EvidenceExceptionRecord? Exception { get; init; }
+}
+
+/// <summary>A covered branch's head moved: by a merged pull request or a push.</summary>
+public sealed record EvidenceChange
+{
+    /// <summary><c>merge</c> (a <c>pull_request</c> closed and merged) or <c>push</c>.</summary>
+    [JsonPropertyName("kind")]
+    public required string Kind { get; init; }
+
+    /// <summary>The branch, without <c>refs/heads/</c>.</summary>
+    [JsonPropertyName("branch")]
+    public required string Branch { get; init; }
+
+    /// <summary>The branch's commit before (a push's <c>before</c>; null for a merge, whose payload does not say).</summary>
+    [JsonPropertyName("before")]
+    public string? Before { get; init; }
+
+    /// <summary>The branch's new head (a push's <c>after</c>, a merge's <c>merge_commit_sha</c>).</summary>
+    [JsonPropertyName("after")]
+    public required string After { get; init; }
+
+    /// <summary>Whether the push rewrote the branch (GitHub's <c>forced</c>); false for a merge.</summary>
+    [JsonPropertyName("forced")]
+    public required bool Forced { get; init; }
+
+    /// <summary>The pull request the change came through, when GitHub named one; null for a direct push.</summary>
+    [JsonPropertyName("pullRequest")]
+    public int? PullRequest { get; init; }
+
+    /// <summary>The pull request head that was merged (its decision is the one that counts).</summary>
+    [JsonPropertyName("mergedHeadSha")]
+    public string? MergedHeadSha { get; init; }
+
+    /// <summary>Who merged (<c>merged_by</c>) or pushed (<c>sender</c>).</summary>
+    [JsonPropertyName("mergedBy")]
+    public EvidenceActor? MergedBy { get; init; }
+
+    /// <summary>
+    /// What justified it: <c>pull_request_decision</c>, <c>merge_group_decision</c>, <c>pull_request_merge</c> (a push
+    /// GitHub attributes to a merged pull request, whose own merge is recorded), or <c>none</c>.
+    /// </summary>
+    [JsonPropertyName("justification")]
+    public required string Justification { get; init; }
+
+    /// <summary>Logins that approved the pull request in the justifying decision; empty when none is known.</summary>
+    [JsonPropertyName("approvers")]
+    public required IReadOnlyList<string> Approvers { get; init; }
+}
+
+/// <summary>Something that went around FinGuard (or through its exception procedure), recorded the day it happened.</summary>
+public sealed record EvidenceExceptionRecord
+{
+    public const string MergeWithoutDecision = "merge-without-decision";
+    public const string DirectPush = "direct-push";
+    public const string ForcePush = "force-push";
+    public const string BreakGlass = "break-glass";
+    public const string DeploymentOutsideFinGuard = "deployment-outside-finguard";
+    public const string DeliveryIdReused = "delivery-id-reused";
+
+    /// <summary>One of the constants above.</summary>
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    /// <summary>What happened and what to do about it, in a sentence or two.</summary>
+    [JsonPropertyName("reason")]
+    public required string Reason { get; init; }
 }
 
 /// <summary>What a deployment decision was about and what GitHub was told.</summary>
@@ -135,6 +212,11 @@ public sealed record EvidenceLink(
     public const string PullRequestDecision = "pull_request_decision";
 
     public const string PreviousDeploymentDecision = "previous_deployment_decision";
+
+    public const string MergeGroupDecision = "merge_group_decision";
+
+    /// <summary>A deployment decision a later observation of the same deployment relied on.</summary>
+    public const string DeploymentDecision = "deployment_decision";
 }
 
 /// <summary>Who caused the decision (the webhook sender).</summary>

@@ -18,6 +18,8 @@ public static class WebhookEvents
     public const string DeploymentProtectionRule = "deployment_protection_rule";
     public const string DeploymentReview = "deployment_review";
     public const string MergeGroup = "merge_group";
+    public const string Push = "push";
+    public const string DeploymentStatus = "deployment_status";
 
     /// <summary>Every supported event name (ordinal, case-sensitive: GitHub sends them in lower case).</summary>
     public static FrozenSet<string> Supported { get; } = FrozenSet.Create(
@@ -32,5 +34,7 @@ public static class WebhookEvents
         WorkflowRun,
         DeploymentProtectionRule,
         DeploymentReview,
-        MergeGroup);
+        MergeGroup,
+        Push,
+        DeploymentStatus);
 }

@@ -20,6 +20,8 @@ namespace FinGuard.GitHub.Webhooks;
 [JsonSerializable(typeof(DeploymentProtectionRulePayload))]
 [JsonSerializable(typeof(DeploymentReviewPayload))]
 [JsonSerializable(typeof(MergeGroupPayload))]
+[JsonSerializable(typeof(PushPayload))]
+[JsonSerializable(typeof(DeploymentStatusPayload))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext
 {
 }

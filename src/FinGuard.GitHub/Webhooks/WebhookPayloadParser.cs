@@ -95,6 +95,8 @@ public static class WebhookPayloadParser
             WebhookEvents.DeploymentProtectionRule => JsonSerializer.Deserialize(body, Info<DeploymentProtectionRulePayload>(options)),
             WebhookEvents.DeploymentReview => JsonSerializer.Deserialize(body, Info<DeploymentReviewPayload>(options)),
             WebhookEvents.MergeGroup => JsonSerializer.Deserialize(body, Info<MergeGroupPayload>(options)),
+            WebhookEvents.Push => JsonSerializer.Deserialize(body, Info<PushPayload>(options)),
+            WebhookEvents.DeploymentStatus => JsonSerializer.Deserialize(body, Info<DeploymentStatusPayload>(options)),
             _ => throw new InvalidOperationException($"Supported event '{eventName}' has no payload type."),
         };
     }

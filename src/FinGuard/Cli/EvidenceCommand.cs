@@ -32,6 +32,13 @@ public static class EvidenceCommand
           finguard evidence verify --live --repo OWNER/REPO [storage switches]
               Check every hash, every chain link, every checkpoint, and every index row against its record.
               Exit 0 when intact; 1 naming each modified, missing, reordered or inserted record or index row.
+          finguard evidence population --org ORG|--repo OWNER/REPO --from DATE --to DATE --out DIR [storage switches]
+              The audit population of the period: changes.csv (every change that reached a covered branch, with its
+              pull request, approvers, the FinGuard decision that justified it, or its exception), deployments.csv,
+              exceptions.csv and report.html (totals per repository and month, exceptions over time, what could not be
+              reconciled). Every row names its evidence record (id, chain, sequence, SHA-256); the chains are verified.
+              DATE as for export. Exit 0 written and every chain intact, 1 written but a chain does not verify,
+              2 bad usage, 3 no evidence found.
           finguard evidence replay RECORD.json [--strict]
               Recompute the decision from the record's own inputs and policy at its evaluation time and compare.
               Exit 0 when the verdict and every control's status match (--strict: the wording too), 1 when not.
@@ -54,6 +61,8 @@ public static class EvidenceCommand
                     return await ExportAsync(Arguments.Parse(args[1..], ["--repo", "--from", "--to", "--out"], []), stdout, stderr, time);
                 case "verify":
                     return await VerifyAsync(Arguments.Parse(args[1..], ["--repo"], ["--live"]), stdout, stderr);
+                case "population":
+                    return await PopulationAsync(Arguments.Parse(args[1..], ["--org", "--repo", "--from", "--to", "--out"], []), stdout, stderr);
                 case "replay":
                     return await ReplayAsync(Arguments.Parse(args[1..], [], ["--strict"]), stdout, stderr);
                 case "help" or "--help" or "-h":
@@ -202,6 +211,100 @@ public static class EvidenceCommand
         }
 
         return problems.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> PopulationAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    {
+        arguments.RequireNoPositionals();
+        var org = arguments.Value("--org");
+        var repo = arguments.Value("--repo");
+        if ((org is null) == (repo is null))
+        {
+            throw new UsageException("give exactly one of --org ORG and --repo OWNER/REPO.");
+        }
+
+        var from = ParseBound(arguments.Required("--from"), "--from", endOfDay: false)!.Value;
+        var to = ParseBound(arguments.Required("--to"), "--to", endOfDay: true)!.Value;
+        if (from >= to)
+        {
+            throw new UsageException("--from must be before --to.");
+        }
+
+        var output = arguments.Required("--out");
+        using var cancellation = new CancellationTokenSource();
+        var cancellationToken = cancellation.Token;
+        await using var storage = OpenStore(arguments.ConfigurationSwitches);
+        if (storage.Error is not null)
+        {
+            await stderr.WriteLineAsync($"finguard evidence population: {storage.Error}");
+            return 2;
+        }
+
+        List<string> chains;
+        string organisation;
+        if (repo is not null)
+        {
+            var chain = NormalizeRepository(repo);
+            chains = [chain];
+            organisation = chain.Split('/')[0];
+        }
+        else
+        {
+            try
+            {
+                organisation = CheckpointChainCatalog.NormalizeOrganisation(org!);
+            }
+            catch (ArgumentException)
+            {
+                throw new UsageException($"--org '{org}' is not a GitHub organisation name.");
+            }
+
+            var catalog = CheckpointChainCatalog.Create(storage.Provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+            chains = await catalog.ListChainsAsync(organisation, cancellationToken).Where(c => c != CheckpointRecords.ChainOf(organisation)).ToListAsync(cancellationToken);
+        }
+
+        var population = new AuditPopulation { From = from, To = to, Scope = repo is not null ? chains[0] : $"organisation {organisation}" };
+        var checkpoints = await EvidenceStoreReader.ReadAsync(storage.Store!, CheckpointRecords.ChainOf(organisation), cancellationToken);
+        var records = 0;
+        foreach (var chain in chains)
+        {
+            var stored = await EvidenceStoreReader.ReadAsync(storage.Store!, chain, cancellationToken);
+            records += stored.Objects.Count;
+            var verification = EvidenceChainVerifier.Verify(stored.Objects.Concat(checkpoints.Objects), new EvidenceVerificationScope { RequiredChains = [chain] });
+            verification.Merge(stored.Problems.Concat(checkpoints.Problems));
+            population.AddChain(chain, stored.Objects, verification.Failures);
+        }
+
+        if (records == 0)
+        {
+            await stderr.WriteLineAsync($"finguard evidence population: no evidence found for {population.Scope} in {storage.Description}; nothing was written. Check the name and the storage settings.");
+            return NoEvidenceExitCode;
+        }
+
+        try
+        {
+            await population.WriteAsync(output, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence population: cannot write {output}: {ex.Message}");
+            return 2;
+        }
+
+        var broken = population.Verification.Where(v => v.Value.Count > 0).ToList();
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Population of {population.Scope} from {from:yyyy-MM-ddTHH:mm:ssZ} to {to:yyyy-MM-ddTHH:mm:ssZ}: {population.Changes.Count} change(s), {population.Deployments.Count} deployment(s), {population.Exceptions.Count} exception(s) in {population.Verification.Count} repositor(ies); written to {output} (changes.csv, deployments.csv, exceptions.csv, report.html)."));
+        foreach (var line in population.Unreconciled)
+        {
+            await stdout.WriteLineAsync($"not reconciled: {line}");
+        }
+
+        foreach (var (chain, failures) in broken)
+        {
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"NOT INTACT {chain}: {failures.Count} problem(s); run 'finguard evidence verify --live --repo {chain}'."));
+        }
+
+        return broken.Count == 0 ? 0 : 1;
     }
 
     private static async Task<int> VerifyAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)

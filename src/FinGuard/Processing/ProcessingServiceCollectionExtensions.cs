@@ -20,6 +20,15 @@ public static class ProcessingServiceCollectionExtensions
         services.AddTransient<MergeGroupService>();
         services.AddTransient<IDeliveryHandler, MergeGroupDeliveryHandler>();
         services.AddFinGuardDeploymentGate();
+        services.AddOptions<ExceptionSurfacingOptions>()
+            .Bind(configuration.GetSection(ExceptionSurfacingOptions.SectionName))
+            .Validate(o => o.Surface is ExceptionSurfacingOptions.CheckRun or ExceptionSurfacingOptions.None,
+                $"{ExceptionSurfacingOptions.SectionName}:Surface must be '{ExceptionSurfacingOptions.CheckRun}' or '{ExceptionSurfacingOptions.None}'.")
+            .ValidateOnStart();
+        services.AddTransient<ExceptionSurfacing>();
+        services.AddTransient<Webhooks.DeliveryReuseRecorder>();
+        services.AddTransient<ChangeObservationService>();
+        services.AddTransient<IDeliveryHandler, ChangeDeliveryHandler>();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         return services;

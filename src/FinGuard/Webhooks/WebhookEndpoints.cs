@@ -44,6 +44,7 @@ public static class WebhookEndpoints
         TimeProvider time,
         FinGuardTelemetry telemetry,
         ILogger<WebhookIngress> logger,
+        [Microsoft.AspNetCore.Mvc.FromServices] DeliveryReuseRecorder reuse,
         CancellationToken cancellationToken)
     {
         // Read per request so a rotated secret takes effect without a restart.
@@ -179,6 +180,7 @@ public static class WebhookEndpoints
             logger.DeliveryIdReused(deliveryId, eventName);
             telemetry.DeliveryIdReused(eventName);
             telemetry.DeliveryDeduplicated(eventName);
+            await reuse.RecordAsync(delivery, cancellationToken);
             return TypedResults.Accepted((string?)null, new WebhookAck(deliveryId, "duplicate", "This delivery id was already received with a different body; the first is kept and this one is not processed."));
         }
 

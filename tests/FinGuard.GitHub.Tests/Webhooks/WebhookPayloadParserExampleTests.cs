@@ -69,6 +69,22 @@ public sealed class WebhookPayloadParserExampleTests
                 Assert.Equal(String(raw, "merge_group.base_ref"), mergeGroup.MergeGroup.BaseRef);
                 Assert.Equal(String(raw, "reason"), mergeGroup.Reason);
                 break;
+            case PushPayload push:
+                Assert.Equal(String(raw, "ref"), push.Ref);
+                Assert.Equal(String(raw, "before"), push.Before);
+                Assert.Equal(String(raw, "after"), push.After);
+                Assert.Equal(Boolean(raw, "forced"), push.Forced);
+                Assert.Equal(Boolean(raw, "deleted"), push.Deleted);
+                Assert.Equal(String(raw, "pusher.name"), push.Pusher?.Name);
+                Assert.Equal(At(raw, "commits")!.Value.GetArrayLength(), push.Commits!.Count);
+                break;
+            case DeploymentStatusPayload deploymentStatus:
+                Assert.Equal(String(raw, "deployment_status.state"), deploymentStatus.DeploymentStatus.State);
+                Assert.Equal(String(raw, "deployment_status.environment"), deploymentStatus.DeploymentStatus.Environment);
+                Assert.Equal(Int64(raw, "deployment.id"), deploymentStatus.Deployment.Id);
+                Assert.Equal(String(raw, "deployment.sha"), deploymentStatus.Deployment.Sha);
+                Assert.Equal(String(raw, "deployment.environment"), deploymentStatus.Deployment.Environment);
+                break;
             default:
                 Assert.Fail($"'{eventName}' parsed as unexpected {payload.GetType().Name}");
                 break;

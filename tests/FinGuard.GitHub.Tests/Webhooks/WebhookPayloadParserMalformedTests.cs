@@ -187,7 +187,7 @@ public sealed class WebhookPayloadParserMalformedTests
     }
 
     [Theory]
-    [InlineData("push")]
+    [InlineData("deployment")]
     [InlineData("issues")]
     [InlineData("Pull_Request")]
     [InlineData("pull_request ")]
@@ -203,13 +203,13 @@ public sealed class WebhookPayloadParserMalformedTests
     }
 
     [Fact]
-    public void Supported_events_are_the_eleven_FinGuard_handles()
+    public void Supported_events_are_the_thirteen_FinGuard_handles()
     {
         Assert.Equal(
             new[]
             {
-                "check_run", "check_suite", "deployment_protection_rule", "deployment_review", "installation",
-                "installation_repositories", "merge_group", "ping", "pull_request", "pull_request_review", "workflow_run",
+                "check_run", "check_suite", "deployment_protection_rule", "deployment_review", "deployment_status", "installation",
+                "installation_repositories", "merge_group", "ping", "pull_request", "pull_request_review", "push", "workflow_run",
             },
             WebhookEvents.Supported.Order(StringComparer.Ordinal));
     }

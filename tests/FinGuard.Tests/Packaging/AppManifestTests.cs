@@ -55,6 +55,8 @@ public sealed class AppManifestTests
         [WebhookEvents.DeploymentProtectionRule] = "deployments",
         [WebhookEvents.DeploymentReview] = "deployments",
         [WebhookEvents.MergeGroup] = "merge_queues",
+        [WebhookEvents.Push] = "contents",
+        [WebhookEvents.DeploymentStatus] = "deployments",
     };
 
     private static JsonObject Manifest() =>

@@ -87,6 +87,35 @@ public sealed class WebhookIngressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reused_delivery_id_with_a_different_body_is_an_exception_record_in_the_repository_chain()
+    {
+        var id = Guid.NewGuid().ToString();
+        var push = WebhookExamples.All("push").First(p => (string?)p["ref"] == "refs/heads/master" && p["installation"] is not null);
+        var repository = (string)push["repository"]!["full_name"]!;
+        var first = Encoding.UTF8.GetBytes(push.ToJsonString());
+        push["after"] = "0123456789abcdef0123456789abcdef01234567";
+        var other = Encoding.UTF8.GetBytes(push.ToJsonString());
+        using (var accepted = await host.Client.SendAsync(FinGuardHost.Delivery("push", first, deliveryId: id)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        using var replay = await host.Client.SendAsync(FinGuardHost.Delivery("push", other, deliveryId: id));
+
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        var record = Assert.Single(await host.EvidenceRecordsAsync(repository, 1));
+        Assert.Equal(("exception.recorded", "delivery", id, id), (record.Action, record.Subject.Type, record.Subject.Id, record.DeliveryId));
+        Assert.Equal(Core.Evidence.EvidenceExceptionRecord.DeliveryIdReused, record.Exception!.Type);
+        Assert.Equal(Core.Evidence.CanonicalJson.Sha256Hex(other), record.Subject.HeadSha);
+        var fact = Assert.Single(record.Facts).Body;
+        Assert.Equal(Core.Evidence.CanonicalJson.Sha256Hex(first), fact.GetProperty("firstBodySha256").GetString());
+        Assert.Equal(Core.Evidence.CanonicalJson.Sha256Hex(other), fact.GetProperty("bodySha256").GetString());
+        using var document = JsonDocument.Parse(Core.Evidence.EvidenceSerializer.ToCanonicalBytes(record));
+        var errors = FinGuard.Tests.Evidence.EvidenceSchemaTests.Schema().Validate(document.RootElement);
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
     public async Task A_forged_signature_is_401_and_nothing_is_stored()
     {
         var id = Guid.NewGuid().ToString();
