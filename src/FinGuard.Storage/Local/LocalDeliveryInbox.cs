@@ -245,14 +245,13 @@ internal sealed class LocalDeliveryInbox(string root, TimeProvider time, Deliver
         // once the entry is back (it described the entry's stay in quarantine).
         try
         {
-            File.Move(quarantined.Location, path, overwrite: false);
+            AtomicFile.Move(quarantined.Location, path);
         }
         catch (IOException) when (File.Exists(path))
         {
             return DeliveryRetryOutcome.StoredAgain;
         }
 
-        AtomicFile.SyncDirectory(_root);
         File.Delete(quarantined.Location[..^StateSuffix.Length] + ReasonSuffix);
         await UpdateAsync(deliveryId, document => document with { State = DeliveryState.Pending, Attempts = 0 }, cancellationToken);
         return DeliveryRetryOutcome.Restored;
@@ -290,7 +289,7 @@ internal sealed class LocalDeliveryInbox(string root, TimeProvider time, Deliver
         await AtomicFile.ReplaceAsync(reasonPath, JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.QuarantinedDelivery), cancellationToken);
         try
         {
-            File.Move(path, target, overwrite: false);
+            AtomicFile.Move(path, target);
         }
         catch (FileNotFoundException)
         {
@@ -299,8 +298,6 @@ internal sealed class LocalDeliveryInbox(string root, TimeProvider time, Deliver
             return null;
         }
 
-        AtomicFile.SyncDirectory(QuarantineRoot);
-        AtomicFile.SyncDirectory(_root);
         return entry;
     }
 
