@@ -706,6 +706,13 @@ var alerts = [
     threshold: 0
   }
   {
+    name: 'finguard-delivery-quarantined'
+    severity: 2
+    description: 'A stored delivery could not be read back (its body no longer matches its SHA-256, or its entry does not parse) and was quarantined: moved aside, not processed. The other deliveries go on. Run finguard deliveries list (docs/operations.md, Quarantined deliveries).'
+    query: 'traces | where message has "ALERT: quarantined delivery"'
+    threshold: 0
+  }
+  {
     name: 'finguard-processing-failures'
     severity: 3
     description: 'ProcessDelivery invocations failed (transient GitHub or storage errors; the host retries them).'

@@ -38,6 +38,7 @@ if (options.Selected.Contains("ingestion") || options.Selected.Contains("e2e"))
     Directory.CreateDirectory(options.StoreParent);
     Console.WriteLine($"FinGuard's local stores go to {options.StoreParent} (--store); file creation there: " +
         $"{FileCreationCost.Describe(options.StoreParent, out var storeMicroseconds)}; in the system temporary folder: {FileCreationCost.Describe(Path.GetTempPath())}.");
+    Console.WriteLine($"Disk: {FsyncLatency.Describe(options.StoreParent)}.");
     if (storeMicroseconds > FileCreationCost.SlowMicroseconds)
     {
         Console.WriteLine();

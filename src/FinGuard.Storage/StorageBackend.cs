@@ -67,12 +67,13 @@ internal sealed class StorageBackend : IDisposable
     /// <see cref="StorageAccess.ReadOnly"/> for commands that only read (an auditor's export and live verify): on Azure,
     /// no container or table is ever created, a missing one is reported by name, and the evidence store refuses appends.
     /// </param>
-    public static StorageBackend Create(StorageOptions options, ILoggerFactory? loggerFactory = null, StorageAccess access = StorageAccess.ReadWrite)
+    /// <param name="telemetry">Counts quarantined deliveries (none when null).</param>
+    public static StorageBackend Create(StorageOptions options, ILoggerFactory? loggerFactory = null, StorageAccess access = StorageAccess.ReadWrite, FinGuard.Telemetry.FinGuardTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!options.UsesAzure)
         {
-            return CreateLocal(options.LocalPath, loggerFactory);
+            return CreateLocal(options.LocalPath, loggerFactory, telemetry);
         }
 
         var clients = AzureStorageClients.Create(
@@ -80,7 +81,7 @@ internal sealed class StorageBackend : IDisposable
             blobOptions: AzureStorageClients.WithBoundedRetries(new global::Azure.Storage.Blobs.BlobClientOptions()),
             tableOptions: AzureStorageClients.WithBoundedRetries(new global::Azure.Data.Tables.TableClientOptions()),
             createsMissing: access == StorageAccess.ReadWrite);
-        var backend = CreateAzure(options, clients, loggerFactory);
+        var backend = CreateAzure(options, clients, loggerFactory, telemetry);
         return access == StorageAccess.ReadWrite
             ? backend
             : new StorageBackend(backend.EvidenceObjects, new ReadOnlyEvidenceStore(backend.Evidence, clients, options.EvidenceContainer), backend.Inbox, backend.Health)
@@ -95,7 +96,7 @@ internal sealed class StorageBackend : IDisposable
     /// The local folder backend: <c>{root}/evidence</c> (records), <c>{root}/index</c> (index rows) and
     /// <c>{root}/deliveries</c> (inbox).
     /// </summary>
-    public static StorageBackend CreateLocal(string root, ILoggerFactory? loggerFactory = null)
+    public static StorageBackend CreateLocal(string root, ILoggerFactory? loggerFactory = null, FinGuard.Telemetry.FinGuardTelemetry? telemetry = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         var fullRoot = Path.GetFullPath(root);
@@ -107,7 +108,7 @@ internal sealed class StorageBackend : IDisposable
             index,
             new LocalEvidenceChainHeads(objects, index, indexRoot),
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
-        return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries")), new LocalStorageHealth(fullRoot))
+        return new StorageBackend(objects, writer, new LocalDeliveryInbox(Path.Combine(fullRoot, "deliveries"), TimeProvider.System, Deliveries.DeliveryQuarantineLog.Create(loggerFactory, telemetry)), new LocalStorageHealth(fullRoot))
         {
             DeploymentRequests = new LocalDeploymentRequests(Path.Combine(fullRoot, "deployments"), TimeProvider.System),
             JobState = new Jobs.LocalJobStateStore(Path.Combine(fullRoot, "job-state")),
@@ -115,7 +116,7 @@ internal sealed class StorageBackend : IDisposable
         };
     }
 
-    public static StorageBackend CreateAzure(StorageOptions options, AzureStorageClients clients, ILoggerFactory? loggerFactory = null)
+    public static StorageBackend CreateAzure(StorageOptions options, AzureStorageClients clients, ILoggerFactory? loggerFactory = null, FinGuard.Telemetry.FinGuardTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clients);
@@ -126,7 +127,7 @@ internal sealed class StorageBackend : IDisposable
             new AzureEvidenceIndex(clients, names),
             new AzureEvidenceChainHeads(clients, names.EvidenceChainsTable),
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EvidenceChainWriter>());
-        return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names), new AzureStorageHealth(clients, names, HealthTimeout))
+        return new StorageBackend(objects, writer, new AzureDeliveryInbox(clients, names, TimeProvider.System, Deliveries.DeliveryQuarantineLog.Create(loggerFactory, telemetry)), new AzureStorageHealth(clients, names, HealthTimeout))
         {
             DeploymentRequests = new AzureDeploymentRequests(clients, names.DeploymentRequestsTable, TimeProvider.System),
             JobState = new Jobs.AzureJobStateStore(clients, names.JobStateTable),

@@ -34,7 +34,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => StorageBackend.Create(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
-            access));
+            access,
+            sp.GetService<FinGuardTelemetry>()));
         services.AddFinGuardTelemetry();
         services.AddSingleton<IEvidenceStore>(sp => new TimedEvidenceStore(
             sp.GetRequiredService<StorageBackend>().Evidence,

@@ -27,6 +27,9 @@ public sealed class FinGuardTelemetry
         public const string DeliveriesDeduplicated = "finguard.deliveries.deduplicated";
         public const string DeliveryIdsReused = "finguard.deliveries.id_reused";
 
+        /// <summary>Counter: stored deliveries moved aside because they could not be read back (or by an operator). Tag <c>reason</c>.</summary>
+        public const string DeliveriesQuarantined = "finguard.deliveries.quarantined";
+
         /// <summary>Counter: deliveries refused at the door. Tag <c>reason</c>.</summary>
         public const string DeliveriesRejected = "finguard.deliveries.rejected";
 
@@ -87,6 +90,7 @@ public sealed class FinGuardTelemetry
     private readonly Counter<long> _deduplicated;
     private readonly Counter<long> _idReused;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _quarantined;
     private readonly Counter<long> _processed;
     private readonly Counter<long> _failed;
     private readonly Histogram<double> _evaluationDuration;
@@ -103,6 +107,7 @@ public sealed class FinGuardTelemetry
         _received = meter.CreateCounter<long>(Instruments.DeliveriesReceived, "{delivery}", "Authentic webhook deliveries received (signature valid, well-formed), including redeliveries.");
         _idReused = meter.CreateCounter<long>(Instruments.DeliveryIdsReused, "{delivery}", "Signed deliveries that reused a stored delivery id with a different body: a replay attempt or a bug; the first is kept.");
         _deduplicated = meter.CreateCounter<long>(Instruments.DeliveriesDeduplicated, "{delivery}", "Received deliveries that were already stored and are not processed again.");
+        _quarantined = meter.CreateCounter<long>(Instruments.DeliveriesQuarantined, "{delivery}", "Stored deliveries moved aside (never deleted) because they could not be read back as accepted, or by an operator.");
         _rejected = meter.CreateCounter<long>(Instruments.DeliveriesRejected, "{delivery}", "Webhook requests refused before storage, by reason.");
         _processed = meter.CreateCounter<long>(Instruments.DeliveriesProcessed, "{delivery}", "Deliveries processed to completion.");
         _failed = meter.CreateCounter<long>(Instruments.DeliveriesFailed, "{attempt}", "Failed delivery processing attempts; permanent=true when no retry follows.");
@@ -124,6 +129,9 @@ public sealed class FinGuardTelemetry
 
     /// <param name="reason">A fixed, short reason (e.g. <c>invalid-signature</c>); never request content.</param>
     public void DeliveryRejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>(Tags.Reason, reason));
+
+    /// <param name="reason"><c>corrupt</c> or <c>operator</c>.</param>
+    public void DeliveryQuarantined(string reason) => _quarantined.Add(1, new KeyValuePair<string, object?>(Tags.Reason, reason));
 
     public void DeliveryProcessed(string @event) => _processed.Add(1, new KeyValuePair<string, object?>(Tags.Event, @event));
 

@@ -32,9 +32,27 @@ namespace FinGuard.Storage.Azure;
 /// for <c>State eq 'Pending'</c>, which grew with every delivery ever received. A marker whose delivery is no longer
 /// pending (a crash between the row's update and the marker's deletion) is deleted by the sweep that finds it.
 /// </para>
+/// <para>
+/// A delivery that cannot be read back as accepted (its body blob missing or no longer matching its SHA-256, a row
+/// property that does not parse) is quarantined by whichever read meets it: its row is copied into the
+/// <see cref="QuarantinePartition"/> partition (row key <c>{key}~{time}</c>, with the reason) and only then removed
+/// with its marker; the body blob stays where it is. It is reported (<see cref="DeliveryQuarantineLog"/>), holds up
+/// nobody, and a redelivery of the same id is accepted as new.
+/// </para>
 /// </summary>
-internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names) : IDeliveryInbox
+internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names, TimeProvider time, DeliveryQuarantineLog quarantineLog) : IDeliveryInbox
 {
+    /// <summary>The partition of quarantined rows (no delivery row is ever written there: theirs are <c>d00</c>…<c>dff</c>).</summary>
+    internal const string QuarantinePartition = "quarantine";
+
+    /// <summary>Properties a quarantined row adds to the delivery's own.</summary>
+    private static readonly string[] QuarantineProperties = ["Reason", "QuarantinedAt", "OriginalPartition", "DeliveryKey"];
+
+    public AzureDeliveryInbox(AzureStorageClients clients, AzureStorageNames names)
+        : this(clients, names, TimeProvider.System, DeliveryQuarantineLog.None)
+    {
+    }
+
     /// <summary>The one partition of every row written before 2026-12-04.</summary>
     internal const string LegacyPartition = "delivery";
 
@@ -138,10 +156,23 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
     {
         var key = DeliveryKeys.ToKey(deliveryId);
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
-        return await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken) is { } row ? await ToStoredAsync(row, cancellationToken) : null;
+        if (await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken) is not { } row)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ToStoredAsync(row, cancellationToken);
+        }
+        catch (Exception ex) when (IsCorrupt(ex))
+        {
+            await QuarantineCorruptAsync(table, row, key, ex.Message, cancellationToken);
+            return null;
+        }
     }
 
-    public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
+    public async Task<PendingDeliveries> ListPendingAsync(CancellationToken cancellationToken)
     {
         var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
         var rows = new System.Collections.Concurrent.ConcurrentBag<TableEntity>();
@@ -178,14 +209,259 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
             }
         }
 
-        var result = new List<StoredDelivery>(rows.Count);
-        foreach (var entity in rows.OrderBy(ReceivedAt).ThenBy(e => e.RowKey, StringComparer.Ordinal))
+        var (result, quarantined) = await ReadRowsAsync(table, rows, cancellationToken);
+        return new PendingDeliveries(result, quarantined);
+    }
+
+    public async Task<IReadOnlyList<StoredDelivery>> ListFailedAsync(CancellationToken cancellationToken)
+    {
+        // Failed rows have no marker: this reads the whole table, which an operator's listing can afford.
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        var rows = new List<TableEntity>();
+        var failed = TableClient.CreateQueryFilter($"State eq {nameof(DeliveryState.Failed)}");
+        await foreach (var entity in table.QueryAsync<TableEntity>(failed, cancellationToken: cancellationToken))
         {
-            result.Add(await ToStoredAsync(entity, cancellationToken));
+            if (entity.PartitionKey != QuarantinePartition)
+            {
+                rows.Add(entity);
+            }
         }
 
-        return result;
+        return (await ReadRowsAsync(table, rows, cancellationToken)).Deliveries;
     }
+
+    /// <summary>The rows' deliveries, oldest first; a row that cannot be read back is quarantined instead.</summary>
+    private async Task<(List<StoredDelivery> Deliveries, List<QuarantinedDelivery> Quarantined)> ReadRowsAsync(
+        TableClient table, IEnumerable<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredDelivery>();
+        var quarantined = new List<QuarantinedDelivery>();
+        foreach (var entity in rows.OrderBy(e => TryReceivedAt(e) ?? DateTimeOffset.MinValue).ThenBy(e => e.RowKey, StringComparer.Ordinal))
+        {
+            try
+            {
+                result.Add(await ToStoredAsync(entity, cancellationToken));
+            }
+            catch (Exception ex) when (IsCorrupt(ex))
+            {
+                if (await QuarantineCorruptAsync(table, entity, entity.RowKey, ex.Message, cancellationToken) is { } entry)
+                {
+                    quarantined.Add(entry);
+                }
+            }
+        }
+
+        return (result, quarantined);
+    }
+
+    /// <summary>What reading a row and its body throws when they are not as accepted (not a storage outage).</summary>
+    private static bool IsCorrupt(Exception ex) => ex is InvalidDataException or FormatException or ArgumentException or InvalidOperationException;
+
+    public async Task<QuarantinedDelivery?> QuarantineAsync(string deliveryId, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        if (await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken) is not { } row)
+        {
+            return null;
+        }
+
+        var entry = await MoveAsideAsync(table, row, key, reason, cancellationToken);
+        if (entry is not null)
+        {
+            quarantineLog.ByOperator(entry);
+        }
+
+        return entry;
+    }
+
+    public async Task<IReadOnlyList<QuarantinedDelivery>> ListQuarantinedAsync(CancellationToken cancellationToken)
+    {
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        var entries = new List<QuarantinedDelivery>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {QuarantinePartition}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            entries.Add(ToQuarantined(row));
+        }
+
+        return [.. entries.OrderBy(e => e.QuarantinedAt).ThenBy(e => e.DeliveryId, StringComparer.Ordinal)];
+    }
+
+    public async Task<DeliveryRetryOutcome> RetryAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var table = await clients.TableAsync(names.DeliveriesTable, cancellationToken);
+        var quarantined = await NewestQuarantinedRowAsync(table, key, cancellationToken);
+        if (await FindAsync(table, key, select: null, alwaysAskLegacy: true, cancellationToken) is { } row)
+        {
+            switch (row.GetString("State"))
+            {
+                case nameof(DeliveryState.Completed):
+                    return DeliveryRetryOutcome.AlreadyCompleted;
+                case nameof(DeliveryState.Failed):
+                    row["State"] = nameof(DeliveryState.Pending);
+                    row["Attempts"] = 0;
+                    // The row and its marker together: a marker added alone could be deleted by a sweep that still
+                    // reads the row as failed.
+                    await table.SubmitTransactionAsync(
+                        row.PartitionKey == LegacyPartition
+                            ? [new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag)]
+                            : [
+                                new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag),
+                                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(row.PartitionKey, MarkerKey(key))),
+                            ],
+                        cancellationToken);
+                    return DeliveryRetryOutcome.MadePending;
+                default:
+                    return quarantined is null ? DeliveryRetryOutcome.AlreadyPending : DeliveryRetryOutcome.StoredAgain;
+            }
+        }
+
+        if (quarantined is null)
+        {
+            return DeliveryRetryOutcome.NotFound;
+        }
+
+        var restored = new TableEntity(PartitionOf(key), key);
+        foreach (var (name, value) in quarantined)
+        {
+            if (!IsSystemProperty(name) && !QuarantineProperties.Contains(name))
+            {
+                restored[name] = value;
+            }
+        }
+
+        restored["State"] = nameof(DeliveryState.Pending);
+        restored["Attempts"] = 0;
+        try
+        {
+            await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, restored),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(restored.PartitionKey, MarkerKey(key))),
+                ],
+                cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return DeliveryRetryOutcome.StoredAgain;
+        }
+
+        // The row is back; its quarantine copy described its stay there.
+        await table.DeleteEntityAsync(QuarantinePartition, quarantined.RowKey, ETag.All, cancellationToken);
+        return DeliveryRetryOutcome.Restored;
+    }
+
+    private static async Task<TableEntity?> NewestQuarantinedRowAsync(TableClient table, string key, CancellationToken cancellationToken)
+    {
+        // Delivery keys sort before '~', so "{key}~" .. "{key}~~" holds this key's rows and no other key's.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {QuarantinePartition} and RowKey ge {key + "~"} and RowKey lt {key + "~~"}");
+        TableEntity? newest = null;
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            newest = row;
+        }
+
+        return newest;
+    }
+
+    private async Task<QuarantinedDelivery?> QuarantineCorruptAsync(TableClient table, TableEntity row, string key, string reason, CancellationToken cancellationToken)
+    {
+        var entry = await MoveAsideAsync(table, row, key, reason, cancellationToken);
+        if (entry is not null)
+        {
+            quarantineLog.Corrupt(entry);
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="row"/> into the quarantine partition, then deletes it and its marker: never the other way
+    /// round, so a failure in between leaves the delivery in both places, never in neither. Null when another reader
+    /// removed the row first (its copy here is then removed again: the other reader's is the one reported).
+    /// </summary>
+    private async Task<QuarantinedDelivery?> MoveAsideAsync(TableClient table, TableEntity row, string key, string reason, CancellationToken cancellationToken)
+    {
+        var at = time.GetUtcNow();
+        var copy = new TableEntity(QuarantinePartition, $"{key}~{at.UtcDateTime:yyyyMMdd'T'HHmmssfffffff'Z'}");
+        foreach (var (name, value) in row)
+        {
+            if (!IsSystemProperty(name) && !QuarantineProperties.Contains(name))
+            {
+                copy[name] = value;
+            }
+        }
+
+        if (row.GetString("BodyBlob") is { Length: > 0 } bodyBlob)
+        {
+            // The body moves too: a redelivery of this id names its body by the same hash, and would otherwise find
+            // the corrupt blob already there and keep it.
+            copy["BodyBlob"] = await MoveBlobAsideAsync(bodyBlob, copy.RowKey, cancellationToken);
+        }
+
+        copy["Reason"] = DeliveryKeys.TruncateError(reason);
+        copy["QuarantinedAt"] = Format(at);
+        copy["OriginalPartition"] = row.PartitionKey;
+        copy["DeliveryKey"] = key;
+        copy["State"] = "Quarantined";
+        await table.UpsertEntityAsync(copy, TableUpdateMode.Replace, cancellationToken);
+        try
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            await table.DeleteEntityAsync(QuarantinePartition, copy.RowKey, ETag.All, cancellationToken);
+            return null;
+        }
+
+        if (row.PartitionKey != LegacyPartition)
+        {
+            await DeleteMarkerAsync(table, row.PartitionKey, key, cancellationToken);
+        }
+
+        return ToQuarantined(copy);
+    }
+
+    /// <summary>
+    /// Copies the body blob to <c>quarantine/{row key}/{name}</c> and deletes the original once the copy is stored; the
+    /// new name, or the old one when there is no blob to move (a missing body is a reason to be quarantined).
+    /// </summary>
+    private async Task<string> MoveBlobAsideAsync(string blobName, string quarantineRowKey, CancellationToken cancellationToken)
+    {
+        var container = await clients.ContainerAsync(names.DeliveriesContainer, cancellationToken);
+        var original = container.GetBlobClient(blobName);
+        BinaryData content;
+        try
+        {
+            content = (await original.DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return blobName;
+        }
+
+        var target = $"{QuarantinePartition}/{quarantineRowKey}/{blobName.Replace('/', '.')}";
+        await container.GetBlobClient(target).UploadAsync(content, overwrite: true, cancellationToken);
+        await original.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        return target;
+    }
+
+    private QuarantinedDelivery ToQuarantined(TableEntity row)
+    {
+        var key = row.GetString("DeliveryKey") ?? row.RowKey.Split('~')[0];
+        var at = DateTimeOffset.TryParse(row.GetString("QuarantinedAt"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed)
+            ? parsed
+            : row.Timestamp ?? DateTimeOffset.MinValue;
+        var location = $"table '{names.DeliveriesTable}' partition '{QuarantinePartition}' row '{row.RowKey}'"
+            + (row.GetString("BodyBlob") is { } blob ? $", body blob '{names.DeliveriesContainer}/{blob}'" : "");
+        return new QuarantinedDelivery(key, row.GetString("Reason") ?? "(no reason recorded)", at, location);
+    }
+
+    private static bool IsSystemProperty(string name) => name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
     public Task MarkCompletedAsync(string deliveryId, CancellationToken cancellationToken) =>
         UpdateAsync(deliveryId, entity =>
@@ -366,6 +642,9 @@ internal sealed class AzureDeliveryInbox(AzureStorageClients clients, AzureStora
 
     private static DateTimeOffset ReceivedAt(TableEntity entity) =>
         DateTimeOffset.Parse(entity.GetString("ReceivedAt"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private static DateTimeOffset? TryReceivedAt(TableEntity entity) =>
+        DateTimeOffset.TryParse(entity.GetString("ReceivedAt"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
 
     private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

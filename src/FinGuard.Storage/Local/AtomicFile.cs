@@ -28,7 +28,19 @@ internal static class AtomicFile
     {
         var directory = EnsureDirectory(path);
         var created = false;
-        await WriteTempAsync(path, segments, temp => created = TryPublishWithoutReplacing(temp, path), cancellationToken);
+        var journal = WriteJournals.Of(path);
+        await WriteTempAsync(
+            path,
+            segments,
+            temp =>
+            {
+                created = TryPublishWithoutReplacing(temp, path);
+                if (created)
+                {
+                    journal?.Created(path, Concatenate(segments));
+                }
+            },
+            cancellationToken);
         if (created)
         {
             await SyncDirectoryAsync(directory);
@@ -41,7 +53,15 @@ internal static class AtomicFile
     public static async Task ReplaceAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var directory = EnsureDirectory(path);
-        await WriteTempAsync(path, [bytes], temp => File.Move(temp, path, overwrite: true), cancellationToken);
+        await WriteTempAsync(
+            path,
+            [bytes],
+            temp =>
+            {
+                File.Move(temp, path, overwrite: true);
+                WriteJournals.Of(path)?.Replaced(path, bytes.Span, contentSynced: true);
+            },
+            cancellationToken);
         await SyncDirectoryAsync(directory);
     }
 
@@ -64,6 +84,7 @@ internal static class AtomicFile
             }
 
             File.Move(temp, path, overwrite: true);
+            WriteJournals.Of(path)?.Replaced(path, bytes, contentSynced: false);
         }
         catch
         {
@@ -82,6 +103,24 @@ internal static class AtomicFile
     {
         using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read });
         stream.Write(bytes);
+        WriteJournals.Of(path)?.Appended(path, bytes);
+    }
+
+    /// <summary>
+    /// Renames <paramref name="from"/> to <paramref name="to"/> without replacing (<see cref="IOException"/> when it
+    /// exists), and fsyncs both folders: the move is durable when this returns.
+    /// </summary>
+    public static void Move(string from, string to)
+    {
+        File.Move(from, to, overwrite: false);
+        var journal = WriteJournals.Of(to);
+        journal?.Moved(from, to);
+        var covered = journal?.Sequence ?? 0;
+        foreach (var directory in new[] { Path.GetDirectoryName(to)!, Path.GetDirectoryName(from)! }.Distinct(StringComparer.Ordinal))
+        {
+            SyncDirectory(directory);
+            journal?.DirectorySynced(directory, covered);
+        }
     }
 
     /// <summary>
@@ -116,8 +155,31 @@ internal static class AtomicFile
     }
 
     /// <summary>As <see cref="SyncDirectory"/>, off the thread pool and shared with concurrent callers.</summary>
-    public static Task SyncDirectoryAsync(string directory) =>
-        OperatingSystem.IsWindows() ? Task.CompletedTask : DurableIo.SyncDirectoryAsync(directory, PosixFileSystem.SyncDirectory);
+    public static Task SyncDirectoryAsync(string directory)
+    {
+        var sync = OperatingSystem.IsWindows() ? Task.CompletedTask : DurableIo.SyncDirectoryAsync(directory, PosixFileSystem.SyncDirectory);
+        return WriteJournals.Of(directory) is { } journal ? Journaled(journal, journal.Sequence) : sync;
+
+        // A sync that completes covers what the caller did before asking for it.
+        async Task Journaled(IWriteJournal journal, long covered)
+        {
+            await sync;
+            journal.DirectorySynced(directory, covered);
+        }
+    }
+
+    private static byte[] Concatenate(IReadOnlyList<ReadOnlyMemory<byte>> segments)
+    {
+        var all = new byte[segments.Sum(s => s.Length)];
+        var offset = 0;
+        foreach (var segment in segments)
+        {
+            segment.Span.CopyTo(all.AsSpan(offset));
+            offset += segment.Length;
+        }
+
+        return all;
+    }
 
     private static string EnsureDirectory(string path)
     {

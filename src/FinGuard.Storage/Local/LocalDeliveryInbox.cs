@@ -25,12 +25,27 @@ namespace FinGuard.Storage.Local;
 /// update the same way. Updates are serialised within the process per delivery (across processes the last writer
 /// wins, which is acceptable for a development backend).
 /// </para>
+/// <para>
+/// An entry that cannot be read back as accepted (a first line that does not parse, a body that no longer matches its
+/// SHA-256, a document naming another delivery) is quarantined by whichever read meets it: the file is moved, never
+/// deleted, to <c>{root}/quarantine/{key}.{time}.json</c> next to a <c>.reason.json</c> saying why, and reported
+/// (<see cref="DeliveryQuarantineLog"/>). Nothing reads it as a delivery any more, so it holds up nobody, and a
+/// redelivery of the same id is accepted as new.
+/// </para>
 /// </summary>
-internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposable
+internal sealed class LocalDeliveryInbox(string root, TimeProvider time, DeliveryQuarantineLog quarantineLog) : IDeliveryInbox, IDisposable
 {
     private const string StateSuffix = ".json";
+    private const string ReasonSuffix = ".reason.json";
+    private const string QuarantineFolder = "quarantine";
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
     private readonly string _root = Path.GetFullPath(root);
+    private string QuarantineRoot => Path.Combine(_root, QuarantineFolder);
+
+    public LocalDeliveryInbox(string root)
+        : this(root, TimeProvider.System, DeliveryQuarantineLog.None)
+    {
+    }
     // Read-modify-write of one delivery's state is serialised per delivery (striped), not across the inbox: one lock for
     // all deliveries made every worker queue behind every other's.
     private readonly SemaphoreSlim[] _updates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
@@ -79,42 +94,227 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         }
     }
 
+    /// <summary>The stored delivery, or null when there is none, or when its entry is corrupt (it is then quarantined).</summary>
     public async Task<StoredDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken)
     {
-        var path = StatePath(DeliveryKeys.ToKey(deliveryId));
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var path = StatePath(key);
         var bytes = await AtomicFile.ReadIfExistsAsync(path, cancellationToken);
-        return bytes is null ? null : await ToStoredAsync(Parse(bytes, path), cancellationToken);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ToStoredAsync(key, Parse(bytes, path), cancellationToken);
+        }
+        catch (InvalidDataException corrupt)
+        {
+            await QuarantineCorruptAsync(key, corrupt.Message, cancellationToken);
+            return null;
+        }
     }
 
-    public async Task<IReadOnlyList<StoredDelivery>> ListPendingAsync(CancellationToken cancellationToken)
+    public async Task<PendingDeliveries> ListPendingAsync(CancellationToken cancellationToken)
     {
+        var (deliveries, quarantined) = await ListInStateAsync(DeliveryState.Pending, cancellationToken);
+        return new PendingDeliveries(deliveries, quarantined);
+    }
+
+    public async Task<IReadOnlyList<StoredDelivery>> ListFailedAsync(CancellationToken cancellationToken) =>
+        (await ListInStateAsync(DeliveryState.Failed, cancellationToken)).Deliveries;
+
+    /// <summary>
+    /// The deliveries in <paramref name="wanted"/>, oldest first. Only each file's first line and state lines are read to
+    /// select them (the sweep runs every few minutes over every delivery ever kept); bodies only for the selected ones.
+    /// A corrupt entry met on the way is quarantined and the listing goes on.
+    /// </summary>
+    private async Task<(List<StoredDelivery> Deliveries, List<QuarantinedDelivery> Quarantined)> ListInStateAsync(DeliveryState wanted, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredDelivery>();
+        var quarantined = new List<QuarantinedDelivery>();
         if (!Directory.Exists(_root))
+        {
+            return (result, quarantined);
+        }
+
+        var selected = new List<(string Key, string Path, LocalDeliveryDocument Current)>();
+        foreach (var path in Directory.EnumerateFiles(_root, "*" + StateSuffix))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetFileName(path)[..^StateSuffix.Length];
+            try
+            {
+                if (ReadState(path) is { } state && state.Current.State == wanted)
+                {
+                    selected.Add((key, path, state.Current));
+                }
+            }
+            catch (InvalidDataException corrupt)
+            {
+                if (await QuarantineCorruptAsync(key, corrupt.Message, cancellationToken) is { } entry)
+                {
+                    quarantined.Add(entry);
+                }
+            }
+        }
+
+        foreach (var (key, path, _) in selected.OrderBy(p => p.Current.ReceivedAt).ThenBy(p => p.Current.DeliveryId, StringComparer.Ordinal))
+        {
+            if (await AtomicFile.ReadIfExistsAsync(path, cancellationToken) is not { } bytes)
+            {
+                continue;
+            }
+
+            try
+            {
+                result.Add(await ToStoredAsync(key, Parse(bytes, path), cancellationToken));
+            }
+            catch (InvalidDataException corrupt)
+            {
+                if (await QuarantineCorruptAsync(key, corrupt.Message, cancellationToken) is { } entry)
+                {
+                    quarantined.Add(entry);
+                }
+            }
+        }
+
+        return (result, quarantined);
+    }
+
+    public async Task<QuarantinedDelivery?> QuarantineAsync(string deliveryId, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var entry = await MoveAsideAsync(DeliveryKeys.ToKey(deliveryId), reason, cancellationToken);
+        if (entry is not null)
+        {
+            quarantineLog.ByOperator(entry);
+        }
+
+        return entry;
+    }
+
+    public async Task<IReadOnlyList<QuarantinedDelivery>> ListQuarantinedAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(QuarantineRoot))
         {
             return [];
         }
 
-        // Only each file's first line and state lines are read here (the sweep runs every few minutes over every
-        // delivery ever kept); bodies only for the pending ones.
-        var pending = new List<(string Path, LocalDeliveryDocument Current)>();
-        foreach (var path in Directory.EnumerateFiles(_root, "*" + StateSuffix))
+        var entries = new List<QuarantinedDelivery>();
+        foreach (var path in Directory.EnumerateFiles(QuarantineRoot, "*" + ReasonSuffix))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (ReadState(path) is { Current.State: DeliveryState.Pending } state)
-            {
-                pending.Add((path, state.Current));
-            }
+            entries.Add(ReadReason(path));
         }
 
-        var result = new List<StoredDelivery>(pending.Count);
-        foreach (var (path, _) in pending.OrderBy(p => p.Current.ReceivedAt).ThenBy(p => p.Current.DeliveryId, StringComparer.Ordinal))
+        return [.. entries.OrderBy(e => e.QuarantinedAt).ThenBy(e => e.DeliveryId, StringComparer.Ordinal)];
+    }
+
+    public async Task<DeliveryRetryOutcome> RetryAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var key = DeliveryKeys.ToKey(deliveryId);
+        var path = StatePath(key);
+        var quarantined = (await ListQuarantinedAsync(cancellationToken)).LastOrDefault(e => e.DeliveryId == key);
+        if (File.Exists(path))
         {
-            if (await AtomicFile.ReadIfExistsAsync(path, cancellationToken) is { } bytes)
-            {
-                result.Add(await ToStoredAsync(Parse(bytes, path), cancellationToken));
-            }
+            var outcome = DeliveryRetryOutcome.AlreadyPending;
+            await UpdateAsync(
+                deliveryId,
+                document =>
+                {
+                    outcome = document.State switch
+                    {
+                        DeliveryState.Failed => DeliveryRetryOutcome.MadePending,
+                        DeliveryState.Completed => DeliveryRetryOutcome.AlreadyCompleted,
+                        _ => DeliveryRetryOutcome.AlreadyPending,
+                    };
+                    return document.State == DeliveryState.Failed ? document with { State = DeliveryState.Pending, Attempts = 0 } : document;
+                },
+                cancellationToken);
+            return outcome == DeliveryRetryOutcome.AlreadyPending && quarantined is not null ? DeliveryRetryOutcome.StoredAgain : outcome;
         }
 
-        return result;
+        if (quarantined is null)
+        {
+            return DeliveryRetryOutcome.NotFound;
+        }
+
+        // Back under its own name, without replacing a copy GitHub may have redelivered meanwhile; the reason file goes
+        // once the entry is back (it described the entry's stay in quarantine).
+        try
+        {
+            AtomicFile.Move(quarantined.Location, path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return DeliveryRetryOutcome.StoredAgain;
+        }
+
+        File.Delete(quarantined.Location[..^StateSuffix.Length] + ReasonSuffix);
+        await UpdateAsync(deliveryId, document => document with { State = DeliveryState.Pending, Attempts = 0 }, cancellationToken);
+        return DeliveryRetryOutcome.Restored;
+    }
+
+    /// <summary>Quarantines a corrupt entry found by a read and reports it; null when another reader moved it first.</summary>
+    private async Task<QuarantinedDelivery?> QuarantineCorruptAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        var entry = await MoveAsideAsync(key, reason, cancellationToken);
+        if (entry is not null)
+        {
+            quarantineLog.Corrupt(entry);
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// Moves <c>{key}.json</c> to the quarantine folder under a name of its own, after writing (and fsyncing) why next to
+    /// where it goes. A rename within one folder tree: the bytes are never copied, and never deleted.
+    /// </summary>
+    private async Task<QuarantinedDelivery?> MoveAsideAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        var path = StatePath(key);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var at = time.GetUtcNow();
+        var name = $"{key}.{at.UtcDateTime:yyyyMMdd'T'HHmmssfffffff'Z'}";
+        var target = Path.Combine(QuarantineRoot, name + StateSuffix);
+        var entry = new QuarantinedDelivery(key, reason, at, target);
+        var reasonPath = Path.Combine(QuarantineRoot, name + ReasonSuffix);
+        await AtomicFile.ReplaceAsync(reasonPath, JsonSerializer.SerializeToUtf8Bytes(entry, LocalStorageJsonContext.Default.QuarantinedDelivery), cancellationToken);
+        try
+        {
+            AtomicFile.Move(path, target);
+        }
+        catch (FileNotFoundException)
+        {
+            // Moved by another reader (or retried away) since we looked: not ours to report.
+            File.Delete(reasonPath);
+            return null;
+        }
+
+        return entry;
+    }
+
+    private static QuarantinedDelivery ReadReason(string path)
+    {
+        // Where the entry is now comes from where its reason file is, not from the file, so that a moved folder still works.
+        var name = Path.GetFileName(path)[..^ReasonSuffix.Length];
+        var location = Path.Combine(Path.GetDirectoryName(path)!, name + StateSuffix);
+        try
+        {
+            return (JsonSerializer.Deserialize(File.ReadAllBytes(path), LocalStorageJsonContext.Default.QuarantinedDelivery)
+                ?? throw new JsonException("null")) with { Location = location };
+        }
+        catch (JsonException)
+        {
+            return new QuarantinedDelivery(name.Split('.')[0], $"(the reason file '{path}' is unreadable)", File.GetLastWriteTimeUtc(path), location);
+        }
     }
 
     public Task MarkCompletedAsync(string deliveryId, CancellationToken cancellationToken) =>
@@ -166,9 +366,14 @@ internal sealed class LocalDeliveryInbox(string root) : IDeliveryInbox, IDisposa
         }
     }
 
-    private async Task<StoredDelivery> ToStoredAsync(Entry entry, CancellationToken cancellationToken)
+    private async Task<StoredDelivery> ToStoredAsync(string key, Entry entry, CancellationToken cancellationToken)
     {
         var document = entry.Current;
+        if (!string.Equals(document.DeliveryId, key, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"The entry stored as delivery '{key}' names delivery '{document.DeliveryId}'.");
+        }
+
         var body = entry.Body;
         if (document.BodyFile is { } bodyFile)
         {

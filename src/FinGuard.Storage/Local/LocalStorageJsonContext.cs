@@ -11,4 +11,5 @@ namespace FinGuard.Storage.Local;
     WriteIndented = false)]
 [JsonSerializable(typeof(EvidenceIndexEntry))]
 [JsonSerializable(typeof(LocalDeliveryDocument))]
+[JsonSerializable(typeof(FinGuard.Core.Deliveries.QuarantinedDelivery))]
 internal sealed partial class LocalStorageJsonContext : JsonSerializerContext;

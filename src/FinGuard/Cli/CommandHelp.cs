@@ -56,6 +56,28 @@ public static class CommandHelp
               Exit 0 when the file was read, 2 when it is unreadable or neither format.
         """;
 
+    /// <summary><c>finguard deliveries</c>: the operator's view of the delivery inbox (<see cref="DeliveriesCommand"/>).</summary>
+    public const string Deliveries = """
+        Usage:
+          finguard deliveries list [--state pending|failed|quarantined|all] [storage switches]
+              List pending, permanently failed and quarantined deliveries (default: all three), oldest first.
+              Listing pending deliveries quarantines any entry that cannot be read back, as the server does.
+          finguard deliveries show ID [--body] [storage switches]
+              Show one delivery: event, repository, state, attempts, last error, body size and SHA-256
+              (--body: the body as stored), or its quarantined entries and why they were set aside.
+          finguard deliveries retry ID [storage switches]
+              Make a permanently failed delivery pending again, or put a quarantined one back (after repairing it),
+              attempts reset. The server's redelivery sweep (every 10 minutes) processes it.
+          finguard deliveries quarantine ID [--reason TEXT] [storage switches]
+              Set a delivery aside (moved, never deleted) so that the server no longer processes it.
+              'retry' puts it back.
+        Exit 0 done; 1 no such delivery, or the change was refused (completed, or GitHub redelivered it meanwhile);
+        2 bad usage or storage that cannot be opened.
+        Storage switches are read like 'finguard serve': --Storage:LocalPath=DIR, --Storage:ConnectionString=...,
+        --Storage:BlobServiceUri=... --Storage:TableServiceUri=..., or the same settings from the environment
+        (Storage__LocalPath) or appsettings.json.
+        """;
+
     /// <summary>True when the arguments ask for help before any <c>--</c> that ends the options.</summary>
     public static bool IsRequested(IEnumerable<string> args) =>
         args.TakeWhile(a => a != "--").Any(a => a is "--help" or "-h");

@@ -1,3 +1,4 @@
+using FinGuard.Core.Deliveries;
 using FinGuard.GitHub.Auth;
 using FinGuard.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,13 +17,17 @@ public static class HealthEndpoints
     }
 
     internal static async Task<Results<Ok<ReadinessReport>, JsonHttpResult<ReadinessReport>>> ReadyAsync(
-        IOptionsMonitor<GitHubAppOptions> gitHub, IStorageHealth storage, CancellationToken cancellationToken)
+        IOptionsMonitor<GitHubAppOptions> gitHub, IStorageHealth storage, IDeliveryInbox inbox, CancellationToken cancellationToken)
     {
         var options = gitHub.CurrentValue;
         var checks = new List<ReadinessCheck>();
 
         var (storageOk, storageDetail) = await storage.CheckAsync(cancellationToken);
         checks.Add(new ReadinessCheck("storage", storageOk, $"{storage.BackendName}: {storageDetail}"));
+        if (storageOk)
+        {
+            checks.Add(await QuarantineCheckAsync(inbox, cancellationToken));
+        }
 
         var webhookSecretReference = options.UnresolvedKeyVaultReferenceMessageFor($"{GitHubAppOptions.SectionName}:{nameof(GitHubAppOptions.WebhookSecret)}");
         checks.Add(string.IsNullOrEmpty(options.WebhookSecret)
@@ -42,6 +47,39 @@ public static class HealthEndpoints
         return report.Status == "ready"
             ? TypedResults.Ok(report)
             : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>Most entries named in the <c>deliveries</c> check's detail.</summary>
+    private const int QuarantinedNamed = 10;
+
+    /// <summary>
+    /// Quarantined deliveries, named. They do not make the instance unready: it still receives and processes every other
+    /// delivery, and taking it out of rotation would lose those too. An operator's attention is what they need.
+    /// </summary>
+    private static async Task<ReadinessCheck> QuarantineCheckAsync(IDeliveryInbox inbox, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<QuarantinedDelivery> quarantined;
+        try
+        {
+            quarantined = await inbox.ListQuarantinedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            return new ReadinessCheck("deliveries", true, $"quarantined deliveries could not be listed: {ex.GetType().Name}");
+        }
+
+        if (quarantined.Count == 0)
+        {
+            return new ReadinessCheck("deliveries", true, "no delivery is quarantined");
+        }
+
+        var named = string.Join(", ", quarantined.TakeLast(QuarantinedNamed).Select(q => q.DeliveryId));
+        var more = quarantined.Count > QuarantinedNamed ? $" and {quarantined.Count - QuarantinedNamed} older" : "";
+        return new ReadinessCheck(
+            "deliveries",
+            true,
+            $"{quarantined.Count} delivery(ies) quarantined (set aside, not processed): {named}{more}. "
+            + "Run 'finguard deliveries list' and see docs/operations.md, \"Quarantined deliveries\".");
     }
 }
 

@@ -49,14 +49,19 @@ public sealed partial class PendingDeliverySweepJob(
     {
         var now = time.GetUtcNow();
         var cutoff = now - Grace;
-        var stale = (await inbox.ListPendingAsync(cancellationToken)).Where(d => d.Delivery.ReceivedAt <= cutoff).ToList();
+        // A corrupt entry is quarantined (and alerted on) by the listing, so it never stops the rest of the sweep.
+        var listed = await inbox.ListPendingAsync(cancellationToken);
+        var stale = listed.Where(d => d.Delivery.ReceivedAt <= cutoff).ToList();
         foreach (var pending in stale)
         {
             await dispatcher.DispatchAsync(pending.Delivery.DeliveryId, cancellationToken);
             LogRedispatched(pending.Delivery.DeliveryId, pending.Delivery.Event, pending.Attempts);
         }
 
-        var dispatched = $"Re-dispatched {stale.Count} delivery(ies) pending for more than {Grace.TotalMinutes:0} minutes.";
+        var dispatched = $"Re-dispatched {stale.Count} delivery(ies) pending for more than {Grace.TotalMinutes:0} minutes."
+            + (listed.Quarantined.Count == 0
+                ? ""
+                : $" Quarantined {listed.Quarantined.Count} corrupt delivery(ies): {string.Join(", ", listed.Quarantined.Select(q => q.DeliveryId))} ('finguard deliveries list').");
         string redelivered;
         try
         {

@@ -13,6 +13,32 @@ public sealed class AzureDeliveryInboxTests(AzuriteFixture azurite) : DeliveryIn
 
     internal override StorageBackend CreateBackend() => TestStorage.NewAzureBackend(_options);
 
+    protected override async Task FlipOneBodyByteAsync(string deliveryId)
+    {
+        var key = deliveryId.ToLowerInvariant();
+        var row = (await Table().GetEntityAsync<TableEntity>(AzureDeliveryInbox.PartitionOf(key), key)).Value;
+        var blob = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_options.DeliveriesContainer).GetBlobClient(row.GetString("BodyBlob"));
+        var bytes = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+        bytes[3] ^= 0x01;
+        await blob.UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
+    }
+
+    protected override async Task AssertKeptAsync(QuarantinedDelivery entry)
+    {
+        // The row is copied into the quarantine partition, and the body blob it names is still there.
+        var rows = new List<TableEntity>();
+        await foreach (var row in Table().QueryAsync<TableEntity>(r => r.PartitionKey == AzureDeliveryInbox.QuarantinePartition))
+        {
+            rows.Add(row);
+        }
+
+        var copy = Assert.Single(rows, r => r.GetString("DeliveryKey") == entry.DeliveryId);
+        Assert.Contains(copy.RowKey, entry.Location, StringComparison.Ordinal);
+        Assert.Equal(entry.Reason, copy.GetString("Reason"));
+        var blob = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_options.DeliveriesContainer).GetBlobClient(copy.GetString("BodyBlob"));
+        Assert.True((await blob.ExistsAsync()).Value);
+    }
+
     [Fact]
     public async Task The_body_is_a_blob_and_the_row_holds_metadata_only()
     {

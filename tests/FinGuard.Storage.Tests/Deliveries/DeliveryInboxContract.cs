@@ -13,6 +13,12 @@ public abstract class DeliveryInboxContract : IDisposable
 
     internal abstract StorageBackend CreateBackend();
 
+    /// <summary>Flips one byte of the stored body of <paramref name="deliveryId"/>, as a bad disk or a stray edit would.</summary>
+    protected abstract Task FlipOneBodyByteAsync(string deliveryId);
+
+    /// <summary>Asserts that the quarantined entry's bytes are still stored where <paramref name="entry"/> says.</summary>
+    protected abstract Task AssertKeptAsync(QuarantinedDelivery entry);
+
     [Fact]
     public async Task An_accepted_delivery_is_stored_pending_with_its_metadata_and_body()
     {
@@ -242,6 +248,111 @@ public abstract class DeliveryInboxContract : IDisposable
 
         Assert.Equal(InboxAcceptOutcome.Duplicate, await inbox.AcceptAsync(delivery with { DeliveryId = delivery.DeliveryId.ToUpperInvariant() }, default));
         Assert.Equal(delivery.DeliveryId, (await inbox.GetAsync(delivery.DeliveryId.ToUpperInvariant(), default))!.Delivery.DeliveryId);
+    }
+
+    [Fact]
+    public async Task One_corrupt_entry_among_fifty_pending_is_quarantined_and_the_other_49_are_listed()
+    {
+        var inbox = Backend().Inbox;
+        var deliveries = Enumerable.Range(0, 50)
+            .Select(i => Delivery(body: System.Text.Encoding.UTF8.GetBytes($$"""{"action":"opened","number":{{i}}}"""), receivedAt: BaseTime.AddSeconds(i)))
+            .ToList();
+        foreach (var delivery in deliveries)
+        {
+            await inbox.AcceptAsync(delivery, default);
+        }
+
+        var corrupt = deliveries[17];
+        await FlipOneBodyByteAsync(corrupt.DeliveryId);
+
+        var pending = await Backend().Inbox.ListPendingAsync(default);
+
+        Assert.Equal(deliveries.Where(d => d != corrupt).Select(d => d.DeliveryId), pending.Select(p => p.Delivery.DeliveryId));
+        var quarantined = Assert.Single(pending.Quarantined);
+        Assert.Equal(corrupt.DeliveryId, quarantined.DeliveryId);
+        Assert.Contains("SHA-256", quarantined.Reason, StringComparison.Ordinal);
+        Assert.Equal([quarantined], await inbox.ListQuarantinedAsync(default));
+        await AssertKeptAsync(quarantined);
+
+        // Set aside: nothing reads it as a delivery any more, later listings are clean, and GitHub's redelivery of the
+        // same id is stored as new.
+        Assert.Null(await inbox.GetAsync(corrupt.DeliveryId, default));
+        Assert.Empty((await inbox.ListPendingAsync(default)).Quarantined);
+        Assert.Equal(InboxAcceptOutcome.Accepted, await inbox.AcceptAsync(corrupt, default));
+        Assert.Equal(50, (await inbox.ListPendingAsync(default)).Count);
+    }
+
+    [Fact]
+    public async Task Reading_a_corrupt_delivery_quarantines_it()
+    {
+        var inbox = Backend().Inbox;
+        var delivery = Delivery();
+        await inbox.AcceptAsync(delivery, default);
+        await FlipOneBodyByteAsync(delivery.DeliveryId);
+
+        Assert.Null(await inbox.GetAsync(delivery.DeliveryId, default));
+
+        var quarantined = Assert.Single(await inbox.ListQuarantinedAsync(default));
+        Assert.Equal(delivery.DeliveryId, quarantined.DeliveryId);
+        await AssertKeptAsync(quarantined);
+        Assert.Empty(await inbox.ListPendingAsync(default));
+    }
+
+    [Fact]
+    public async Task An_operator_quarantines_a_delivery_and_retry_puts_it_back_pending()
+    {
+        var inbox = Backend().Inbox;
+        var delivery = Delivery();
+        await inbox.AcceptAsync(delivery, default);
+        await inbox.MarkFailedAsync(delivery.DeliveryId, "timeout", permanent: false, default);
+
+        var quarantined = await inbox.QuarantineAsync(delivery.DeliveryId, "operator: investigating", default);
+
+        Assert.NotNull(quarantined);
+        Assert.Equal("operator: investigating", quarantined.Reason);
+        Assert.Null(await inbox.GetAsync(delivery.DeliveryId, default));
+        Assert.Empty(await inbox.ListPendingAsync(default));
+        Assert.Null(await inbox.QuarantineAsync(delivery.DeliveryId, "again", default));
+
+        Assert.Equal(DeliveryRetryOutcome.Restored, await inbox.RetryAsync(delivery.DeliveryId, default));
+
+        var stored = await inbox.GetAsync(delivery.DeliveryId, default);
+        Assert.Equal(DeliveryState.Pending, stored!.State);
+        Assert.Equal(0, stored.Attempts);
+        AssertSameDelivery(delivery, stored.Delivery);
+        Assert.Empty(await inbox.ListQuarantinedAsync(default));
+        Assert.Single(await inbox.ListPendingAsync(default));
+        Assert.Equal(DeliveryRetryOutcome.AlreadyPending, await inbox.RetryAsync(delivery.DeliveryId, default));
+    }
+
+    [Fact]
+    public async Task Retry_makes_a_failed_delivery_pending_and_refuses_completed_unknown_and_redelivered_ones()
+    {
+        var inbox = Backend().Inbox;
+        var failed = Delivery();
+        var done = Delivery();
+        var redelivered = Delivery();
+        foreach (var delivery in new[] { failed, done, redelivered })
+        {
+            await inbox.AcceptAsync(delivery, default);
+        }
+
+        await inbox.MarkFailedAsync(failed.DeliveryId, "no repository", permanent: true, default);
+        await inbox.MarkCompletedAsync(done.DeliveryId, default);
+        await inbox.QuarantineAsync(redelivered.DeliveryId, "operator", default);
+        await inbox.AcceptAsync(redelivered, default);
+
+        Assert.Equal([failed.DeliveryId], (await inbox.ListFailedAsync(default)).Select(d => d.Delivery.DeliveryId));
+        Assert.Equal(DeliveryRetryOutcome.MadePending, await inbox.RetryAsync(failed.DeliveryId, default));
+        Assert.Equal(DeliveryRetryOutcome.AlreadyCompleted, await inbox.RetryAsync(done.DeliveryId, default));
+        Assert.Equal(DeliveryRetryOutcome.StoredAgain, await inbox.RetryAsync(redelivered.DeliveryId, default));
+        Assert.Equal(DeliveryRetryOutcome.NotFound, await inbox.RetryAsync(Guid.NewGuid().ToString(), default));
+
+        Assert.Empty(await inbox.ListFailedAsync(default));
+        var pending = await Backend().Inbox.ListPendingAsync(default);
+        Assert.Equal([failed.DeliveryId, redelivered.DeliveryId], pending.Select(p => p.Delivery.DeliveryId).OrderBy(i => i == redelivered.DeliveryId));
+        Assert.Equal(0, pending.Single(p => p.Delivery.DeliveryId == failed.DeliveryId).Attempts);
+        Assert.Single(await inbox.ListQuarantinedAsync(default));
     }
 
     public void Dispose()

@@ -8,6 +8,23 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
 
     internal override StorageBackend CreateBackend() => StorageBackend.CreateLocal(_root);
 
+    protected override async Task FlipOneBodyByteAsync(string deliveryId)
+    {
+        var path = Path.Combine(_root, "deliveries", deliveryId.ToLowerInvariant() + ".json");
+        var bytes = await File.ReadAllBytesAsync(path);
+        var bodyStart = Array.IndexOf(bytes, (byte)'\n') + 1;
+        bytes[bodyStart + 3] ^= 0x01;
+        await File.WriteAllBytesAsync(path, bytes);
+    }
+
+    protected override Task AssertKeptAsync(QuarantinedDelivery entry)
+    {
+        Assert.StartsWith(Path.Combine(_root, "deliveries", "quarantine") + Path.DirectorySeparatorChar, entry.Location, StringComparison.Ordinal);
+        Assert.True(File.Exists(entry.Location), entry.Location);
+        Assert.Contains(entry.DeliveryId, File.ReadAllText(entry.Location), StringComparison.Ordinal);
+        return Task.CompletedTask;
+    }
+
     [Fact]
     public async Task Leftover_temp_files_from_a_crash_are_ignored()
     {
@@ -127,19 +144,21 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
     }
 
     [Fact]
-    public async Task A_state_file_with_no_complete_document_is_a_specific_error()
+    public async Task A_state_file_with_no_complete_document_is_quarantined_saying_so()
     {
         var inbox = Backend().Inbox;
         var delivery = NewDelivery();
         await inbox.AcceptAsync(delivery, default);
         await File.WriteAllTextAsync(StatePath(delivery), "{\"deliveryId\":");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Backend().Inbox.GetAsync(delivery.DeliveryId, default));
-        Assert.Contains("holds no complete state document", error.Message, StringComparison.Ordinal);
+        Assert.Null(await Backend().Inbox.GetAsync(delivery.DeliveryId, default));
+        var quarantined = Assert.Single(await inbox.ListQuarantinedAsync(default));
+        Assert.Contains("holds no complete state document", quarantined.Reason, StringComparison.Ordinal);
+        Assert.Equal("{\"deliveryId\":", await File.ReadAllTextAsync(quarantined.Location));
     }
 
     [Fact]
-    public async Task A_file_shorter_than_its_recorded_body_is_a_specific_error()
+    public async Task A_file_shorter_than_its_recorded_body_is_quarantined_saying_so()
     {
         var inbox = Backend().Inbox;
         var delivery = NewDelivery();
@@ -148,8 +167,26 @@ public sealed class LocalDeliveryInboxTests : DeliveryInboxContract
         var bytes = await File.ReadAllBytesAsync(path);
         await File.WriteAllBytesAsync(path, bytes[..^10]);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Backend().Inbox.GetAsync(delivery.DeliveryId, default));
-        Assert.Contains("is shorter than the", error.Message, StringComparison.Ordinal);
+        var pending = await Backend().Inbox.ListPendingAsync(default);
+
+        Assert.Empty(pending);
+        var quarantined = Assert.Single(pending.Quarantined);
+        Assert.Contains("is shorter than the", quarantined.Reason, StringComparison.Ordinal);
+        Assert.Equal(bytes[..^10], await File.ReadAllBytesAsync(quarantined.Location));
+    }
+
+    [Fact]
+    public async Task An_entry_naming_another_delivery_is_quarantined()
+    {
+        var inbox = Backend().Inbox;
+        var delivery = NewDelivery();
+        await inbox.AcceptAsync(delivery, default);
+        var other = Guid.NewGuid().ToString();
+        var path = StatePath(delivery);
+        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace(delivery.DeliveryId, other, StringComparison.Ordinal));
+
+        Assert.Null(await inbox.GetAsync(delivery.DeliveryId, default));
+        Assert.Contains($"names delivery '{other}'", Assert.Single(await inbox.ListQuarantinedAsync(default)).Reason, StringComparison.Ordinal);
     }
 
     private string DeliveriesFolder => Path.Combine(_root, "deliveries");

@@ -29,6 +29,7 @@ public sealed class CommandLineConventionsTests : IDisposable
     [InlineData("evaluate", "finguard evaluate --offline DIR")]
     [InlineData("evidence", "finguard evidence export")]
     [InlineData("scans", "finguard scans summarize FILE")]
+    [InlineData("deliveries", "finguard deliveries list")]
     [InlineData("version", "finguard serve")]
     public async Task Help_on_every_command_prints_its_help_and_exits_0(string command, string expected)
     {
@@ -50,6 +51,7 @@ public sealed class CommandLineConventionsTests : IDisposable
     [InlineData("evidence", "export", "--help")]
     [InlineData("evidence", "verify", "-h")]
     [InlineData("scans", "summarize", "--help")]
+    [InlineData("deliveries", "retry", "--help")]
     [InlineData("evaluate", "--offline", "-h")]
     public async Task Help_on_a_subcommand_prints_the_commands_help_and_exits_0(string command, string subcommand, string flag)
     {
