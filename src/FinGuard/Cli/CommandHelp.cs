@@ -53,6 +53,21 @@ public static class CommandHelp
               Exit 0 when the file was read, 2 when it is unreadable or neither format.
         """;
 
+    public const string Demo = """
+        Usage:
+          finguard demo [--dir DIR] [--verbose]
+              A SIMULATION of FinGuard on this machine, with no GitHub account: the real server (development mode,
+              local store) runs against a simulated GitHub API on 127.0.0.1 that answers with the recorded GitHub
+              responses of docs/examples/. The demo sends it signed webhook deliveries and prints each check run and
+              each deployment answer: a pull request waiting for a second approval, that approval turning it green, a
+              pull request that fails (unsigned commit, self-approval), a deployment approved and one rejected. Then it
+              exports the evidence to DIR/evidence.zip (report: DIR/report.html) and verifies it.
+              --dir      where to put the store and the export (default ./finguard-demo); a folder an earlier demo
+                         made is replaced, any other non-empty folder is refused.
+              --verbose  show FinGuard's own log lines.
+              Exit 0 when every step had the expected outcome, 1 naming each that did not, 2 for bad usage.
+        """;
+
     /// <summary>True when the arguments ask for help before any <c>--</c> that ends the options.</summary>
     public static bool IsRequested(IEnumerable<string> args) =>
         args.TakeWhile(a => a != "--").Any(a => a is "--help" or "-h");

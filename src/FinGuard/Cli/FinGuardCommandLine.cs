@@ -36,6 +36,9 @@ public static class FinGuardCommandLine
               Summarise one scanner output file (Semgrep --json or SARIF 2.1.0 from any tool) the way the
               scan-status control reads it: findings by severity, suppressed findings, tool errors.
               Exit 0 when the file was read, 2 when it is unreadable or neither format.
+          finguard demo [--dir DIR] [--verbose]
+              A local demo of the whole product against a simulated GitHub (no account needed): pull requests, a
+              second approval, deployments, then the evidence exported and verified. Leaves DIR (default ./finguard-demo).
           finguard version
               Print the version.
           finguard help
@@ -68,6 +71,8 @@ public static class FinGuardCommandLine
                 return await EvidenceCommand.RunAsync(rest, stdout, stderr, TimeProvider.System);
             case "scans":
                 return await ScansCommand.RunAsync(rest, stdout, stderr);
+            case "demo":
+                return await Demo.DemoCommand.RunAsync(rest, stdout, stderr);
             case "version" or "--version":
                 await stdout.WriteLineAsync(FinGuardApp.Version);
                 return 0;
@@ -87,6 +92,7 @@ public static class FinGuardCommandLine
         "evaluate" => CommandHelp.Evaluate,
         "evidence" => EvidenceCommand.Usage,
         "scans" => CommandHelp.Scans,
+        "demo" => CommandHelp.Demo,
         "version" or "help" => Usage,
         _ => null,
     };
