@@ -43,6 +43,23 @@ public static class CommandHelp
           check-runs.json       GET /repos/{o}/{r}/commits/{sha}/check-runs          for scan-status
           scans/ARTIFACT/FILE   scanner output files (Semgrep --json, SARIF) as they are inside each artifact
         docs/examples/ has complete folders.
+
+          finguard evaluate deployment --offline DIR [--at 2026-12-31T15:00:00Z] [--json]
+              Decide a deployment protection rule from GitHub responses saved in DIR, with the deployment gate's
+              evaluation. Exit 0 approved, 1 rejected or waiting, 2 for bad usage or unreadable input.
+
+        Files DIR may hold for a deployment (each exactly as GitHub returns it):
+          deployment_protection_rule.json  the webhook delivery body that asked                 required
+          workflow-run.json     GET /repos/{o}/{r}/actions/runs/{run_id}                      required
+          approvals.json        GET /repos/{o}/{r}/actions/runs/{run_id}/approvals (all pages) required
+          commit-pulls.json     GET /repos/{o}/{r}/commits/{sha}/pulls                        required
+          tag-refs.json         GET /repos/{o}/{r}/git/matching-refs/tags/{ref}               required for a short ref
+          pull-requests/N/      an 'evaluate --offline' folder per pull request of commit-pulls.json; it is
+                                evaluated at --at and stands for FinGuard's decision (absent: no decision, so
+                                the chain of custody fails)
+          finguard.yml, org-finguard.yml, team-members.json, permissions/LOGIN.json (environment reviewers),
+          check-runs.json, scans/ARTIFACT/FILE  as for a pull request (the policy is the default branch's)
+        docs/examples/deployment-approved and deployment-rejected are complete folders.
         """;
 
     public const string Scans = """

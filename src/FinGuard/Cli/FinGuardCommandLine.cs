@@ -25,6 +25,9 @@ public static class FinGuardCommandLine
               Evaluate a pull request from saved GitHub REST responses (pull.json, commits.json, reviews.json,
               optional team-members.json, finguard.yml, org-finguard.yml) with the server's evaluator.
               Exit 0 when the conclusion is success, 1 when not, 2 for bad input.
+          finguard evaluate deployment --offline DIR [--at TIME] [--json]
+              Decide a deployment protection rule from saved GitHub responses (see 'finguard evaluate --help').
+              Exit 0 approved, 1 rejected or waiting, 2 for bad input.
           finguard evidence export --repo OWNER/REPO [--from DATE] [--to DATE] --out BUNDLE.zip
               Export a repository's evidence for an auditor: records, GitHub inputs, checkpoints, manifest, report.html.
           finguard evidence verify BUNDLE.zip|FOLDER   (or: --live --repo OWNER/REPO)
