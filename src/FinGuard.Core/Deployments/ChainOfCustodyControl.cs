@@ -61,7 +61,9 @@ public sealed class ChainOfCustodyControl : IDeploymentControl
             var how = passing.All(d => d.MatchedBy == CustodyMatch.MergeCommit) ? "merge commit of" : passing.All(d => d.MatchedBy == CustodyMatch.Head) ? "head of" : "head or merge commit of";
             var records = SeparationOfDutiesControl.AndList(passing.Where(d => d.Evidence is not null).Select(d => $"{d.Evidence!.Chain}#{d.Evidence.Sequence}"));
             var now = passing.Any(d => d.EvaluatedNow) ? " (evaluated at deployment time)" : "";
-            return Result(ControlStatus.Pass, $"`{sha}` is the {how} pull request {names}, which FinGuard passed{now}: evidence {records}.", details);
+            // Offline evaluation (evaluate deployment --offline) decides pull requests from their folders: no record to name.
+            var evidence = records.Length == 0 ? "" : $": evidence {records}";
+            return Result(ControlStatus.Pass, $"`{sha}` is the {how} pull request {names}, which FinGuard passed{now}{evidence}.", details);
         }
 
         var fix = source == PullRequestDecisionSource.Evidence

@@ -46,6 +46,23 @@ public static class CommandHelp
           check-runs.json       GET /repos/{o}/{r}/commits/{sha}/check-runs          for scan-status
           scans/ARTIFACT/FILE   scanner output files (Semgrep --json, SARIF) as they are inside each artifact
         docs/examples/ has complete folders.
+
+          finguard evaluate deployment --offline DIR [--at 2026-12-31T15:00:00Z] [--json]
+              Decide a deployment protection rule from GitHub responses saved in DIR, with the deployment gate's
+              evaluation. Exit 0 approved, 1 rejected or waiting, 2 for bad usage or unreadable input.
+
+        Files DIR may hold for a deployment (each exactly as GitHub returns it):
+          deployment_protection_rule.json  the webhook delivery body that asked                 required
+          workflow-run.json     GET /repos/{o}/{r}/actions/runs/{run_id}                      required
+          approvals.json        GET /repos/{o}/{r}/actions/runs/{run_id}/approvals (all pages) required
+          commit-pulls.json     GET /repos/{o}/{r}/commits/{sha}/pulls                        required
+          tag-refs.json         GET /repos/{o}/{r}/git/matching-refs/tags/{ref}               required for a short ref
+          pull-requests/N/      an 'evaluate --offline' folder per pull request of commit-pulls.json; it is
+                                evaluated at --at and stands for FinGuard's decision (absent: no decision, so
+                                the chain of custody fails)
+          finguard.yml, org-finguard.yml, team-members.json, permissions/LOGIN.json (environment reviewers),
+          check-runs.json, scans/ARTIFACT/FILE  as for a pull request (the policy is the default branch's)
+        docs/examples/deployment-approved and deployment-rejected are complete folders.
         """;
 
     public const string Scans = """
@@ -76,6 +93,21 @@ public static class CommandHelp
         Storage switches are read like 'finguard serve': --Storage:LocalPath=DIR, --Storage:ConnectionString=...,
         --Storage:BlobServiceUri=... --Storage:TableServiceUri=..., or the same settings from the environment
         (Storage__LocalPath) or appsettings.json.
+        """;
+
+    public const string Demo = """
+        Usage:
+          finguard demo [--dir DIR] [--verbose]
+              A SIMULATION of FinGuard on this machine, with no GitHub account: the real server (development mode,
+              local store) runs against a simulated GitHub API on 127.0.0.1 that answers with the recorded GitHub
+              responses of docs/examples/. The demo sends it signed webhook deliveries and prints each check run and
+              each deployment answer: a pull request waiting for a second approval, that approval turning it green, a
+              pull request that fails (unsigned commit, self-approval), a deployment approved and one rejected. Then it
+              exports the evidence to DIR/evidence.zip (report: DIR/report.html) and verifies it.
+              --dir      where to put the store and the export (default ./finguard-demo); a folder an earlier demo
+                         made is replaced, any other non-empty folder is refused.
+              --verbose  show FinGuard's own log lines.
+              Exit 0 when every step had the expected outcome, 1 naming each that did not, 2 for bad usage.
         """;
 
     /// <summary>True when the arguments ask for help before any <c>--</c> that ends the options.</summary>

@@ -41,6 +41,11 @@ public static class EvaluateCommand
         ArgumentNullException.ThrowIfNull(stderr);
         ArgumentNullException.ThrowIfNull(time);
 
+        if (args is ["deployment", ..])
+        {
+            return await EvaluateDeploymentCommand.RunAsync(args[1..], stdout, stderr, time);
+        }
+
         string? directory = null;
         DateTimeOffset? at = null;
         var json = false;
@@ -125,7 +130,7 @@ public static class EvaluateCommand
         };
     }
 
-    private static async Task<PullRequestFactSet> ReadAsync(string directory)
+    internal static async Task<PullRequestFactSet> ReadAsync(string directory)
     {
         if (!Directory.Exists(directory))
         {
@@ -142,7 +147,7 @@ public static class EvaluateCommand
             : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
 
         var checkRuns = await ReadJsonAsync(directory, "check-runs.json", required: false);
-        var scanFiles = await ReadScanFilesAsync(directory, pull.Value);
+        var scanFiles = await ReadScanFilesAsync(directory, pull.Value.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var sha) ? sha.GetString() : null);
         return new PullRequestFactSet
         {
             ScanResponses = checkRuns is not null || scanFiles.Count > 0
@@ -163,7 +168,7 @@ public static class EvaluateCommand
     }
 
     /// <summary>Every <c>permissions/LOGIN.json</c>, by login (the file's name).</summary>
-    private static async Task<Dictionary<string, JsonElement>> ReadPermissionsAsync(string directory)
+    internal static async Task<Dictionary<string, JsonElement>> ReadPermissionsAsync(string directory)
     {
         var result = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
         var folder = Path.Combine(directory, "permissions");
@@ -199,8 +204,8 @@ public static class EvaluateCommand
         return result;
     }
 
-    /// <summary>Every file under <c>scans/ARTIFACT/</c>, recorded as found in that artifact for the head commit.</summary>
-    private static async Task<List<JsonElement>> ReadScanFilesAsync(string directory, JsonElement pull)
+    /// <summary>Every file under <c>scans/ARTIFACT/</c>, recorded as found in that artifact for <paramref name="headSha"/>.</summary>
+    internal static async Task<List<JsonElement>> ReadScanFilesAsync(string directory, string? headSha)
     {
         var root = Path.Combine(directory, "scans");
         var files = new List<JsonElement>();
@@ -209,7 +214,6 @@ public static class EvaluateCommand
             return files;
         }
 
-        var headSha = pull.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var sha) ? sha.GetString() : null;
         foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
@@ -225,7 +229,7 @@ public static class EvaluateCommand
         return files;
     }
 
-    private static async Task<JsonElement?> ReadJsonAsync(string directory, string file, bool required)
+    internal static async Task<JsonElement?> ReadJsonAsync(string directory, string file, bool required)
     {
         var path = Path.Combine(directory, file);
         if (!File.Exists(path))
@@ -245,11 +249,11 @@ public static class EvaluateCommand
         }
     }
 
-    private static async Task<PolicyFile?> ReadPolicyAsync(string directory, string file, string repository, string repositoryPath)
+    internal static async Task<PolicyFile?> ReadPolicyAsync(string directory, string file, string repository, string repositoryPath)
     {
         var path = Path.Combine(directory, file);
         return File.Exists(path) ? new PolicyFile(repository, repositoryPath, null, null, await File.ReadAllTextAsync(path)) : null;
     }
 
-    private sealed class OfflineInputException(string message) : Exception(message);
+    internal sealed class OfflineInputException(string message) : Exception(message);
 }

@@ -25,6 +25,9 @@ public static class FinGuardCommandLine
               Evaluate a pull request from saved GitHub REST responses (pull.json, commits.json, reviews.json,
               optional team-members.json, finguard.yml, org-finguard.yml) with the server's evaluator.
               Exit 0 when the conclusion is success, 1 when not, 2 for bad input.
+          finguard evaluate deployment --offline DIR [--at TIME] [--json]
+              Decide a deployment protection rule from saved GitHub responses (see 'finguard evaluate --help').
+              Exit 0 approved, 1 rejected or waiting, 2 for bad input.
           finguard evidence export --repo OWNER/REPO [--from DATE] [--to DATE] --out BUNDLE.zip
               Export a repository's evidence for an auditor: records, GitHub inputs, checkpoints, manifest, report.html.
           finguard evidence verify BUNDLE.zip|FOLDER   (or: --live --repo OWNER/REPO)
@@ -39,6 +42,9 @@ public static class FinGuardCommandLine
           finguard deliveries list|show ID|retry ID|quarantine ID [storage switches]
               The delivery inbox: pending, failed and quarantined deliveries; retry or set one aside.
               Storage is configured like serve. 'finguard deliveries --help' for details.
+          finguard demo [--dir DIR] [--verbose]
+              A local demo of the whole product against a simulated GitHub (no account needed): pull requests, a
+              second approval, deployments, then the evidence exported and verified. Leaves DIR (default ./finguard-demo).
           finguard version
               Print the version.
           finguard help
@@ -73,6 +79,8 @@ public static class FinGuardCommandLine
                 return await ScansCommand.RunAsync(rest, stdout, stderr);
             case "deliveries":
                 return await DeliveriesCommand.RunAsync(rest, stdout, stderr);
+            case "demo":
+                return await Demo.DemoCommand.RunAsync(rest, stdout, stderr);
             case "version" or "--version":
                 await stdout.WriteLineAsync(FinGuardApp.Version);
                 return 0;
@@ -93,6 +101,7 @@ public static class FinGuardCommandLine
         "evidence" => EvidenceCommand.Usage,
         "scans" => CommandHelp.Scans,
         "deliveries" => CommandHelp.Deliveries,
+        "demo" => CommandHelp.Demo,
         "version" or "help" => Usage,
         _ => null,
     };

@@ -30,6 +30,7 @@ public sealed class CommandLineConventionsTests : IDisposable
     [InlineData("evidence", "finguard evidence export")]
     [InlineData("scans", "finguard scans summarize FILE")]
     [InlineData("deliveries", "finguard deliveries list")]
+    [InlineData("demo", "finguard demo [--dir DIR]")]
     [InlineData("version", "finguard serve")]
     public async Task Help_on_every_command_prints_its_help_and_exits_0(string command, string expected)
     {
