@@ -234,6 +234,65 @@ public sealed class TreeHeadTests(AzuriteFixture azurite, ITestOutputHelper outp
         Assert.Contains($"BROKEN records/{chain}/{sequence}.json: has no index row, though later records of its chain do", verified.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Heads_time_stamped_by_a_real_openssl_TSA_verify_against_its_CA_and_a_swapped_token_is_reported()
+    {
+        await using var tsa = await OpenSslTimestampAuthority.StartAsync();
+        using var http = new HttpClient();
+        var stamped = new TreeHeadWriter(store.Store, store.Catalog, signer, new EvidenceModeState(), new FakeTimeProvider(Day1.AddHours(7)),
+            new TreeHeadTimestamper(http, tsa.Url));
+        await store.DecideAsync(new PullRequestScenario("octo-bank", "payments", 45).WithCommit(verified: true), Day1.AddHours(6));
+        Assert.True((await stamped.WriteAsync(Payments, CancellationToken.None)).Written);
+        await store.DecideAsync(new PullRequestScenario("octo-bank", "payments", 46).WithCommit(verified: true), Day1.AddHours(7));
+        Assert.True((await stamped.WriteAsync(Payments, CancellationToken.None)).Written);
+        Assert.Equal(2, tsa.Requests);
+
+        var bundle = await ExportAsync();
+        var unpinned = await EvidenceCli.RunAsync("verify", bundle);
+        output.WriteLine(unpinned.Stdout);
+        Assert.True(unpinned.Exit == 0, unpinned.Stdout);
+        Assert.Contains("treeheads/octo-bank/_treeheads/000000000004.json: time-stamped at ", unpinned.Stdout, StringComparison.Ordinal);
+        Assert.Contains("by CN=FinGuard Test TSA (authority not pinned: pass --tsa-cert).", unpinned.Stdout, StringComparison.Ordinal);
+
+        // Pinned to the TSA's CA: the stamped heads verify; the two signed before the TSA was configured have no token,
+        // which an auditor who asks for one is told.
+        var verified = await EvidenceCli.RunAsync("verify", bundle, "--tsa-cert", tsa.CaCertificatePath);
+        output.WriteLine(verified.Stdout);
+        Assert.Equal(1, verified.Exit);
+        Assert.Equal(
+            ["BROKEN treeheads/octo-bank/_treeheads/000000000001.json: has no RFC 3161 time-stamp token, but you asked for one (--tsa-cert)",
+             "BROKEN treeheads/octo-bank/_treeheads/000000000002.json: has no RFC 3161 time-stamp token, but you asked for one (--tsa-cert)"],
+            verified.Stdout.Split('\n').Where(l => l.StartsWith("BROKEN", StringComparison.Ordinal)).Select(l => l.TrimEnd('\r')));
+        Assert.Contains("treeheads/octo-bank/_treeheads/000000000004.json: time-stamped at ", verified.Stdout, StringComparison.Ordinal);
+        Assert.Contains("by CN=FinGuard Test TSA.", verified.Stdout, StringComparison.Ordinal);
+
+        // Another CA does not vouch for this TSA.
+        var otherCa = Path.Combine(work, "other-ca.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=Someone Else", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var other = request.CreateSelfSigned(Day1.AddYears(-1), Day1.AddYears(5));
+            await File.WriteAllTextAsync(otherCa, other.ExportCertificatePem());
+        }
+
+        var untrusted = await EvidenceCli.RunAsync("verify", bundle, "--tsa-cert", otherCa);
+        Assert.Equal(1, untrusted.Exit);
+        Assert.Contains("BROKEN treeheads/octo-bank/_treeheads/000000000004.json: its RFC 3161 time-stamp token is signed by 'CN=FinGuard Test TSA', which is not the trusted time-stamping authority 'CN=Someone Else'", untrusted.Stdout, StringComparison.Ordinal);
+
+        // The token of one head moved onto the other (the signature does not cover the token; the token's imprint does).
+        var files = (await EvidenceBundle.ReadZipAsync(bundle, CancellationToken.None)).Files;
+        var token3 = (string)JsonNode.Parse(files["treeheads/octo-bank/_treeheads/000000000003.json"])!["facts"]![0]!["body"]!["timestampToken"]!;
+        var swapped = await RewriteBundleAsync(bundle, "treeheads/octo-bank/_treeheads/000000000004.json", bytes =>
+        {
+            var record = JsonNode.Parse(bytes)!;
+            record["facts"]![0]!["body"]!["timestampToken"] = token3;
+            return Encoding.UTF8.GetBytes(record.ToJsonString());
+        });
+        var moved = await EvidenceCli.RunAsync("verify", swapped);
+        Assert.Equal(1, moved.Exit);
+        Assert.Contains("BROKEN treeheads/octo-bank/_treeheads/000000000004.json: its RFC 3161 time-stamp token does not verify for this tree head", moved.Stdout, StringComparison.Ordinal);
+    }
+
     private TreeHeadWriter Writer(DateTimeOffset now) =>
         new(store.Store, store.Catalog, signer, new EvidenceModeState(), new FakeTimeProvider(now));
 
