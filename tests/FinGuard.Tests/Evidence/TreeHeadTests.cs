@@ -254,6 +254,34 @@ public sealed class TreeHeadTests(AzuriteFixture azurite, ITestOutputHelper outp
         Assert.Contains("treeheads/octo-bank/_treeheads/000000000004.json: time-stamped at ", unpinned.Stdout, StringComparison.Ordinal);
         Assert.Contains("by CN=FinGuard Test TSA (authority not pinned: pass --tsa-cert).", unpinned.Stdout, StringComparison.Ordinal);
 
+        // The auditor guide's recipe with plain openssl and jq, run as written.
+        var unpacked = Path.Combine(work, "unpacked");
+        ZipFile.ExtractToDirectory(bundle, unpacked);
+        var script = $$"""
+            set -e
+            cd '{{unpacked}}'
+            H=treeheads/octo-bank/_treeheads/000000000004.json
+            jq -r '.facts[0].body | "finguard.treehead/v1\nchain \(.chain)\nsize \(.size)\nroot \(.rootSha256)\ntime \(.timestamp)"' "$H" > head.txt
+            jq -r '.facts[0].body.publicKey' "$H" | base64 -d > key.der
+            sha256sum key.der
+            openssl pkey -pubin -inform DER -in key.der -out key.pem
+            jq -r '.facts[0].body.signature' "$H" | base64 -d > head.sig
+            openssl dgst -sha256 -verify key.pem -signature head.sig head.txt
+            jq -r '.facts[0].body.timestampToken' "$H" | base64 -d > head.tst
+            openssl ts -verify -data head.txt -in head.tst -token_in -CAfile '{{tsa.CaCertificatePath}}'
+            (printf '\000'; cat records/octo-bank/payments/000000000003.json) | sha256sum
+            """;
+        var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var recipe = await shell.StandardOutput.ReadToEndAsync() + await shell.StandardError.ReadToEndAsync();
+        await shell.WaitForExitAsync();
+        output.WriteLine(recipe);
+        Assert.True(shell.ExitCode == 0, recipe);
+        Assert.Contains($"{signer.KeyId}  key.der", recipe, StringComparison.Ordinal);
+        Assert.Contains("Verified OK", recipe, StringComparison.Ordinal);
+        Assert.Contains("Verification: OK", recipe, StringComparison.Ordinal);
+        var leaf = (string)JsonNode.Parse(await File.ReadAllBytesAsync(Path.Combine(unpacked, "proofs", "octo-bank", "payments", "000000000003.json")))!["leafSha256"]!;
+        Assert.Contains($"{leaf}  -", recipe, StringComparison.Ordinal);
+
         // Pinned to the TSA's CA: the stamped heads verify; the two signed before the TSA was configured have no token,
         // which an auditor who asks for one is told.
         var verified = await EvidenceCli.RunAsync("verify", bundle, "--tsa-cert", tsa.CaCertificatePath);
