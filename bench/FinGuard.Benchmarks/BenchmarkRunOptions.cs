@@ -3,11 +3,11 @@ using System.Globalization;
 namespace FinGuard.Benchmarks;
 
 /// <summary>
-/// The command line: <c>[ingestion|e2e|evaluation|parsing|all] [--quick] [--rate N] [--duration S] [--concurrency N] [--store DIR] [--allocations]</c>.
+/// The command line: <c>[ingestion|e2e|evaluation|parsing|merkle|all] [--quick] [--rate N] [--duration S] [--concurrency N] [--store DIR] [--allocations]</c>.
 /// </summary>
 public sealed record BenchmarkRunOptions
 {
-    public static readonly string[] Suites = ["ingestion", "e2e", "evaluation", "parsing"];
+    public static readonly string[] Suites = ["ingestion", "e2e", "evaluation", "parsing", "merkle"];
 
     /// <summary>Not part of <c>all</c>: it publishes FinGuard twice before it measures (a few minutes more).</summary>
     public const string ColdStart = "coldstart";
@@ -56,7 +56,7 @@ public sealed record BenchmarkRunOptions
     public static string DefaultStoreParent => Path.Combine(Environment.CurrentDirectory, "artifacts", "bench", "stores");
 
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|all|coldstart] [--quick]\n" +
+        "usage: dotnet run -c Release --project bench/FinGuard.Benchmarks -- [ingestion|e2e|evaluation|parsing|merkle|all|coldstart] [--quick]\n" +
         "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
         "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]\n" +
         "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)] [--allocations]\n" +
@@ -122,7 +122,7 @@ public sealed record BenchmarkRunOptions
 
         if (selected.Count == 0)
         {
-            error = "name a benchmark: ingestion, e2e, evaluation, parsing, all, or coldstart";
+            error = "name a benchmark: ingestion, e2e, evaluation, parsing, merkle, all, or coldstart";
             return null;
         }
 

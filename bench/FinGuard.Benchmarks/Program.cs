@@ -66,6 +66,9 @@ foreach (var suite in options.Selected)
         case "parsing":
             ParsingSuite.Run(options);
             break;
+        case "merkle":
+            FinGuard.Benchmarks.Merkle.MerkleBenchmark.Run(options);
+            break;
         case BenchmarkRunOptions.ColdStart:
             await FinGuard.Benchmarks.ColdStart.ColdStartBenchmark.RunAsync(options);
             break;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FinGuard.Core.Evidence;
 using FinGuard.Evidence;
+using FinGuard.Evidence.TreeHeads;
 using FinGuard.GitHub.Snapshots;
 using FinGuard.Hosting;
 using FinGuard.Storage;
@@ -28,9 +29,12 @@ public static class EvidenceCommand
               DATE is 2026-03-14 (whole UTC days; --to is inclusive) or an ISO 8601 instant with its offset
               (2026-03-14T15:00:00Z; --to exclusive). Exit 0 exported, 1 exported with store warnings, 2 bad usage,
               3 no evidence found.
-          finguard evidence verify BUNDLE.zip|FOLDER
-          finguard evidence verify --live --repo OWNER/REPO [storage switches]
-              Check every hash, every chain link, every checkpoint, and every index row against its record.
+          finguard evidence verify BUNDLE.zip|FOLDER [--tree-key KEY.pem|KEYID] [--tsa-cert TSA.pem]
+          finguard evidence verify --live --repo OWNER/REPO [--tree-key ...] [--tsa-cert ...] [storage switches]
+              Check every hash, every chain link, every checkpoint, every index row against its record, and every
+              signed tree head (signature, time-stamp token, inclusion and consistency proofs).
+              --tree-key pins the tree-head key (its public key PEM, or the key id 'tree-key' prints);
+              --tsa-cert pins the time-stamping authority (its certificate or a CA certificate, PEM).
               Exit 0 when intact; 1 naming each modified, missing, reordered or inserted record or index row.
           finguard evidence population --org ORG|--repo OWNER/REPO --from DATE --to DATE --out DIR [storage switches]
               The audit population of the period: changes.csv (every change that reached a covered branch, with its
@@ -39,6 +43,11 @@ public static class EvidenceCommand
               reconciled). Every row names its evidence record (id, chain, sequence, SHA-256); the chains are verified.
               DATE as for export. Exit 0 written and every chain intact, 1 written but a chain does not verify,
               2 bad usage, 3 no evidence found.
+          finguard evidence tree-head (--repo OWNER/REPO | --all) [storage switches] [--TreeHeads:KeyPath=FILE]
+              Sign the tree head of the chain now (the server does so hourly). Exit 0 signed or already signed,
+              1 refused because the chain, its index or an earlier tree head shows damage (each named).
+          finguard evidence tree-key [--TreeHeads:KeyPath=FILE]
+              Print the tree-head key's id and public key (PEM), creating the key when it does not exist.
           finguard evidence replay RECORD.json [--strict]
               Recompute the decision from the record's own inputs and policy at its evaluation time and compare.
               Exit 0 when the verdict and every control's status match (--strict: the wording too), 1 when not.
@@ -60,7 +69,11 @@ public static class EvidenceCommand
                 case "export":
                     return await ExportAsync(Arguments.Parse(args[1..], ["--repo", "--from", "--to", "--out"], []), stdout, stderr, time);
                 case "verify":
-                    return await VerifyAsync(Arguments.Parse(args[1..], ["--repo"], ["--live"]), stdout, stderr);
+                    return await VerifyAsync(Arguments.Parse(args[1..], ["--repo", "--tree-key", "--tsa-cert"], ["--live"]), stdout, stderr);
+                case "tree-head":
+                    return await TreeHeadAsync(Arguments.Parse(args[1..], ["--repo"], ["--all"]), stdout, stderr, time);
+                case "tree-key":
+                    return await TreeKeyAsync(Arguments.Parse(args[1..], [], []), stdout);
                 case "population":
                     return await PopulationAsync(Arguments.Parse(args[1..], ["--org", "--repo", "--from", "--to", "--out"], []), stdout, stderr);
                 case "replay":
@@ -178,7 +191,11 @@ public static class EvidenceCommand
             Chains = [recordRange, checkpointRange],
             Files = [],
         };
-        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects, [.. records.Rows ?? [], .. checkpoints.Rows ?? []]);
+        // The chain's signed tree heads, with proofs over the whole chain: every record is needed to build the tree.
+        var heads = await TreeHeadReader.ReadAsync(store, chain, cancellationToken);
+        var whole = heads.Heads.Count == 0 ? records : await EvidenceStoreReader.ReadAsync(store, chain, cancellationToken);
+        var treeHeadFiles = TreeHeadProofs.Files(chain, whole.Objects, records.Objects, heads);
+        var files = EvidenceBundle.Create(header, records.Objects, checkpoints.Objects, [.. records.Rows ?? [], .. checkpoints.Rows ?? []], treeHeadFiles);
         try
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -313,6 +330,7 @@ public static class EvidenceCommand
         string what;
         using var cancellation = new CancellationTokenSource();
         var cancellationToken = cancellation.Token;
+        var trust = await ReadTrustAsync(arguments, cancellationToken);
         if (arguments.Flag("--live"))
         {
             arguments.RequireNoPositionals();
@@ -328,6 +346,7 @@ public static class EvidenceCommand
             var checkpoints = await EvidenceStoreReader.ReadAsync(storage.Store!, CheckpointRecords.ChainOf(chain.Split('/')[0]), cancellationToken);
             verification = EvidenceChainVerifier.Verify(records.Objects.Concat(checkpoints.Objects), new EvidenceVerificationScope { RequiredChains = [chain] });
             verification.Merge(records.Problems.Concat(checkpoints.Problems));
+            await VerifyLiveTreeHeadsAsync(storage.Store!, chain, records, trust, verification, cancellationToken);
             what = $"{chain} in {storage.Description}";
         }
         else
@@ -356,14 +375,14 @@ public static class EvidenceCommand
                     return 2;
                 }
 
-                verification = EvidenceBundle.Verify(contents);
+                verification = EvidenceBundle.Verify(contents, trust);
                 what = $"bundle {path}";
             }
             else if (Directory.Exists(path))
             {
                 if (File.Exists(Path.Combine(path, EvidenceBundle.ManifestPath)))
                 {
-                    verification = EvidenceBundle.Verify(await EvidenceBundle.ReadDirectoryAsync(path, cancellationToken));
+                    verification = EvidenceBundle.Verify(await EvidenceBundle.ReadDirectoryAsync(path, cancellationToken), trust);
                     what = $"extracted bundle {path}";
                 }
                 else
@@ -420,6 +439,131 @@ public static class EvidenceCommand
                 : "INTACT (development-mode records, not WORM evidence): every hash, chain link, checkpoint and index row checks out."
             : string.Create(CultureInfo.InvariantCulture, $"NOT INTACT: {verification.Failures.Count} problem(s)."));
         return verification.Intact ? 0 : 1;
+    }
+
+    /// <summary>Every signed tree head of the chain against the records in the store: signature, token, and the root the records hash to at its size.</summary>
+    private static async Task VerifyLiveTreeHeadsAsync(
+        IEvidenceStore store, string chain, StoredChain records, TreeHeadTrust trust, EvidenceVerification verification, CancellationToken cancellationToken)
+    {
+        var heads = await TreeHeadReader.ReadAsync(store, chain, cancellationToken);
+        verification.Merge(heads.Problems);
+        if (heads.Heads.Count == 0)
+        {
+            verification.Note($"{chain}: no signed tree head yet; the records are checked by their hash chain only.");
+            return;
+        }
+
+        var tree = ChainTree.Build(records.Objects);
+        foreach (var head in heads.Heads)
+        {
+            if (TreeHeadProofs.CheckHead(head, trust, verification))
+            {
+                verification.Merge(ChainTree.Check(tree, head));
+            }
+        }
+
+        var newest = heads.Heads[^1];
+        verification.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{chain}: {heads.Heads.Count} signed tree head(s), newest {newest.Head.Size} of {tree.Size} record(s) at {newest.Head.Timestamp:O}, key {newest.KeyId}."));
+    }
+
+    private static async Task<TreeHeadTrust> ReadTrustAsync(Arguments arguments, CancellationToken cancellationToken)
+    {
+        string? keyId = null;
+        if (arguments.Value("--tree-key") is { } key)
+        {
+            if (key.Length == 64 && key.All(char.IsAsciiHexDigitLower))
+            {
+                keyId = key;
+            }
+            else
+            {
+                try
+                {
+                    using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+                    ecdsa.ImportFromPem(await File.ReadAllTextAsync(key, cancellationToken));
+                    keyId = Core.Evidence.Merkle.TreeHead.KeyIdOf(ecdsa);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    throw new UsageException($"--tree-key: '{key}' is neither a key id (64 lower-case hex digits) nor a readable EC public key PEM: {ex.Message}");
+                }
+            }
+        }
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2? tsa = null;
+        if (arguments.Value("--tsa-cert") is { } certificate)
+        {
+            try
+            {
+                tsa = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificate, cancellationToken));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new UsageException($"--tsa-cert: '{certificate}' is not a readable PEM certificate: {ex.Message}");
+            }
+        }
+
+        return new TreeHeadTrust(keyId, tsa);
+    }
+
+    private static async Task<int> TreeHeadAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    {
+        arguments.RequireNoPositionals();
+        var all = arguments.Flag("--all");
+        var repo = arguments.Value("--repo");
+        if (all == (repo is not null))
+        {
+            throw new UsageException("give either --repo OWNER/REPO or --all.");
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        var cancellationToken = cancellation.Token;
+        var configuration = Configuration(arguments.ConfigurationSwitches);
+        await using var provider = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(time)
+            .AddFinGuardStorage(configuration)
+            .AddFinGuardEvidence(configuration)
+            .BuildServiceProvider();
+        try
+        {
+            // The same mode decision as the server: production only on verified write-once storage.
+            await provider.GetRequiredService<EvidenceModeStartupCheck>().StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is EvidenceModeException or OptionsValidationException or InvalidOperationException)
+        {
+            await stderr.WriteLineAsync($"finguard evidence tree-head: {ex.Message}");
+            return 2;
+        }
+
+        var writer = provider.GetRequiredService<TreeHeadWriter>();
+        var outcomes = all
+            ? await writer.WriteAllAsync(cancellationToken)
+            : [await writer.WriteAsync(NormalizeRepository(repo!), cancellationToken)];
+        foreach (var outcome in outcomes)
+        {
+            await (outcome.Problems.Count > 0 ? stderr : stdout).WriteLineAsync(TreeHeadWriter.Describe(outcome));
+        }
+
+        await stdout.WriteLineAsync($"Tree-head key: {provider.GetRequiredService<ITreeHeadSigner>().KeyId}");
+        return outcomes.Any(o => o.Problems.Count > 0) ? 1 : 0;
+    }
+
+    private static async Task<int> TreeKeyAsync(Arguments arguments, TextWriter stdout)
+    {
+        arguments.RequireNoPositionals();
+        var options = new TreeHeadOptions();
+        Configuration(arguments.ConfigurationSwitches).GetSection(TreeHeadOptions.SectionName).Bind(options);
+        using var signer = new LocalTreeHeadSigner(Options.Create(options));
+        await stdout.WriteLineAsync($"Tree-head key id: {signer.KeyId}");
+        if (signer.KeyPath is not null)
+        {
+            await stdout.WriteLineAsync($"Private key file: {signer.KeyPath}");
+        }
+
+        await stdout.WriteLineAsync(System.Security.Cryptography.PemEncoding.WriteString("PUBLIC KEY", signer.PublicKey));
+        return 0;
     }
 
     private static async Task<int> ReplayAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
@@ -553,14 +697,16 @@ public static class EvidenceCommand
     /// read-only: an auditor with only Storage Blob Data Reader and Storage Table Data Reader can export and verify, and
     /// nothing is ever created in the account.
     /// </summary>
+    private static IConfigurationRoot Configuration(IReadOnlyList<string> switches) => new ConfigurationBuilder()
+        .SetBasePath(Directory.GetCurrentDirectory())
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine([.. switches])
+        .Build();
+
     private static OpenedStore OpenStore(IReadOnlyList<string> switches)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine([.. switches])
-            .Build();
+        var configuration = Configuration(switches);
         var provider = new ServiceCollection().AddLogging().AddFinGuardStorage(configuration, StorageAccess.ReadOnly).BuildServiceProvider();
         try
         {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FinGuard.Core.Evidence;
+using FinGuard.Evidence.TreeHeads;
 using FinGuard.Storage.Evidence;
 
 namespace FinGuard.Evidence;
@@ -86,6 +87,8 @@ public sealed record BundleContents(IReadOnlyDictionary<string, byte[]> Files, I
 /// <item><c>index/{owner}/{repo}/{sequence:D12}.json</c> — each exported record's index row as the store held it
 /// (<see cref="EvidenceIndexRows"/>), and under <c>index/{owner}/{repo}/by-head-sha/</c> the separate lookup rows where
 /// the backend keeps them, so that verify shows whether what FinGuard looks decisions up by says what the records say;</item>
+/// <item><c>treeheads/{owner}/_treeheads/{sequence:D12}.json</c> and <c>proofs/{owner}/{repo}/</c> — the chain's signed
+/// tree heads and the Merkle proofs that tie the exported records and the heads together (<see cref="TreeHeadProofs"/>);</item>
 /// <item><c>report.html</c> — the human-readable report (<see cref="EvidenceReport"/>);</item>
 /// <item><c>manifest.json</c> — ranges and every other file's SHA-256 (<see cref="BundleManifest"/>).</item>
 /// </list>
@@ -117,7 +120,8 @@ public static class EvidenceBundle
 
     /// <summary>Builds every file of a bundle, the manifest last (it lists the others).</summary>
     public static IReadOnlyDictionary<string, byte[]> Create(
-        BundleManifest header, IReadOnlyList<StoredEvidence> records, IReadOnlyList<StoredEvidence> checkpoints, IReadOnlyList<FoundIndexRow>? rows = null)
+        BundleManifest header, IReadOnlyList<StoredEvidence> records, IReadOnlyList<StoredEvidence> checkpoints, IReadOnlyList<FoundIndexRow>? rows = null,
+        IReadOnlyList<(string Path, byte[] Bytes, string Kind)>? treeHeadFiles = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(records);
@@ -161,6 +165,11 @@ public static class EvidenceBundle
                 ? IndexFolder + name
                 : string.Create(CultureInfo.InvariantCulture, $"{IndexFolder}{header.Repository}/by-head-sha/{++lookups:D6}.json");
             files[path] = (EvidenceIndexRows.ToBytes(found.Row), "index");
+        }
+
+        foreach (var (path, bytes, kind) in treeHeadFiles ?? [])
+        {
+            files[path] = (bytes, kind);
         }
 
         files[ReportPath] = (Encoding.UTF8.GetBytes(EvidenceReport.Render(header, parsed)), "report");
@@ -268,7 +277,7 @@ public static class EvidenceBundle
     /// nothing unlisted), every input file against the fact hash its record states, and the records and checkpoints
     /// (<see cref="EvidenceChainVerifier"/>) within the ranges the manifest declares.
     /// </summary>
-    public static EvidenceVerification Verify(BundleContents contents)
+    public static EvidenceVerification Verify(BundleContents contents, TreeHeadTrust? trust = null)
     {
         ArgumentNullException.ThrowIfNull(contents);
         var failures = new List<string>();
@@ -345,6 +354,14 @@ public static class EvidenceBundle
         verification.Merge(failures);
         VerifyInputs(contents, records, verification);
         VerifyIndexRows(contents, records, scope, verification);
+        var repository = manifest?.Repository;
+        DeclaredChainRange? declared = null;
+        if (repository is not null)
+        {
+            scope.DeclaredChains?.TryGetValue(repository, out declared);
+        }
+
+        TreeHeadProofs.Verify(contents.Files, repository, declared, manifest is not null && manifest.To is null, records, verification, trust ?? TreeHeadTrust.None);
         return verification;
     }
 
@@ -365,6 +382,29 @@ public static class EvidenceBundle
         }
 
         var byName = records.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Bytes, StringComparer.Ordinal);
+
+        // A record of a chain whose index rows the bundle carries, but with no row of its own below the chain's newest
+        // row: its index row was deleted, so FinGuard's lookups (the deployment gate among them) could not find it.
+        var indexed = rows.Where(r => r.Source.StartsWith(IndexFolder, StringComparison.Ordinal) && !r.Source.Contains("/by-head-sha/", StringComparison.Ordinal))
+            .Select(r => r.Source[IndexFolder.Length..]).ToHashSet(StringComparer.Ordinal);
+        var newestRow = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in indexed)
+        {
+            if (EvidenceObjectNames.TryParseObjectName(name, out var chain, out var sequence))
+            {
+                newestRow[chain] = Math.Max(sequence, newestRow.GetValueOrDefault(chain));
+            }
+        }
+
+        foreach (var record in records)
+        {
+            if (EvidenceObjectNames.TryParseObjectName(record.Name, out var chain, out var sequence)
+                && newestRow.TryGetValue(chain, out var newest) && sequence < newest && !indexed.Contains(record.Name))
+            {
+                verification.Fail(RecordsFolder + record.Name,
+                    "has no index row, though later records of its chain do: FinGuard's lookups could not find this decision (its index row was deleted)");
+            }
+        }
         verification.Merge(EvidenceIndexRows.CrossCheck(rows, byName, name =>
             EvidenceObjectNames.TryParseObjectName(name, out var chain, out var sequence)
             && (scope.DeclaredChains is null || !scope.DeclaredChains.TryGetValue(chain, out var declared)

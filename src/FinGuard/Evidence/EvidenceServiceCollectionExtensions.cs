@@ -1,3 +1,4 @@
+using FinGuard.Evidence.TreeHeads;
 using FinGuard.Functions;
 using FinGuard.Storage;
 using FinGuard.Storage.Evidence;
@@ -28,6 +29,7 @@ public static class EvidenceServiceCollectionExtensions
         services.AddSingleton(sp => CheckpointChainCatalog.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<CheckpointWriter>();
         services.AddSingleton<IScheduledJob, DailyCheckpointJob>();
+        services.AddFinGuardTreeHeads(configuration);
         return services;
     }
 }

@@ -100,6 +100,7 @@ public static class EvidenceStoreReader
             bySequence[entry.Sequence] = entry;
         }
 
+        var highestIndexed = entries.Where(e => e.Indexed).Select(e => e.Sequence).DefaultIfEmpty(0).Max();
         var objects = new List<StoredEvidence>();
         var byName = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var rows = new List<FoundIndexRow>();
@@ -128,6 +129,13 @@ public static class EvidenceStoreReader
                 }
 
                 continue;
+            }
+
+            // A record below the newest index row with no row of its own: FinGuard finds decisions through the index
+            // (the deployment gate, merge checks, replay), so a deleted row hides this decision from all of them.
+            if (entry is not { Indexed: true } && sequence < highestIndexed)
+            {
+                problems.Add($"{name}: has no index row, though later records do: FinGuard's lookups cannot find this decision (its index row was deleted)");
             }
 
             var sha = CanonicalJson.Sha256Hex(bytes);

@@ -63,6 +63,10 @@ public sealed class FinGuardFunctions
     public static Task DailyCheckpoint([TimerTrigger(FunctionSchedules.DailyCheckpoint)] TimerInfo timer, FunctionContext context) =>
         Timer(FunctionNames.DailyCheckpoint, timer, context);
 
+    [Function(FunctionNames.TreeHeads)]
+    public static Task TreeHeads([TimerTrigger(FunctionSchedules.TreeHeads)] TimerInfo timer, FunctionContext context) =>
+        Timer(FunctionNames.TreeHeads, timer, context);
+
     private static IResult Http(HttpRequest request, FunctionContext context, string route)
     {
         ArgumentNullException.ThrowIfNull(context);

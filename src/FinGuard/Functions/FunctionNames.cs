@@ -30,8 +30,11 @@ public static class FunctionNames
     /// <summary>Timer trigger, daily at 00:15 UTC: write the previous day's evidence checkpoint.</summary>
     public const string DailyCheckpoint = "DailyCheckpoint";
 
+    /// <summary>Timer trigger, hourly: sign the tree head of every evidence chain that grew.</summary>
+    public const string TreeHeads = "TreeHeads";
+
     /// <summary>Every timer function; each runs the <see cref="IScheduledJob"/> of the same name.</summary>
-    public static IReadOnlyList<string> Timers { get; } = [RedeliverySweep, FreezeWindowEdges, DailyCheckpoint];
+    public static IReadOnlyList<string> Timers { get; } = [RedeliverySweep, FreezeWindowEdges, DailyCheckpoint, TreeHeads];
 
     /// <summary>
     /// Each timer's NCRONTAB schedule (<see cref="FunctionSchedules"/>): the Functions host fires the
@@ -43,6 +46,7 @@ public static class FunctionNames
         [RedeliverySweep] = FunctionSchedules.RedeliverySweep,
         [FreezeWindowEdges] = FunctionSchedules.FreezeWindowEdges,
         [DailyCheckpoint] = FunctionSchedules.DailyCheckpoint,
+        [TreeHeads] = FunctionSchedules.TreeHeads,
     };
 
     /// <summary>The Azure Storage queue the HTTP ingress puts delivery ids on in Azure mode.</summary>
@@ -69,4 +73,7 @@ public static class FunctionSchedules
 
     /// <summary>Daily at 00:15 UTC, after the day has ended.</summary>
     public const string DailyCheckpoint = "0 15 0 * * *";
+
+    /// <summary>Hourly at minute 5: the longest a cut-off of the newest records can stay unsigned.</summary>
+    public const string TreeHeads = "0 5 * * * *";
 }

@@ -20,7 +20,7 @@ public sealed class FunctionMetadataTests
     public void The_function_set_is_the_webhook_the_health_probes_the_install_page_the_delivery_queue_and_the_timers()
     {
         Assert.Equal(
-            ["DailyCheckpoint", "FreezeWindowEdges", "Healthz", "ProcessDelivery", "Readyz", "RedeliverySweep", "SetupInstalled", "Webhook"],
+            ["DailyCheckpoint", "FreezeWindowEdges", "Healthz", "ProcessDelivery", "Readyz", "RedeliverySweep", "SetupInstalled", "TreeHeads", "Webhook"],
             Functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(Functions.Values, f => Assert.Equal("dotnet-isolated", (string?)f.Json["language"]));
         Assert.All(Functions.Values, f => Assert.Equal("finguard.dll", (string?)f.Json["scriptFile"]));
@@ -63,6 +63,7 @@ public sealed class FunctionMetadataTests
     [InlineData(FunctionNames.RedeliverySweep, "0 */10 * * * *")]
     [InlineData(FunctionNames.FreezeWindowEdges, "0 * * * * *")]
     [InlineData(FunctionNames.DailyCheckpoint, "0 15 0 * * *")]
+    [InlineData(FunctionNames.TreeHeads, "0 5 * * * *")]
     public void Each_timer_fires_on_the_schedule_serve_uses(string name, string schedule)
     {
         var trigger = Functions[name].Trigger;
