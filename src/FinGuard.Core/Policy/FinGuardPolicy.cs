@@ -97,4 +97,17 @@ public sealed record SeparationOfDutiesPolicy
     /// recent reviewable push"): otherwise a reviewer could push a commit, even one authored by someone else, and approve it.
     /// </summary>
     public bool LastPusherCannotApprove { get; init; } = true;
+
+    /// <summary>
+    /// <c>code-owners</c>: every changed file with owners in the base branch's CODEOWNERS needs an eligible approval, on
+    /// the current head, from one of its owners (GitHub's "require review from Code Owners").
+    /// </summary>
+    public bool CodeOwners { get; init; }
+
+    /// <summary><c>approval-rules</c>: approvals required for changes to some paths or with some content, in addition to <see cref="RequiredApprovals"/>.</summary>
+    public ImmutableArray<ApprovalRule> ApprovalRules { get; init; } = [];
+
+    /// <summary>Whether the <c>path-approvals</c> control has anything to check (and the loader anything to load).</summary>
+    [JsonIgnore]
+    public bool NeedsChangedFiles => Enabled && (CodeOwners || !ApprovalRules.IsDefaultOrEmpty);
 }

@@ -7,7 +7,8 @@ namespace FinGuard.Core.Policy.Yaml;
 /// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
 /// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
 /// only grows, <c>approver-teams</c> only narrows to a subset, <c>require-write-access</c> and
-/// <c>last-pusher-cannot-approve</c> only turn on.
+/// <c>last-pusher-cannot-approve</c> only turn on, <c>code-owners</c> only turns on, <c>approval-rules</c> are added
+/// to the organisation's (see <see cref="ApprovalRulesSetting"/>).
 /// </summary>
 public sealed record SeparationOfDutiesSection : PolicySection
 {
@@ -35,6 +36,12 @@ public sealed record SeparationOfDutiesSection : PolicySection
     /// <summary><c>last-pusher-cannot-approve</c>.</summary>
     public PolicySetting<bool>? LastPusherCannotApprove { get; init; }
 
+    /// <summary><c>code-owners</c>.</summary>
+    public PolicySetting<bool>? CodeOwners { get; init; }
+
+    /// <summary><c>approval-rules</c>: each rule with the position of its list entry.</summary>
+    public PolicySetting<ImmutableArray<PolicySetting<ApprovalRule>>>? ApprovalRules { get; init; }
+
     internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
     {
         Line = reader.Line,
@@ -53,6 +60,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
         ApproverTeams = reader.List<string>("approver-teams", PolicyValueSyntax.Team, PolicyValueSyntax.NameComparer),
         RequireWriteAccess = reader.Boolean("require-write-access"),
         LastPusherCannotApprove = reader.Boolean("last-pusher-cannot-approve"),
+        CodeOwners = reader.Boolean("code-owners"),
+        ApprovalRules = ApprovalRulesSetting.Read(reader),
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
@@ -69,6 +78,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
                 RequireWriteAccess = merge.Flag("require-write-access", policy.RequireWriteAccess, repository.RequireWriteAccess, stronger: true),
                 LastPusherCannotApprove = merge.Flag(
                     "last-pusher-cannot-approve", policy.LastPusherCannotApprove, repository.LastPusherCannotApprove, stronger: true),
+                CodeOwners = merge.Flag("code-owners", policy.CodeOwners, repository.CodeOwners, stronger: true),
+                ApprovalRules = ApprovalRulesSetting.Merge(Key, policy.ApprovalRules, repository.ApprovalRules, problems),
             });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
@@ -83,5 +94,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
             ApproverTeams = section.ApproverTeams?.Value ?? policy.ApproverTeams,
             RequireWriteAccess = section.RequireWriteAccess?.Value ?? policy.RequireWriteAccess,
             LastPusherCannotApprove = section.LastPusherCannotApprove?.Value ?? policy.LastPusherCannotApprove,
+            CodeOwners = section.CodeOwners?.Value ?? policy.CodeOwners,
+            ApprovalRules = section.ApprovalRules is { } rules ? [.. rules.Value.Select(r => r.Value)] : policy.ApprovalRules,
         };
 }
