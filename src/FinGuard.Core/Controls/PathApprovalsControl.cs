@@ -74,7 +74,7 @@ public sealed class PathApprovalsControl : IControl
         {
             return Result(
                 ControlStatus.Error,
-                "FinGuard did not load the pull request's changed files, so it cannot tell which code owners and approval rules apply (fail closed).",
+                "FinGuard did not load the pull request's changed files (GitHub's pulls/{number}/files; offline, files.json), so it cannot tell which code owners and approval rules apply (fail closed).",
                 howToFix: "Re-run FinGuard. Offline, add files.json: GitHub's GET /repos/{owner}/{repo}/pulls/{number}/files, all pages as one array.");
         }
 
@@ -186,7 +186,7 @@ public sealed class PathApprovalsControl : IControl
         switch (pr.CodeOwners)
         {
             case null:
-                details.Add(new ResultDetail("CODEOWNERS", false, "the base branch's CODEOWNERS was not loaded, so FinGuard cannot tell who owns the changed files"));
+                details.Add(new ResultDetail("CODEOWNERS", false, "the base branch's CODEOWNERS was not loaded (offline: the CODEOWNERS file), so FinGuard cannot tell who owns the changed files"));
                 fixes.Add("Re-run FinGuard. Offline, add CODEOWNERS: the base branch's file, as it is in the repository.");
                 return (true, false);
             case { Path: null } or { Text: null }:
