@@ -32,7 +32,12 @@ public class PathApprovalsBenchmarks
         var created = EvaluationFacts.Create(250, Reviews).Facts;
         var head = created.Pull.GetProperty("head").GetProperty("sha").GetString()!;
         using var headPush = System.Text.Json.JsonDocument.Parse(push.RootElement.GetRawText().Replace("HEAD", head, StringComparison.Ordinal));
-        var facts = created.WithHeadPushes([new GitHub.Snapshots.HeadPushDelivery(headPush.RootElement.Clone(), "webhook pull_request.synchronize delivery bench")]);
+        // Every reviewer has write access, so their approvals can count.
+        var permissions = Enumerable.Range(0, Reviews).ToDictionary(
+            r => $"reviewer-{r}",
+            r => System.Text.Json.JsonDocument.Parse(Testing.Scenarios.PullRequestScenario.PermissionJson($"reviewer-{r}", 9000 + r, "write")).RootElement.Clone(),
+            StringComparer.OrdinalIgnoreCase);
+        var facts = (created with { Permissions = permissions }).WithHeadPushes([new GitHub.Snapshots.HeadPushDelivery(headPush.RootElement.Clone(), "webhook pull_request.synchronize delivery bench")]);
         snapshot = PullRequestEvaluator.Evaluate(facts, EvaluatedAt).Snapshot;
         policy = PullRequestEvaluator.ResolvePolicy(facts.OrganizationPolicy, facts.RepositoryPolicy).Policy;
 

@@ -66,6 +66,30 @@ public sealed partial class CodeOwnersFile
     /// <summary>The line that decides who owns <paramref name="path"/> (the last that matches), or null when none matches.</summary>
     public CodeOwnersLine? Find(string path) => index.TryFindLast(path, out var line) ? line : null;
 
+    /// <summary>
+    /// <see cref="Parse"/>, remembering the last few texts: a repository's CODEOWNERS is the same for every evaluation
+    /// until it changes, and a parsed file is immutable, so the same text always gives the same file.
+    /// </summary>
+    public static CodeOwnersFile ParseCached(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Parsed.TryGetValue(text, out var file))
+        {
+            return file;
+        }
+
+        if (Parsed.Count >= MaxCached)
+        {
+            Parsed.Clear();
+        }
+
+        return Parsed[text] = Parse(text);
+    }
+
+    private const int MaxCached = 64;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CodeOwnersFile> Parsed = new(StringComparer.Ordinal);
+
     public static CodeOwnersFile Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -90,7 +90,7 @@ public sealed class PathApprovalsControl : IControl
                     : "Re-run FinGuard. Offline, files.json must hold every page of the files list.");
         }
 
-        var contributorProblems = SeparationOfDutiesControl.ContributorProblems(pr);
+        var (eligibility, contributorProblems) = SeparationOfDutiesControl.EligibilityAndProblems(pr, policy);
         if (!contributorProblems.IsEmpty)
         {
             return Result(
@@ -100,7 +100,7 @@ public sealed class PathApprovalsControl : IControl
                 "Fix what Separation of duties reports about the commits' identities, then re-run FinGuard.");
         }
 
-        var approvals = CountingApprovals(pr, policy, out var notCounting);
+        var approvals = CountingApprovals(pr, eligibility, out var notCounting);
         var details = new List<ResultDetail>(notCounting);
         var annotations = ImmutableArray.CreateBuilder<ResultAnnotation>();
         var fixes = new List<string>();
@@ -115,9 +115,10 @@ public sealed class PathApprovalsControl : IControl
             missing |= ownersMissing;
         }
 
-        foreach (var rule in rules)
+        var matched = MatchRules(rules, files);
+        for (var r = 0; r < rules.Length; r++)
         {
-            missing |= CheckRule(pr, rule, files, approvals, details, fixes);
+            missing |= CheckRule(pr, rules[r], matched[r], approvals, details, fixes);
         }
 
         var unmet = details.Count(d => !d.Ok) - notCounting.Count;
@@ -196,7 +197,7 @@ public sealed class PathApprovalsControl : IControl
         }
 
         var path = pr.CodeOwners.Path!;
-        var file = CodeOwnersFile.Parse(pr.CodeOwners.Text!);
+        var file = CodeOwnersFile.ParseCached(pr.CodeOwners.Text!);
         if (!file.IsValid)
         {
             foreach (var problem in file.Errors)
@@ -211,23 +212,13 @@ public sealed class PathApprovalsControl : IControl
         }
 
         // Files grouped by the line that owns them, in file order.
-        var groups = new Dictionary<CodeOwnersLine, List<string>>();
+        var groups = new Dictionary<CodeOwnersLine, List<string>>(ReferenceEqualityComparer.Instance);
         foreach (var changed in files)
         {
-            foreach (var filePath in PathsOf(changed))
+            Own(file, groups, changed.Path);
+            if (changed.PreviousPath is { } previous && previous != changed.Path)
             {
-                if (file.Find(filePath) is { Owners.Length: > 0 } line)
-                {
-                    if (!groups.TryGetValue(line, out var owned))
-                    {
-                        groups[line] = owned = [];
-                    }
-
-                    if (!owned.Contains(filePath))
-                    {
-                        owned.Add(filePath);
-                    }
-                }
+                Own(file, groups, previous);
             }
         }
 
@@ -259,22 +250,61 @@ public sealed class PathApprovalsControl : IControl
         return (false, missing);
     }
 
-    /// <summary>Checks one rule; true when it applies and is not met.</summary>
-    private static bool CheckRule(
-        PullRequestSnapshot pr, ApprovalRule rule, ImmutableArray<ChangedFileFact> files, List<GitHubUser> approvals, List<ResultDetail> details, List<string> fixes)
+    /// <summary>
+    /// For each rule, the changed files one of whose paths match its <c>paths</c>, with the path that matched: one pass
+    /// over the files through an index of every rule's patterns.
+    /// </summary>
+    private static List<(ChangedFileFact File, string Path)>[] MatchRules(ImmutableArray<ApprovalRule> rules, ImmutableArray<ChangedFileFact> files)
     {
-        var globs = rule.Paths.Select(PathGlob.Policy).ToList();
-        var triggers = new List<string>();
-        var pathMatches = 0;
-        foreach (var file in files)
+        var index = new PathGlobIndex<int>();
+        var matched = new List<(ChangedFileFact, string)>[rules.Length];
+        for (var r = 0; r < rules.Length; r++)
         {
-            var matchedPath = PathsOf(file).FirstOrDefault(p => globs.Any(g => g.IsMatch(p)));
-            if (matchedPath is null)
+            matched[r] = [];
+            foreach (var pattern in rules[r].Paths)
             {
-                continue;
+                index.Add(PathGlob.Policy(pattern), r);
             }
+        }
 
-            pathMatches++;
+        var hits = new List<int>();
+        var last = new int[rules.Length];
+        Array.Fill(last, -1);
+        for (var f = 0; f < files.Length; f++)
+        {
+            var file = files[f];
+            for (var p = 0; p < 2; p++)
+            {
+                var path = p == 0 ? file.Path : file.PreviousPath;
+                if (path is null || (p == 1 && path == file.Path))
+                {
+                    continue;
+                }
+
+                hits.Clear();
+                index.FindAll(path, hits);
+                foreach (var r in hits)
+                {
+                    if (last[r] != f)
+                    {
+                        last[r] = f;
+                        matched[r].Add((file, path));
+                    }
+                }
+            }
+        }
+
+        return matched;
+    }
+
+    /// <summary>Checks one rule against the files whose paths match it; true when it applies and is not met.</summary>
+    private static bool CheckRule(
+        PullRequestSnapshot pr, ApprovalRule rule, List<(ChangedFileFact File, string Path)> matching, List<GitHubUser> approvals, List<ResultDetail> details, List<string> fixes)
+    {
+        var triggers = new List<string>();
+        var pathMatches = matching.Count;
+        foreach (var (file, matchedPath) in matching)
+        {
             if (rule.AddedLinesMatch.IsDefaultOrEmpty)
             {
                 triggers.Add(matchedPath);
@@ -374,9 +404,8 @@ public sealed class PathApprovalsControl : IControl
     }
 
     /// <summary>Reviewers whose latest decisive review approves the current head and who are eligible; the others, with why not.</summary>
-    private static List<GitHubUser> CountingApprovals(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy, out List<ResultDetail> notCounting)
+    private static List<GitHubUser> CountingApprovals(PullRequestSnapshot pr, ApproverEligibility eligibility, out List<ResultDetail> notCounting)
     {
-        var eligibility = SeparationOfDutiesControl.Eligibility(pr, policy);
         var counting = new List<GitHubUser>();
         notCounting = [];
         var byReviewer = pr.Reviews
@@ -405,6 +434,23 @@ public sealed class PathApprovalsControl : IControl
         }
 
         return counting;
+    }
+
+    /// <summary>Adds <paramref name="path"/> to the group of the line that owns it, if that line has owners.</summary>
+    private static void Own(CodeOwnersFile file, Dictionary<CodeOwnersLine, List<string>> groups, string path)
+    {
+        if (file.Find(path) is { Owners.Length: > 0 } line)
+        {
+            if (!groups.TryGetValue(line, out var owned))
+            {
+                groups[line] = owned = [];
+            }
+
+            if (owned.Count == 0 || owned[^1] != path)
+            {
+                owned.Add(path);
+            }
+        }
     }
 
     private static bool IsOwner(PullRequestSnapshot pr, CodeOwner owner, GitHubUser user) => owner.Kind switch

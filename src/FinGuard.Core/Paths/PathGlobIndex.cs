@@ -33,51 +33,61 @@ public sealed class PathGlobIndex<T>
         ArgumentNullException.ThrowIfNull(path);
         var best = -1;
         value = default!;
-        foreach (var list in Candidates(path))
-        {
-            for (var i = list.Count - 1; i >= 0 && list[i].Order > best; i--)
-            {
-                if (list[i].Glob.IsMatch(path))
-                {
-                    best = list[i].Order;
-                    value = list[i].Value;
-                    break;
-                }
-            }
-        }
-
-        return best >= 0;
-    }
-
-    /// <summary>Every entry whose pattern matches <paramref name="path"/>, in no particular order.</summary>
-    public IEnumerable<T> FindAll(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        foreach (var list in Candidates(path))
-        {
-            foreach (var (_, glob, value) in list)
-            {
-                if (glob.IsMatch(path))
-                {
-                    yield return value;
-                }
-            }
-        }
-    }
-
-    /// <summary>The patterns of the root ("" — anywhere) and of each directory <paramref name="path"/> is in.</summary>
-    private IEnumerable<List<(int Order, PathGlob Glob, T Value)>> Candidates(string path)
-    {
         if (byDirectory.TryGetValue("", out var anywhere))
         {
-            yield return anywhere;
+            Last(anywhere, path, ref best, ref value);
         }
 
         for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
         {
             if (lookup.TryGetValue(path.AsSpan(0, slash), out var list))
             {
-                yield return list;
+                Last(list, path, ref best, ref value);
+            }
+        }
+
+        return best >= 0;
+    }
+
+    /// <summary>Adds every entry whose pattern matches <paramref name="path"/> to <paramref name="matches"/>, in no particular order.</summary>
+    public void FindAll(string path, List<T> matches)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(matches);
+        if (byDirectory.TryGetValue("", out var anywhere))
+        {
+            All(anywhere, path, matches);
+        }
+
+        for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+        {
+            if (lookup.TryGetValue(path.AsSpan(0, slash), out var list))
+            {
+                All(list, path, matches);
+            }
+        }
+    }
+
+    private static void Last(List<(int Order, PathGlob Glob, T Value)> list, string path, ref int best, ref T value)
+    {
+        for (var i = list.Count - 1; i >= 0 && list[i].Order > best; i--)
+        {
+            if (list[i].Glob.IsMatch(path))
+            {
+                best = list[i].Order;
+                value = list[i].Value;
+                return;
+            }
+        }
+    }
+
+    private static void All(List<(int Order, PathGlob Glob, T Value)> list, string path, List<T> matches)
+    {
+        foreach (var (_, glob, value) in list)
+        {
+            if (glob.IsMatch(path))
+            {
+                matches.Add(value);
             }
         }
     }
