@@ -46,6 +46,7 @@ public static class EvaluationSuite
         }
 
         targets.Write();
+        RunPathApprovals(options);
 
         Console.WriteLine("### Allocation growth per review (250 commits)");
         Console.WriteLine();
@@ -70,6 +71,30 @@ public static class EvaluationSuite
 
         growth.Write();
     }
+
+    /// <summary>Code owners and approval rules at GitHub's limits, against the 250-commit evaluation in the same run.</summary>
+    private static void RunPathApprovals(BenchmarkRunOptions options)
+    {
+        Console.WriteLine($"### Code owners and approval rules ({PathApprovalsFacts.Files:N0} files, {PathApprovalsFacts.Rules} rules, {PathApprovalsFacts.CodeOwnersLines}-line CODEOWNERS; 250 commits, {PathApprovalsBenchmarks.Reviews} reviews)");
+        Console.WriteLine();
+        var summary = BenchmarkRunner.Run<PathApprovalsBenchmarks>(BenchmarkDotNetConfig.Create(options.Quick));
+        var cases = summary.BenchmarksCases
+            .Select(c => (Method: c.Descriptor.WorkloadMethodDisplayInfo.Trim('\''), c.Descriptor.Baseline, MeanNs: BenchmarkDotNetConfig.MeanNanoseconds(summary, c), Bytes: BenchmarkDotNetConfig.AllocatedBytes(summary, c)))
+            .ToList();
+        var baseline = cases.Single(c => c.Baseline);
+        var table = new ConsoleTable("benchmark", "mean", "allocated", "ratio to the 250-commit evaluation", "target", "verdict");
+        foreach (var c in cases)
+        {
+            var targeted = c.Method.StartsWith("PolicyEvaluator.Evaluate +", StringComparison.Ordinal);
+            table.Add(c.Method, ConsoleTable.Milliseconds(c.MeanNs / 1e6), $"{c.Bytes / 1024:N1} KiB", ConsoleTable.Ratio(c.MeanNs / baseline.MeanNs),
+                targeted ? $"< {PathApprovalsTargetMs:0} ms" : "", targeted ? ConsoleTable.Verdict(c.MeanNs / 1e6 < PathApprovalsTargetMs) : "");
+        }
+
+        table.Write();
+    }
+
+    /// <summary>Target for the evaluation with code owners and rules at GitHub's limits.</summary>
+    public const double PathApprovalsTargetMs = 5.0;
 
     /// <summary>Least squares y = slope·x + intercept, with the coefficient of determination.</summary>
     internal static (double Slope, double Intercept, double RSquared) LinearFit(double[] x, double[] y)

@@ -15,7 +15,7 @@ namespace FinGuard.Core.Controls;
 public static class PolicyEvaluator
 {
     /// <summary>The controls, in the order they are evaluated and shown.</summary>
-    private static readonly ImmutableArray<IControl> Controls = [new SignedCommitsControl(), new SeparationOfDutiesControl(), new Scans.ScanStatusControl(), new Freeze.FreezeWindowControl()];
+    private static readonly ImmutableArray<IControl> Controls = [new SignedCommitsControl(), new SeparationOfDutiesControl(), new PathApprovalsControl(), new Scans.ScanStatusControl(), new Freeze.FreezeWindowControl()];
 
     /// <summary>The ids of the controls, in evaluation order.</summary>
     public static ImmutableArray<string> ControlIds { get; } = [.. Controls.Select(c => c.Id)];

@@ -283,6 +283,13 @@ public sealed class SeparationOfDutiesControl : IControl
         return [.. Contributors.Collect(pr).Problems.Select(p => p.Detail)];
     }
 
+    /// <summary><see cref="Eligibility(PullRequestSnapshot, SeparationOfDutiesPolicy)"/> and <see cref="ContributorProblems"/> from one pass over the commits.</summary>
+    internal static (ApproverEligibility Eligibility, ImmutableArray<ResultDetail> Problems) EligibilityAndProblems(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy)
+    {
+        var contributors = Contributors.Collect(pr);
+        return (Eligibility(pr, policy, contributors), [.. contributors.Problems.Select(p => p.Detail)]);
+    }
+
     private static ApproverEligibility Eligibility(PullRequestSnapshot pr, SeparationOfDutiesPolicy policy, Contributors contributors)
     {
         var eligibility = ApproverEligibility.For(

@@ -105,4 +105,17 @@ public sealed record SeparationOfDutiesPolicy
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool IgnoreUpdateMerges { get; init; }
+
+    /// <summary>
+    /// <c>code-owners</c>: every changed file with owners in the base branch's CODEOWNERS needs an eligible approval, on
+    /// the current head, from one of its owners (GitHub's "require review from Code Owners").
+    /// </summary>
+    public bool CodeOwners { get; init; }
+
+    /// <summary><c>approval-rules</c>: approvals required for changes to some paths or with some content, in addition to <see cref="RequiredApprovals"/>.</summary>
+    public ImmutableArray<ApprovalRule> ApprovalRules { get; init; } = [];
+
+    /// <summary>Whether the <c>path-approvals</c> control has anything to check (and the loader anything to load).</summary>
+    [JsonIgnore]
+    public bool NeedsChangedFiles => Enabled && (CodeOwners || !ApprovalRules.IsDefaultOrEmpty);
 }

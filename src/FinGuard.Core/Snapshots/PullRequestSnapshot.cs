@@ -121,6 +121,18 @@ public sealed record ChangedFile(string Filename, string Status, string? BlobSha
 /// <param name="FilesComplete">False when GitHub may have left files out (it lists at most 300), or gave no file list.</param>
 public sealed record ComparisonFact(string Status, ImmutableArray<ChangedFile> Files, bool FilesComplete);
 
+/// <summary>One changed file of <c>GET /repos/{owner}/{repo}/pulls/{number}/files</c>.</summary>
+/// <param name="Path">GitHub's <c>filename</c>: the path on the head.</param>
+/// <param name="Status">GitHub's <c>status</c>: added, removed, modified, renamed, copied, changed, unchanged.</param>
+/// <param name="PreviousPath">GitHub's <c>previous_filename</c> of a renamed file, else null.</param>
+/// <param name="Patch">GitHub's <c>patch</c> (the unified diff hunks); null when GitHub left it out (large or binary files).</param>
+public sealed record ChangedFileFact(string Path, string Status, string? PreviousPath, string? Patch);
+
+/// <summary>The CODEOWNERS file of the pull request's base branch, from the first place GitHub looks that has one.</summary>
+/// <param name="Path">Where it was found (<c>.github/CODEOWNERS</c>, <c>CODEOWNERS</c>, <c>docs/CODEOWNERS</c>); null when the branch has none.</param>
+/// <param name="Text">Its text; null when the branch has none.</param>
+public sealed record CodeOwnersFact(string? Path, string? Text);
+
 /// <summary>One pull request review.</summary>
 public sealed record ReviewFact(long Id, GitHubUser User, string State, string? CommitId, DateTimeOffset? SubmittedAt);
 
@@ -192,4 +204,18 @@ public sealed record PullRequestSnapshot
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Scans.ScanFacts? Scans { get; init; }
+
+    /// <summary>
+    /// The changed files, all pages of <c>GET pulls/{n}/files</c>; null when not loaded (the policy has no code owners or
+    /// approval rules, or offline <c>files.json</c> is absent). Not serialized: evidence keeps GitHub's responses.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImmutableArray<ChangedFileFact>? ChangedFiles { get; init; }
+
+    /// <summary>The pull request's <c>changed_files</c> as GitHub reports it; null when the response has none.</summary>
+    public int? ReportedChangedFileCount { get; init; }
+
+    /// <summary>The base branch's CODEOWNERS; null when not loaded (unknown). Not serialized: evidence keeps the file.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CodeOwnersFact? CodeOwners { get; init; }
 }

@@ -44,6 +44,16 @@ public static class PullRequestEvaluator
         var policy = ResolvePolicy(facts.OrganizationPolicy, facts.RepositoryPolicy);
         var snapshot = PullRequestSnapshotParser.Parse(
             facts.Repository, facts.Pull, facts.CommitPages, facts.ReviewPages, facts.TeamMembers, facts.Permissions, facts.IssueEventPages, facts.HeadPushes);
+        if (facts.FilePages is { } filePages)
+        {
+            snapshot = snapshot with { ChangedFiles = PullRequestSnapshotParser.ChangedFiles(filePages) };
+        }
+
+        if (facts.CodeOwners is { } codeOwners)
+        {
+            snapshot = snapshot with { CodeOwners = codeOwners.ToFact() };
+        }
+
         if (facts.ScanResponses is { } scans)
         {
             snapshot = snapshot with { Scans = scans.Parse() };

@@ -44,6 +44,31 @@ public sealed record PolicyFile(string Repository, string Path, string? Ref, str
 }
 
 /// <summary>
+/// The base branch's CODEOWNERS as FinGuard looked for it: the file found first in GitHub's locations, or none.
+/// </summary>
+/// <param name="File">The file; null when the branch has none in any location.</param>
+/// <param name="Ref">The branch searched.</param>
+public sealed record CodeOwnersSource(PolicyFile? File, string? Ref)
+{
+    public JsonElement ToJson() => File is { } file
+        ? file.ToJson()
+        : JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["found"] = false,
+            ["ref"] = Ref,
+            ["searched"] = new JsonArray([.. Core.CodeOwners.CodeOwnersFile.Locations.Select(l => (JsonNode)l)]),
+        });
+
+    public static CodeOwnersSource FromJson(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("found", out var found) && found.ValueKind == JsonValueKind.False
+            ? new CodeOwnersSource(null, element.TryGetProperty("ref", out var reference) && reference.ValueKind == JsonValueKind.String ? reference.GetString() : null)
+            : new CodeOwnersSource(PolicyFile.FromJson(element), null);
+
+    /// <summary>As the core sees it.</summary>
+    public Core.Snapshots.CodeOwnersFact ToFact() => new(File?.Path, File?.Text);
+}
+
+/// <summary>
 /// Every GitHub response a pull request decision is computed from, as GitHub returned it. The server's loader,
 /// the offline evaluator (<c>finguard evaluate --offline DIR</c>) and evidence replay all build one of these and
 /// hand it to <see cref="PullRequestEvaluator"/>, so they evaluate the same way.
@@ -64,6 +89,12 @@ public sealed record PullRequestFactSet
     public const string ComparisonFactPrefix = "comparison.";
     public const string RepositoryPolicyFact = "policy.repository";
     public const string OrganizationPolicyFact = "policy.organization";
+
+    /// <summary>The pages of <c>GET /repos/{owner}/{repo}/pulls/{number}/files</c> (<c>files</c>, <c>files.page2</c>, …).</summary>
+    public const string FilesFact = "files";
+
+    /// <summary>The base branch's CODEOWNERS as a recorded file, or <c>{"found": false, …}</c> when no location has one.</summary>
+    public const string CodeOwnersFact = "codeowners";
 
     /// <summary>A <c>pull_request</c> delivery that set the head (<c>head-push</c>, <c>head-push.2</c>, …), reduced to what names the push.</summary>
     public const string HeadPushFact = "head-push";
@@ -112,6 +143,12 @@ public sealed record PullRequestFactSet
         };
     }
 
+    /// <summary>The pages of <c>GET pulls/{n}/files</c>; null when not loaded (the policy has no code owners or approval rules).</summary>
+    public IReadOnlyList<JsonElement>? FilePages { get; init; }
+
+    /// <summary>The base branch's CODEOWNERS; null when not loaded (unknown).</summary>
+    public CodeOwnersSource? CodeOwners { get; init; }
+
     /// <summary>The head commit's check runs and scanner output files; null when not loaded (the policy names no scan source).</summary>
     public Scans.ScanFactsResponses? ScanResponses { get; init; }
 
@@ -142,6 +179,8 @@ public sealed record PullRequestFactSet
             RepositoryPolicy = list.FirstOrDefault(f => f.Name == RepositoryPolicyFact) is { } repo ? PolicyFile.FromJson(repo.Body) : null,
             OrganizationPolicy = list.FirstOrDefault(f => f.Name == OrganizationPolicyFact) is { } org ? PolicyFile.FromJson(org.Body) : null,
             ScanResponses = Scans.ScanFactsResponses.FromFacts(list),
+            FilePages = list.Any(f => GitHubFacts.IsPage(f.Name, FilesFact)) ? [.. list.Where(f => GitHubFacts.IsPage(f.Name, FilesFact)).Select(f => f.Body)] : null,
+            CodeOwners = list.FirstOrDefault(f => f.Name == CodeOwnersFact) is { } owners ? CodeOwnersSource.FromJson(owners.Body) : null,
             HeadPushes = [.. list.Where(f => f.Name == HeadPushFact || f.Name.StartsWith(HeadPushFact + ".", StringComparison.Ordinal)).Select(f => new HeadPushDelivery(f.Body, f.Request))],
             Facts = list,
         };
@@ -205,6 +244,26 @@ public sealed record PullRequestFactSet
 
         using var document = JsonDocument.Parse(buffer.WrittenMemory);
         return document.RootElement.Clone();
+    }
+
+    /// <summary>A page of <c>GET pulls/{n}/files</c> without each file's <c>patch</c>; everything else as GitHub returned it.</summary>
+    public static JsonElement WithoutPatches(JsonElement page)
+    {
+        if (page.ValueKind != JsonValueKind.Array)
+        {
+            return page;
+        }
+
+        var node = JsonNode.Parse(page.GetRawText())!.AsArray();
+        foreach (var file in node)
+        {
+            if (file is JsonObject entry)
+            {
+                entry.Remove("patch");
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(node);
     }
 
     /// <summary>Reads <c>{"org/team": ["login", …]}</c>.</summary>

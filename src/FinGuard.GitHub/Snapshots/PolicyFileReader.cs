@@ -63,6 +63,12 @@ internal static class PolicyFileReader
         }
 
         var encoding = json.TryGetProperty("encoding", out var e) ? e.GetString() : null;
+        if (encoding == "none")
+        {
+            // GitHub leaves out the content of files over 1 MB; an empty text would read as an empty file.
+            throw new GitHubFactsException($"GitHub did not return the content of {repository}:{path} (over 1 MB).");
+        }
+
         var content = json.TryGetProperty("content", out var body) ? body.GetString() ?? "" : "";
         string text;
         try

@@ -95,6 +95,14 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
             teams = [.. teams.Concat(policy.FreezeWindow.BreakGlass!.ApproverTeams).Distinct(StringComparer.OrdinalIgnoreCase)];
         }
 
+        if (policy.SeparationOfDuties.NeedsChangedFiles)
+        {
+            // Code owners and approval rules: the changed files, the base branch's CODEOWNERS, and the teams they name.
+            var (withFiles, pathTeams) = await LoadChangedFilesAsync(installationId, repository, number, baseRef, policy.SeparationOfDuties, set, facts, cancellationToken);
+            set = withFiles;
+            teams = [.. teams.Concat(pathTeams).Distinct(StringComparer.OrdinalIgnoreCase)];
+        }
+
         var approvers = ApprovingReviewers(reviewPages);
         if (teams.Length > 0)
         {
@@ -245,6 +253,79 @@ public sealed class PullRequestFactsLoader(GitHubApiClient api, Scans.ScanFactsL
     /// <summary>The organisation's policy file of <paramref name="owner"/>, or null when absent.</summary>
     public Task<PolicyFile?> LoadOrganizationPolicyAsync(long installationId, string owner, CancellationToken cancellationToken) =>
         PolicyFileReader.ReadOrganizationAsync(api, installationId, owner, cancellationToken);
+
+    /// <summary>
+    /// For code owners and approval rules: every page of the pull request's files (<c>per_page=100</c>, GitHub lists at
+    /// most 3,000), recorded as <c>files</c>, <c>files.page2</c>, …; with <c>code-owners</c>, the base branch's CODEOWNERS
+    /// from the first of GitHub's locations that has one (recorded as <c>codeowners</c>, or that none has one); and the
+    /// teams whose membership the evaluation needs (those owning changed files, those of the rules).
+    /// </summary>
+    private async Task<(PullRequestFactSet Set, IEnumerable<string> Teams)> LoadChangedFilesAsync(
+        long installationId, string repository, int number, string? baseRef, Core.Policy.SeparationOfDutiesPolicy policy, PullRequestFactSet set, List<GitHubFact> facts, CancellationToken cancellationToken)
+    {
+        // Patches are source code: recorded only when a rule reads added lines, so evidence replays the same decision.
+        var readsPatches = policy.ApprovalRules.Any(r => !r.AddedLinesMatch.IsDefaultOrEmpty);
+        var responses = await api.GetPagesAsync(installationId, $"repos/{repository}/pulls/{number}/files?per_page={FilesPageSize}", MaxFilePages, cancellationToken);
+        var filePages = new List<JsonElement>(responses.Count);
+        for (var i = 0; i < responses.Count; i++)
+        {
+            var page = GitHubFacts.Parse(responses[i]);
+            var recorded = readsPatches ? page : PullRequestFactSet.WithoutPatches(page);
+            facts.Add(new GitHubFact(i == 0 ? PullRequestFactSet.FilesFact : $"{PullRequestFactSet.FilesFact}.page{i + 1}", responses[i].Request, recorded));
+            filePages.Add(recorded);
+        }
+
+        set = set with { FilePages = filePages };
+        string? codeOwnersText = null;
+        if (policy.CodeOwners && baseRef is not null)
+        {
+            var source = await ReadCodeOwnersAsync(installationId, repository, baseRef, cancellationToken);
+            if (source is not null)
+            {
+                var request = source.File is { } file
+                    ? $"GET /repos/{repository}/contents/{file.Path}?ref={baseRef}"
+                    : $"GET /repos/{repository}/contents/{{{string.Join(",", Core.CodeOwners.CodeOwnersFile.Locations)}}}?ref={baseRef}";
+                facts.Add(new GitHubFact(PullRequestFactSet.CodeOwnersFact, request, source.ToJson()));
+                set = set with { CodeOwners = source };
+                codeOwnersText = source.File?.Text;
+            }
+        }
+
+        var teams = Core.Controls.PathApprovalsControl.TeamsNeeded(policy, PullRequestSnapshotParser.ChangedFiles(filePages), codeOwnersText);
+        return (set, teams);
+    }
+
+    /// <summary>
+    /// The base branch's CODEOWNERS where GitHub looks, first found wins; a source without a file when none has one;
+    /// null (unknown) when GitHub does not return one's content (over the contents API's 1 MB).
+    /// </summary>
+    private async Task<CodeOwnersSource?> ReadCodeOwnersAsync(long installationId, string repository, string baseRef, CancellationToken cancellationToken)
+    {
+        foreach (var location in Core.CodeOwners.CodeOwnersFile.Locations)
+        {
+            PolicyFile? file;
+            try
+            {
+                file = await PolicyFileReader.ReadAsync(api, installationId, repository, location, baseRef, cancellationToken);
+            }
+            catch (GitHubFactsException)
+            {
+                return null;
+            }
+
+            if (file is not null)
+            {
+                return new CodeOwnersSource(file, baseRef);
+            }
+        }
+
+        return new CodeOwnersSource(null, baseRef);
+    }
+
+    /// <summary>GitHub's largest page of files; <see cref="MaxFilePages"/> of them hold the 3,000 files GitHub lists at most.</summary>
+    private const int FilesPageSize = 100;
+
+    private const int MaxFilePages = Core.Controls.PathApprovalsControl.GitHubFileListLimit / FilesPageSize;
 
     private async Task<Dictionary<string, IReadOnlyCollection<string>>> LoadTeamMembersAsync(
         long installationId, IEnumerable<string> teams, IReadOnlyCollection<string> candidates, CancellationToken cancellationToken)

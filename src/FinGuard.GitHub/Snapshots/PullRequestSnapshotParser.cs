@@ -85,6 +85,9 @@ public static class PullRequestSnapshotParser
             DefaultBranch = @base.TryGetProperty("repo", out var baseRepo) && baseRepo.ValueKind == JsonValueKind.Object
                 ? OptionalString(baseRepo, "default_branch")
                 : null,
+            ReportedChangedFileCount = pull.TryGetProperty("changed_files", out var changed) && changed.ValueKind == JsonValueKind.Number && changed.TryGetInt32(out var files)
+                ? files
+                : null,
             Commits = commits,
             Reviews = reviews.ToImmutable(),
             Labels = pull.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Array
@@ -98,6 +101,31 @@ public static class PullRequestSnapshotParser
             ReviewerPermissions = Permissions(permissions),
             LabelEvents = issueEventPages is null ? null : LabelEvents(issueEventPages),
         };
+    }
+
+    /// <summary>
+    /// The changed files of <c>GET /repos/{owner}/{repo}/pulls/{number}/files</c> pages: <c>filename</c>, <c>status</c>,
+    /// <c>previous_filename</c> and <c>patch</c> (absent when GitHub leaves it out: large or binary files).
+    /// </summary>
+    public static ImmutableArray<ChangedFileFact> ChangedFiles(IEnumerable<JsonElement> pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        var files = ImmutableArray.CreateBuilder<ChangedFileFact>();
+        foreach (var page in pages)
+        {
+            RequireKind(page, JsonValueKind.Array, "pull request files");
+            foreach (var item in page.EnumerateArray())
+            {
+                RequireKind(item, JsonValueKind.Object, "pull request file");
+                files.Add(new ChangedFileFact(
+                    GetString(item, "filename", "pull request file"),
+                    GetString(item, "status", "pull request file"),
+                    OptionalString(item, "previous_filename"),
+                    OptionalString(item, "patch")));
+            }
+        }
+
+        return files.ToImmutable();
     }
 
     /// <summary>

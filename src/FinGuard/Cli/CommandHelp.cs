@@ -45,6 +45,9 @@ public static class CommandHelp
           org-finguard.yml      the organisation policy (.github repository)
           check-runs.json       GET /repos/{o}/{r}/commits/{sha}/check-runs          for scan-status
           scans/ARTIFACT/FILE   scanner output files (Semgrep --json, SARIF) as they are inside each artifact
+          files.json            GET /repos/{o}/{r}/pulls/{n}/files (all pages as one array), for code owners
+                                and approval rules; absent: they fail closed
+          CODEOWNERS            the base branch's CODEOWNERS, raw text; absent: code owners fail closed
         docs/examples/ has complete folders.
 
           finguard evaluate deployment --offline DIR [--at 2026-12-31T15:00:00Z] [--json]

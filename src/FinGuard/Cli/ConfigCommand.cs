@@ -189,6 +189,17 @@ internal static class ConfigCommand
             {
                 dutyParts.Add("the last pusher may approve");
             }
+
+            if (duties.CodeOwners)
+            {
+                dutyParts.Add("code owners must approve");
+            }
+
+            if (!duties.ApprovalRules.IsDefaultOrEmpty)
+            {
+                dutyParts.Add("approval rules: " + string.Join(", ", duties.ApprovalRules.Select(r =>
+                    $"{r.Name} ({r.RequiredApprovals}{(r.ApproverTeams.IsDefaultOrEmpty ? "" : " from " + string.Join(" or ", r.ApproverTeams))}{(r.AddedLinesMatch.IsDefaultOrEmpty ? "" : ", on matching added lines")})")));
+            }
         }
         else
         {

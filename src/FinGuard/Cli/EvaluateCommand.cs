@@ -25,7 +25,9 @@ namespace FinGuard.Cli;
 /// label, and when; absent = unknown, so break-glass cannot be verified). Optional
 /// <c>head-push.json</c>: the body of the <c>pull_request</c> webhook delivery (opened, synchronize, reopened) that set
 /// the current head — its <c>sender</c> pushed it; absent, or about another head, means the pusher is unknown.
-/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more. For
+/// <c>commits.json</c> lists every commit, more than 250 when <c>pull.json</c> reports more. For code owners and
+/// approval rules: optional <c>files.json</c> (GET /repos/{o}/{r}/pulls/{n}/files, all pages as one array) and optional
+/// <c>CODEOWNERS</c> (the base branch's file, raw text); a policy that needs one that is absent fails closed, naming it. For
 /// <c>ignore-update-merges</c>: optional <c>compare/BASE...HEAD.json</c> (GET /repos/{o}/{r}/compare/BASE...HEAD, the
 /// file named by the basehead FinGuard asks for, a branch name URL-encoded); a comparison without a file is unknown, and
 /// the update merge it was for does not carry approvals over.
@@ -146,6 +148,13 @@ public static class EvaluateCommand
             ? name
             : throw new OfflineInputException("pull.json has no base.repo.full_name; it must be GitHub's GET /repos/{owner}/{repo}/pulls/{number} response.");
 
+        var files = await ReadJsonAsync(directory, "files.json", required: false);
+        if (files is { ValueKind: not JsonValueKind.Array })
+        {
+            throw new OfflineInputException($"{Path.Combine(directory, "files.json")} must be an array: every page of GitHub's GET /repos/{{owner}}/{{repo}}/pulls/{{number}}/files as one array.");
+        }
+
+        var codeOwners = await ReadPolicyAsync(directory, "CODEOWNERS", repository, "CODEOWNERS");
         var checkRuns = await ReadJsonAsync(directory, "check-runs.json", required: false);
         var scanFiles = await ReadScanFilesAsync(directory, pull.Value.TryGetProperty("head", out var head) && head.TryGetProperty("sha", out var sha) ? sha.GetString() : null);
         return new PullRequestFactSet
@@ -162,6 +171,8 @@ public static class EvaluateCommand
             Comparisons = await ReadComparisonsAsync(directory),
             IssueEventPages = await ReadJsonAsync(directory, "issue-events.json", required: false) is { } events ? [events] : null,
             HeadPushes = headPush is null ? [] : [new HeadPushDelivery(headPush.Value, "head-push.json")],
+            FilePages = files is null ? null : [files.Value],
+            CodeOwners = codeOwners is null ? null : new CodeOwnersSource(codeOwners, null),
             RepositoryPolicy = await ReadPolicyAsync(directory, "finguard.yml", repository, ".github/finguard.yml"),
             OrganizationPolicy = await ReadPolicyAsync(directory, "org-finguard.yml", $"{repository.Split('/')[0]}/.github", "finguard.yml"),
         };

@@ -15,14 +15,14 @@ public sealed class PolicyEvaluatorTests
     [Fact]
     public void Controls_are_evaluated_in_order_with_stable_ids()
     {
-        Assert.Equal<string>(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], PolicyEvaluator.ControlIds);
+        Assert.Equal<string>(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], PolicyEvaluator.ControlIds);
         Assert.Equal("signed-commits", SignedCommitsControl.ControlId);
         Assert.Equal("separation-of-duties", SeparationOfDutiesControl.ControlId);
 
         var result = Evaluate(new SnapshotBuilder().Commit(true));
 
-        Assert.Equal<string>(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], result.Controls.Select(c => c.Id));
-        Assert.Equal<string>(["Signed commits", "Separation of duties", "Security scans", "Freeze window"], result.Controls.Select(c => c.Name));
+        Assert.Equal<string>(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], result.Controls.Select(c => c.Id));
+        Assert.Equal<string>(["Signed commits", "Separation of duties", "Code owners and approval rules", "Security scans", "Freeze window"], result.Controls.Select(c => c.Name));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class PolicyEvaluatorTests
         Assert.Equal(Conclusion.Success, result.Conclusion);
         Assert.Equal($"Base branch {baseRef} is not covered by this policy", result.Title);
         Assert.Equal("all-controls-passed", result.ReasonCode);
-        Assert.Equal<string>(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], result.Controls.Select(c => c.Id));
+        Assert.Equal<string>(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], result.Controls.Select(c => c.Id));
         Assert.All(result.Controls, c =>
         {
             Assert.Equal(ControlStatus.Skipped, c.Status);

@@ -305,7 +305,7 @@ public sealed class FreezeWindowControlTests
     [Fact]
     public void Through_the_evaluator_it_is_the_fourth_control_and_a_break_glass_decision_succeeds()
     {
-        Assert.Equal<string>(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], PolicyEvaluator.ControlIds);
+        Assert.Equal<string>(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], PolicyEvaluator.ControlIds);
         var policy = FinGuardPolicy.Default with { FreezeWindow = Policy(BreakGlass, BlackFriday) };
 
         var frozen = PolicyEvaluator.Evaluate(new SnapshotBuilder().Commit(true).Approve(Alice, Bob).Build(), policy, At);

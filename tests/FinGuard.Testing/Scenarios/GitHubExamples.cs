@@ -29,7 +29,7 @@ public static class GitHubExamples
         var root = JsonNode.Parse(stream)!.AsObject();
         var examples = root["components"]!["examples"]!.AsObject();
         var copy = new JsonObject();
-        foreach (var name in new[] { "pull-request", "commit-items", "pull-request-review-items", "check-run", "check-run-paginated", "pull-request-simple-items", "workflow-run", "environment-approvals-items", "workflow-run-paginated", "artifact-paginated", "hook-delivery-items", "commit-comparison", "repository-collaborator-permission-response-if-user-has-admin-permissions", "issue-event-for-issue-items" })
+        foreach (var name in new[] { "pull-request", "commit-items", "pull-request-review-items", "check-run", "check-run-paginated", "pull-request-simple-items", "workflow-run", "environment-approvals-items", "workflow-run-paginated", "artifact-paginated", "hook-delivery-items", "commit-comparison", "repository-collaborator-permission-response-if-user-has-admin-permissions", "issue-event-for-issue-items", "diff-entry-items", "team-membership-response-if-user-is-a-team-maintainer" })
         {
             copy[name] = examples[name]!.DeepClone();
         }

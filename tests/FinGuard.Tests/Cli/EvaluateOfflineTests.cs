@@ -25,8 +25,8 @@ public sealed class EvaluateOfflineTests
         using var json = JsonDocument.Parse(output);
         Assert.Equal("success", json.RootElement.GetProperty("conclusion").GetString());
         var controls = json.RootElement.GetProperty("controls").EnumerateArray().ToList();
-        Assert.Equal(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], controls.Select(c => c.GetProperty("id").GetString()));
-        Assert.Equal(["pass", "pass", "skipped", "skipped"], controls.Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], controls.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(["pass", "pass", "skipped", "skipped", "skipped"], controls.Select(c => c.GetProperty("status").GetString()));
         Assert.All(controls, c => Assert.Empty(c.GetProperty("reasons").EnumerateArray()));
     }
 

@@ -107,8 +107,8 @@ public sealed class PullRequestEndToEndTests(AzuriteFixture azurite, Xunit.Abstr
         Assert.Equal("failure", record.Result.Conclusion);
         Assert.Equal("signed-commits:fail", record.Result.ReasonCode);
         Assert.Equal(["pull", "compare", "reviews", "permission.reviewer-bob", "permission.reviewer-carol", "head-push"], record.Facts.Select(f => f.Name));
-        Assert.Equal(["signed-commits", "separation-of-duties", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
-        Assert.Equal(["fail", "pass", "skipped", "skipped"], record.Result.Controls.Select(c => c.Status));
+        Assert.Equal(["signed-commits", "separation-of-duties", "path-approvals", "scan-status", "freeze-window"], record.Result.Controls.Select(c => c.Id));
+        Assert.Equal(["fail", "pass", "skipped", "skipped", "skipped"], record.Result.Controls.Select(c => c.Status));
         Assert.All(record.Facts, f => Assert.Equal(f.Sha256, CanonicalJson.Sha256(f.Body)));
         Assert.Equal("development", record.Mode);
 

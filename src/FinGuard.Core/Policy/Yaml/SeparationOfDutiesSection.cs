@@ -7,7 +7,8 @@ namespace FinGuard.Core.Policy.Yaml;
 /// Under an enforced organisation section a repository may only strengthen it: <c>enabled</c> stays on,
 /// <c>required-approvals</c> only rises, <c>block-on-changes-requested</c> only turns on, <c>exclude-approvers</c>
 /// only grows, <c>approver-teams</c> only narrows to a subset, <c>require-write-access</c> and
-/// <c>last-pusher-cannot-approve</c> only turn on, <c>ignore-update-merges</c> only turns off.
+/// <c>last-pusher-cannot-approve</c> only turn on, <c>ignore-update-merges</c> only turns off, <c>code-owners</c> only
+/// turns on, <c>approval-rules</c> are added to the organisation's (see <see cref="ApprovalRulesSetting"/>).
 /// </summary>
 public sealed record SeparationOfDutiesSection : PolicySection
 {
@@ -38,6 +39,12 @@ public sealed record SeparationOfDutiesSection : PolicySection
     /// <summary><c>ignore-update-merges</c>.</summary>
     public PolicySetting<bool>? IgnoreUpdateMerges { get; init; }
 
+    /// <summary><c>code-owners</c>.</summary>
+    public PolicySetting<bool>? CodeOwners { get; init; }
+
+    /// <summary><c>approval-rules</c>: each rule with the position of its list entry.</summary>
+    public PolicySetting<ImmutableArray<PolicySetting<ApprovalRule>>>? ApprovalRules { get; init; }
+
     internal static SeparationOfDutiesSection Read(PolicyMappingReader reader, PolicyFileKind kind) => new()
     {
         Line = reader.Line,
@@ -57,6 +64,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
         RequireWriteAccess = reader.Boolean("require-write-access"),
         LastPusherCannotApprove = reader.Boolean("last-pusher-cannot-approve"),
         IgnoreUpdateMerges = reader.Boolean("ignore-update-merges"),
+        CodeOwners = reader.Boolean("code-owners"),
+        ApprovalRules = ApprovalRulesSetting.Read(reader),
     };
 
     internal static SeparationOfDutiesPolicy Resolve(
@@ -74,6 +83,8 @@ public sealed record SeparationOfDutiesSection : PolicySection
                 LastPusherCannotApprove = merge.Flag(
                     "last-pusher-cannot-approve", policy.LastPusherCannotApprove, repository.LastPusherCannotApprove, stronger: true),
                 IgnoreUpdateMerges = merge.Flag("ignore-update-merges", policy.IgnoreUpdateMerges, repository.IgnoreUpdateMerges, stronger: false),
+                CodeOwners = merge.Flag("code-owners", policy.CodeOwners, repository.CodeOwners, stronger: true),
+                ApprovalRules = ApprovalRulesSetting.Merge(Key, policy.ApprovalRules, repository.ApprovalRules, problems),
             });
 
     /// <summary>Every setting the section sets replaces the current value.</summary>
@@ -89,5 +100,7 @@ public sealed record SeparationOfDutiesSection : PolicySection
             RequireWriteAccess = section.RequireWriteAccess?.Value ?? policy.RequireWriteAccess,
             LastPusherCannotApprove = section.LastPusherCannotApprove?.Value ?? policy.LastPusherCannotApprove,
             IgnoreUpdateMerges = section.IgnoreUpdateMerges?.Value ?? policy.IgnoreUpdateMerges,
+            CodeOwners = section.CodeOwners?.Value ?? policy.CodeOwners,
+            ApprovalRules = section.ApprovalRules is { } rules ? [.. rules.Value.Select(r => r.Value)] : policy.ApprovalRules,
         };
 }
