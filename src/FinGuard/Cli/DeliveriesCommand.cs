@@ -36,10 +36,10 @@ public static class DeliveriesCommand
             return 2;
         }
 
-        Options options;
+        CommandArguments options;
         try
         {
-            options = Options.Parse(args[1..], valueOptions: subcommand switch
+            options = CommandArguments.Parse(args[1..], valueOptions: subcommand switch
             {
                 "list" => ["--state"],
                 "quarantine" => ["--reason"],
@@ -47,21 +47,21 @@ public static class DeliveriesCommand
             }, flagOptions: subcommand == "show" ? ["--body"] : []);
             if (options.Value("--state") is { } state && !States.Contains(state))
             {
-                throw new UsageException($"--state must be one of {string.Join(", ", States)}, not '{state}'.");
+                throw new CommandUsageException($"--state must be one of {string.Join(", ", States)}, not '{state}'.");
             }
 
             if ((subcommand == "list") != (options.Positionals.Count == 0) || options.Positionals.Count > 1)
             {
-                throw new UsageException(subcommand == "list" ? $"unexpected argument '{options.Positionals[0]}'." : "give exactly one delivery id.");
+                throw new CommandUsageException(subcommand == "list" ? $"unexpected argument '{options.Positionals[0]}'." : "give exactly one delivery id.");
             }
         }
-        catch (UsageException ex)
+        catch (CommandUsageException ex)
         {
             await stderr.WriteLineAsync($"finguard deliveries {subcommand}: {ex.Message}{Environment.NewLine}{Usage}");
             return 2;
         }
 
-        await using var provider = OpenStorage(options.Switches);
+        await using var provider = OpenStorage(options.ConfigurationSwitches);
         IDeliveryInbox inbox;
         try
         {
@@ -244,60 +244,5 @@ public static class DeliveriesCommand
         }
 
         return output.ToString();
-    }
-
-    private sealed class UsageException(string message) : Exception(message);
-
-    /// <summary>Options with a value (<c>--state X</c> or <c>--state=X</c>), flags, configuration switches and positionals.</summary>
-    private sealed class Options
-    {
-        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-
-        public List<string> Positionals { get; } = [];
-
-        public List<string> Switches { get; } = [];
-
-        public static Options Parse(string[] args, string[] valueOptions, string[] flagOptions)
-        {
-            var result = new Options();
-            for (var i = 0; i < args.Length; i++)
-            {
-                var arg = args[i];
-                var (name, inline) = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
-                    ? (arg[..eq], arg[(eq + 1)..])
-                    : (arg, null);
-                if (valueOptions.Contains(name))
-                {
-                    var value = inline ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value."));
-                    if (!result._values.TryAdd(name, value))
-                    {
-                        throw new UsageException($"{name} is given twice.");
-                    }
-                }
-                else if (flagOptions.Contains(arg))
-                {
-                    result._flags.Add(arg);
-                }
-                else if (arg.StartsWith("--", StringComparison.Ordinal) && name.Contains(':', StringComparison.Ordinal) && inline is not null)
-                {
-                    result.Switches.Add(arg);
-                }
-                else if (arg.StartsWith('-') && arg.Length > 1)
-                {
-                    throw new UsageException($"unknown option '{arg}'.");
-                }
-                else
-                {
-                    result.Positionals.Add(arg);
-                }
-            }
-
-            return result;
-        }
-
-        public string? Value(string name) => _values.GetValueOrDefault(name);
-
-        public bool Flag(string name) => _flags.Contains(name);
     }
 }

@@ -48,39 +48,12 @@ public static class EvaluateCommand
             return await EvaluateDeploymentCommand.RunAsync(args[1..], stdout, stderr, time);
         }
 
-        string? directory = null;
-        DateTimeOffset? at = null;
-        var json = false;
-        for (var i = 0; i < args.Length; i++)
+        if (await OfflineArguments.ParseAsync(args, "finguard evaluate", Usage, "online evaluation runs in 'finguard serve'", stderr) is not { } parsed)
         {
-            switch (args[i])
-            {
-                case "--offline" when i + 1 < args.Length:
-                    directory = args[++i];
-                    break;
-                case "--at" when i + 1 < args.Length:
-                    if (!IsoDates.TryParseInstant(args[++i], out var parsed))
-                    {
-                        await stderr.WriteLineAsync($"finguard evaluate: --at '{args[i]}' is not an ISO 8601 date-time with its offset (e.g. 2026-12-31T15:00:00Z or 2026-12-31T16:00:00+01:00).");
-                        return 2;
-                    }
-
-                    at = parsed.ToUniversalTime();
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    await stderr.WriteLineAsync($"finguard evaluate: unexpected argument '{args[i]}'. {Usage}");
-                    return 2;
-            }
-        }
-
-        if (directory is null)
-        {
-            await stderr.WriteLineAsync($"finguard evaluate: --offline DIR is required (online evaluation runs in 'finguard serve'). {Usage}");
             return 2;
         }
+
+        var (directory, at, json) = parsed;
 
         PullRequestDecision decision;
         try
@@ -112,6 +85,52 @@ public static class EvaluateCommand
         }
 
         return decision.Result.Conclusion == Conclusion.Success ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>--offline DIR [--at TIME] [--json]</c>, shared by the offline commands; null after writing what is wrong
+    /// (the caller exits 2).
+    /// </summary>
+    internal static class OfflineArguments
+    {
+        public static async Task<(string Directory, DateTimeOffset? At, bool Json)?> ParseAsync(string[] args, string command, string usage, string online, TextWriter stderr)
+        {
+            string? directory = null;
+            DateTimeOffset? at = null;
+            var json = false;
+            for (var i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--offline" when i + 1 < args.Length:
+                        directory = args[++i];
+                        break;
+                    case "--at" when i + 1 < args.Length:
+                        if (!IsoDates.TryParseInstant(args[++i], out var parsed))
+                        {
+                            await stderr.WriteLineAsync($"{command}: --at '{args[i]}' is not an ISO 8601 date-time with its offset (e.g. 2026-12-31T15:00:00Z or 2026-12-31T16:00:00+01:00).");
+                            return null;
+                        }
+
+                        at = parsed.ToUniversalTime();
+                        break;
+                    case "--json":
+                        json = true;
+                        break;
+                    default:
+                        await stderr.WriteLineAsync($"{command}: unexpected argument '{args[i]}'. {usage}");
+                        return null;
+                }
+            }
+
+            if (directory is null)
+            {
+                await stderr.WriteLineAsync($"{command}: --offline DIR is required ({online}). {usage}");
+                return null;
+            }
+
+            return (directory, at, json);
+        }
     }
 
     /// <summary>The documented <c>--json</c> shape.</summary>

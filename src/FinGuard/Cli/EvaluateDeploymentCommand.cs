@@ -36,39 +36,12 @@ public static class EvaluateDeploymentCommand
         ArgumentNullException.ThrowIfNull(stderr);
         ArgumentNullException.ThrowIfNull(time);
 
-        string? directory = null;
-        DateTimeOffset? at = null;
-        var json = false;
-        for (var i = 0; i < args.Length; i++)
+        if (await EvaluateCommand.OfflineArguments.ParseAsync(args, "finguard evaluate deployment", Usage, "online, the deployment gate runs in 'finguard serve'", stderr) is not { } parsed)
         {
-            switch (args[i])
-            {
-                case "--offline" when i + 1 < args.Length:
-                    directory = args[++i];
-                    break;
-                case "--at" when i + 1 < args.Length:
-                    if (!IsoDates.TryParseInstant(args[++i], out var parsed))
-                    {
-                        await stderr.WriteLineAsync($"finguard evaluate deployment: --at '{args[i]}' is not an ISO 8601 date-time with its offset (e.g. 2026-12-31T15:00:00Z or 2026-12-31T16:00:00+01:00).");
-                        return 2;
-                    }
-
-                    at = parsed.ToUniversalTime();
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    await stderr.WriteLineAsync($"finguard evaluate deployment: unexpected argument '{args[i]}'. {Usage}");
-                    return 2;
-            }
-        }
-
-        if (directory is null)
-        {
-            await stderr.WriteLineAsync($"finguard evaluate deployment: --offline DIR is required (online, the deployment gate runs in 'finguard serve'). {Usage}");
             return 2;
         }
+
+        var (directory, at, json) = parsed;
 
         EvaluationResult result;
         try

@@ -67,17 +67,17 @@ public static class EvidenceCommand
             switch (args.FirstOrDefault())
             {
                 case "export":
-                    return await ExportAsync(Arguments.Parse(args[1..], ["--repo", "--from", "--to", "--out"], []), stdout, stderr, time);
+                    return await ExportAsync(CommandArguments.Parse(args[1..], ["--repo", "--from", "--to", "--out"], []), stdout, stderr, time);
                 case "verify":
-                    return await VerifyAsync(Arguments.Parse(args[1..], ["--repo", "--tree-key", "--tsa-cert"], ["--live"]), stdout, stderr);
+                    return await VerifyAsync(CommandArguments.Parse(args[1..], ["--repo", "--tree-key", "--tsa-cert"], ["--live"]), stdout, stderr);
                 case "tree-head":
-                    return await TreeHeadAsync(Arguments.Parse(args[1..], ["--repo"], ["--all"]), stdout, stderr, time);
+                    return await TreeHeadAsync(CommandArguments.Parse(args[1..], ["--repo"], ["--all"]), stdout, stderr, time);
                 case "tree-key":
-                    return await TreeKeyAsync(Arguments.Parse(args[1..], [], []), stdout);
+                    return await TreeKeyAsync(CommandArguments.Parse(args[1..], [], []), stdout);
                 case "population":
-                    return await PopulationAsync(Arguments.Parse(args[1..], ["--org", "--repo", "--from", "--to", "--out"], []), stdout, stderr);
+                    return await PopulationAsync(CommandArguments.Parse(args[1..], ["--org", "--repo", "--from", "--to", "--out"], []), stdout, stderr);
                 case "replay":
-                    return await ReplayAsync(Arguments.Parse(args[1..], [], ["--strict"]), stdout, stderr);
+                    return await ReplayAsync(CommandArguments.Parse(args[1..], [], ["--strict"]), stdout, stderr);
                 case "help" or "--help" or "-h":
                     await stdout.WriteLineAsync(Usage);
                     return 0;
@@ -89,7 +89,7 @@ public static class EvidenceCommand
                     return 2;
             }
         }
-        catch (UsageException ex)
+        catch (CommandUsageException ex)
         {
             await stderr.WriteLineAsync($"finguard evidence {args[0]}: {ex.Message}{Environment.NewLine}{Usage}");
             return 2;
@@ -101,7 +101,7 @@ public static class EvidenceCommand
         }
     }
 
-    private static async Task<int> ExportAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    private static async Task<int> ExportAsync(CommandArguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         arguments.RequireNoPositionals();
         var repo = arguments.Required("--repo");
@@ -110,7 +110,7 @@ public static class EvidenceCommand
         var to = ParseBound(arguments.Value("--to"), "--to", endOfDay: true);
         if (from is not null && to is not null && from >= to)
         {
-            throw new UsageException("--from must be before --to.");
+            throw new CommandUsageException("--from must be before --to.");
         }
 
         var chain = NormalizeRepository(repo);
@@ -230,21 +230,21 @@ public static class EvidenceCommand
         return problems.Count == 0 ? 0 : 1;
     }
 
-    private static async Task<int> PopulationAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> PopulationAsync(CommandArguments arguments, TextWriter stdout, TextWriter stderr)
     {
         arguments.RequireNoPositionals();
         var org = arguments.Value("--org");
         var repo = arguments.Value("--repo");
         if ((org is null) == (repo is null))
         {
-            throw new UsageException("give exactly one of --org ORG and --repo OWNER/REPO.");
+            throw new CommandUsageException("give exactly one of --org ORG and --repo OWNER/REPO.");
         }
 
         var from = ParseBound(arguments.Required("--from"), "--from", endOfDay: false)!.Value;
         var to = ParseBound(arguments.Required("--to"), "--to", endOfDay: true)!.Value;
         if (from >= to)
         {
-            throw new UsageException("--from must be before --to.");
+            throw new CommandUsageException("--from must be before --to.");
         }
 
         var output = arguments.Required("--out");
@@ -273,7 +273,7 @@ public static class EvidenceCommand
             }
             catch (ArgumentException)
             {
-                throw new UsageException($"--org '{org}' is not a GitHub organisation name.");
+                throw new CommandUsageException($"--org '{org}' is not a GitHub organisation name.");
             }
 
             var catalog = CheckpointChainCatalog.Create(storage.Provider.GetRequiredService<IOptions<StorageOptions>>().Value);
@@ -324,7 +324,7 @@ public static class EvidenceCommand
         return broken.Count == 0 ? 0 : 1;
     }
 
-    private static async Task<int> VerifyAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> VerifyAsync(CommandArguments arguments, TextWriter stdout, TextWriter stderr)
     {
         EvidenceVerification verification;
         string what;
@@ -353,12 +353,12 @@ public static class EvidenceCommand
         {
             if (arguments.Value("--repo") is not null)
             {
-                throw new UsageException("--repo goes with --live; a bundle or folder is verified whole.");
+                throw new CommandUsageException("--repo goes with --live; a bundle or folder is verified whole.");
             }
 
             if (arguments.ConfigurationSwitches.Count > 0)
             {
-                throw new UsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}' (storage switches go with --live).");
+                throw new CommandUsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}' (storage switches go with --live).");
             }
 
             var path = arguments.SinglePositional("PATH (a bundle zip or a folder of records)");
@@ -467,7 +467,7 @@ public static class EvidenceCommand
             $"{chain}: {heads.Heads.Count} signed tree head(s), newest {newest.Head.Size} of {tree.Size} record(s) at {newest.Head.Timestamp:O}, key {newest.KeyId}."));
     }
 
-    private static async Task<TreeHeadTrust> ReadTrustAsync(Arguments arguments, CancellationToken cancellationToken)
+    private static async Task<TreeHeadTrust> ReadTrustAsync(CommandArguments arguments, CancellationToken cancellationToken)
     {
         string? keyId = null;
         if (arguments.Value("--tree-key") is { } key)
@@ -486,7 +486,7 @@ public static class EvidenceCommand
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
                 {
-                    throw new UsageException($"--tree-key: '{key}' is neither a key id (64 lower-case hex digits) nor a readable EC public key PEM: {ex.Message}");
+                    throw new CommandUsageException($"--tree-key: '{key}' is neither a key id (64 lower-case hex digits) nor a readable EC public key PEM: {ex.Message}");
                 }
             }
         }
@@ -500,21 +500,21 @@ public static class EvidenceCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
-                throw new UsageException($"--tsa-cert: '{certificate}' is not a readable PEM certificate: {ex.Message}");
+                throw new CommandUsageException($"--tsa-cert: '{certificate}' is not a readable PEM certificate: {ex.Message}");
             }
         }
 
         return new TreeHeadTrust(keyId, tsa);
     }
 
-    private static async Task<int> TreeHeadAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
+    private static async Task<int> TreeHeadAsync(CommandArguments arguments, TextWriter stdout, TextWriter stderr, TimeProvider time)
     {
         arguments.RequireNoPositionals();
         var all = arguments.Flag("--all");
         var repo = arguments.Value("--repo");
         if (all == (repo is not null))
         {
-            throw new UsageException("give either --repo OWNER/REPO or --all.");
+            throw new CommandUsageException("give either --repo OWNER/REPO or --all.");
         }
 
         using var cancellation = new CancellationTokenSource();
@@ -550,7 +550,7 @@ public static class EvidenceCommand
         return outcomes.Any(o => o.Problems.Count > 0) ? 1 : 0;
     }
 
-    private static async Task<int> TreeKeyAsync(Arguments arguments, TextWriter stdout)
+    private static async Task<int> TreeKeyAsync(CommandArguments arguments, TextWriter stdout)
     {
         arguments.RequireNoPositionals();
         var options = new TreeHeadOptions();
@@ -566,12 +566,12 @@ public static class EvidenceCommand
         return 0;
     }
 
-    private static async Task<int> ReplayAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> ReplayAsync(CommandArguments arguments, TextWriter stdout, TextWriter stderr)
     {
         var strict = arguments.Flag("--strict");
         if (arguments.ConfigurationSwitches.Count > 0)
         {
-            throw new UsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}'.");
+            throw new CommandUsageException($"unexpected argument '{arguments.ConfigurationSwitches[0]}'.");
         }
 
         var path = arguments.SinglePositional("RECORD (an evidence record file)");
@@ -662,7 +662,7 @@ public static class EvidenceCommand
         }
         catch (ArgumentException)
         {
-            throw new UsageException($"--repo '{repository}' is not OWNER/REPO.");
+            throw new CommandUsageException($"--repo '{repository}' is not OWNER/REPO.");
         }
     }
 
@@ -684,7 +684,7 @@ public static class EvidenceCommand
             return instant;
         }
 
-        throw new UsageException(
+        throw new CommandUsageException(
             $"{option} '{text}' is not an ISO 8601 date or instant. Write the day as 2026-03-14 (year-month-day), or an instant "
             + "with its offset: 2026-03-14T15:00:00Z or 2026-03-14T16:00:00+01:00.");
     }
@@ -727,77 +727,5 @@ public static class EvidenceCommand
     private sealed record OpenedStore(ServiceProvider Provider, IEvidenceStore? Store, string Backend, string Description, string? Error) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Provider.DisposeAsync();
-    }
-
-    private sealed class UsageException(string message) : Exception(message);
-
-    /// <summary>Options with a value (<c>--repo X</c> or <c>--repo=X</c>), flags, configuration switches (<c>--Section:Key=value</c>) and positionals.</summary>
-    private sealed class Arguments
-    {
-        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-        private readonly List<string> _positionals = [];
-        private readonly List<string> _switches = [];
-
-        public List<string> ConfigurationSwitches => _switches;
-
-        public static Arguments Parse(string[] args, string[] valueOptions, string[] flagOptions)
-        {
-            var result = new Arguments();
-            for (var i = 0; i < args.Length; i++)
-            {
-                var arg = args[i];
-                var (name, inline) = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
-                    ? (arg[..eq], arg[(eq + 1)..])
-                    : (arg, null);
-                if (valueOptions.Contains(name))
-                {
-                    var value = inline ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value."));
-                    if (!result._values.TryAdd(name, value))
-                    {
-                        throw new UsageException($"{name} is given twice.");
-                    }
-                }
-                else if (flagOptions.Contains(arg))
-                {
-                    result._flags.Add(arg);
-                }
-                else if (arg.StartsWith("--", StringComparison.Ordinal) && name.Contains(':', StringComparison.Ordinal) && inline is not null)
-                {
-                    result._switches.Add(arg);
-                }
-                else if (arg.StartsWith('-') && arg.Length > 1)
-                {
-                    throw new UsageException($"unknown option '{arg}'.");
-                }
-                else
-                {
-                    result._positionals.Add(arg);
-                }
-            }
-
-            return result;
-        }
-
-        public string? Value(string name) => _values.GetValueOrDefault(name);
-
-        public string Required(string name) => Value(name) ?? throw new UsageException($"{name} is required.");
-
-        public bool Flag(string name) => _flags.Contains(name);
-
-        public void RequireNoPositionals()
-        {
-            if (_positionals.Count > 0)
-            {
-                throw new UsageException($"unexpected argument '{_positionals[0]}'.");
-            }
-        }
-
-        public string SinglePositional(string what) => _positionals.Count switch
-        {
-            1 => _positionals[0],
-            0 => throw new UsageException($"missing {what}."),
-            _ => throw new UsageException($"give exactly one {what}."),
-        };
     }
 }
