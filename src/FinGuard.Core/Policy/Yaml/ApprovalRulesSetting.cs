@@ -76,35 +76,14 @@ internal static class ApprovalRulesSetting
 
     /// <summary>The organisation's rules, then the repository's; a same-named repository rule is added, not substituted.</summary>
     public static ImmutableArray<ApprovalRule> Merge(
-        string section, ImmutableArray<ApprovalRule> enforced, PolicySetting<ImmutableArray<PolicySetting<ApprovalRule>>>? repository, List<PolicyProblem> problems)
-    {
-        if (repository is null)
-        {
-            return enforced;
-        }
-
-        var result = enforced.ToBuilder();
-        foreach (var added in repository.Value)
-        {
-            var sameName = enforced.FirstOrDefault(r => string.Equals(r.Name, added.Value.Name, StringComparison.OrdinalIgnoreCase));
-            if (sameName is not null && Same(sameName, added.Value))
-            {
-                continue;
-            }
-
-            if (sameName is not null)
-            {
-                problems.Add(new PolicyProblem(
-                    added.Line,
-                    added.Column,
-                    $"{section}.{Key}: '{added.Value.Name}' is a rule of the organisation's enforced {section}; a repository cannot replace or loosen it, so both apply (give the repository's rule another name)"));
-            }
-
-            result.Add(added.Value);
-        }
-
-        return result.ToImmutable();
-    }
+        string section, ImmutableArray<ApprovalRule> enforced, PolicySetting<ImmutableArray<PolicySetting<ApprovalRule>>>? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.AddNamed(
+            enforced,
+            repository,
+            r => r.Name,
+            Same,
+            name => $"{section}.{Key}: '{name}' is a rule of the organisation's enforced {section}; a repository cannot replace or loosen it, so both apply (give the repository's rule another name)",
+            problems);
 
     private static ApprovalRule? ReadRule(PolicyMappingReader reader, MappingNode mapping, List<(string Name, int Line, int Column)> names)
     {

@@ -48,6 +48,43 @@ internal sealed class EnforcedMerge(string section, List<PolicyProblem> problems
         return enforced;
     }
 
+    /// <summary>
+    /// Named entries (freeze windows, approval rules) under an enforced section: the organisation's always apply and the
+    /// repository's are added. One with an organisation entry's name and the same content adds nothing; with other
+    /// content it is kept beside it and reported (<paramref name="clash"/> words the problem from the name).
+    /// </summary>
+    public static ImmutableArray<T> AddNamed<T>(
+        ImmutableArray<T> enforced, PolicySetting<ImmutableArray<PolicySetting<T>>>? repository, Func<T, string> name, Func<T, T, bool> same, Func<string, string> clash, List<PolicyProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(same);
+        ArgumentNullException.ThrowIfNull(clash);
+        ArgumentNullException.ThrowIfNull(problems);
+        if (repository is null)
+        {
+            return enforced;
+        }
+
+        var result = enforced.ToBuilder();
+        foreach (var added in repository.Value)
+        {
+            var sameName = enforced.FirstOrDefault(e => string.Equals(name(e), name(added.Value), StringComparison.OrdinalIgnoreCase));
+            if (sameName is not null && same(sameName, added.Value))
+            {
+                continue;
+            }
+
+            if (sameName is not null)
+            {
+                problems.Add(new PolicyProblem(added.Line, added.Column, clash(name(added.Value))));
+            }
+
+            result.Add(added.Value);
+        }
+
+        return result.ToImmutable();
+    }
+
     /// <summary>A minimum: the larger of the two.</summary>
     public int AtLeast(string key, int enforced, PolicySetting<int>? repository)
     {

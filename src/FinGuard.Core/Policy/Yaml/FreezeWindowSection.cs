@@ -75,35 +75,14 @@ public sealed partial record FreezeWindowSection : PolicySection
 
     /// <summary>The organisation's windows, then the repository's; a same-named repository window is added, not substituted.</summary>
     private static ImmutableArray<FreezeWindow> MergeWindows(
-        ImmutableArray<FreezeWindow> enforced, PolicySetting<ImmutableArray<PolicySetting<FreezeWindow>>>? repository, List<PolicyProblem> problems)
-    {
-        if (repository is null)
-        {
-            return enforced;
-        }
-
-        var result = enforced.ToBuilder();
-        foreach (var added in repository.Value)
-        {
-            var sameName = enforced.FirstOrDefault(w => string.Equals(w.Name, added.Value.Name, StringComparison.OrdinalIgnoreCase));
-            if (sameName is not null && SameWindow(sameName, added.Value))
-            {
-                continue;
-            }
-
-            if (sameName is not null)
-            {
-                problems.Add(new PolicyProblem(
-                    added.Line,
-                    added.Column,
-                    $"{Key}.windows: '{added.Value.Name}' is a window of the organisation's enforced {Key}; a repository cannot replace or shorten it, so both apply (give the repository's window another name)"));
-            }
-
-            result.Add(added.Value);
-        }
-
-        return result.ToImmutable();
-    }
+        ImmutableArray<FreezeWindow> enforced, PolicySetting<ImmutableArray<PolicySetting<FreezeWindow>>>? repository, List<PolicyProblem> problems) =>
+        EnforcedMerge.AddNamed(
+            enforced,
+            repository,
+            w => w.Name,
+            SameWindow,
+            name => $"{Key}.windows: '{name}' is a window of the organisation's enforced {Key}; a repository cannot replace or shorten it, so both apply (give the repository's window another name)",
+            problems);
 
     private static BreakGlassPolicy? MergeBreakGlass(BreakGlassPolicy? enforced, BreakGlassSection? repository, EnforcedMerge merge, List<PolicyProblem> problems)
     {
