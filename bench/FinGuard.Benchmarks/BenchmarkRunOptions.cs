@@ -53,6 +53,9 @@ public sealed record BenchmarkRunOptions
     /// <summary>coldstart: a git commit to publish and alternate with the current source, instead of JIT vs ReadyToRun.</summary>
     public string? Baseline { get; init; }
 
+    /// <summary>coldstart with <see cref="Baseline"/>: a git commit to compare with it instead of the current source.</summary>
+    public string? Candidate { get; init; }
+
     public static string DefaultStoreParent => Path.Combine(Environment.CurrentDirectory, "artifacts", "bench", "stores");
 
     public const string Usage =
@@ -60,7 +63,7 @@ public sealed record BenchmarkRunOptions
         "       [--rate N (open-loop deliveries/s, default 500)] [--concurrency N (closed-loop clients, default 32)]\n" +
         "       [--duration S (seconds per load phase; default 20, or 3 with --quick)]\n" +
         "       [--store DIR (folder for FinGuard's local stores; default artifacts/bench/stores)] [--allocations]\n" +
-        "       [--baseline COMMIT (coldstart: A/B of COMMIT against the current source, both ReadyToRun)]";
+        "       [--baseline COMMIT (coldstart: A/B of COMMIT against the current source, both ReadyToRun)] [--candidate COMMIT (instead of the current source)]";
 
     public static BenchmarkRunOptions? Parse(string[] args, out string? error)
     {
@@ -74,6 +77,7 @@ public sealed record BenchmarkRunOptions
         var store = DefaultStoreParent;
         var allocations = false;
         string? baseline = null;
+        string? candidate = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -100,6 +104,10 @@ public sealed record BenchmarkRunOptions
                     break;
                 case "--baseline" when i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith('-'):
                     baseline = args[i + 1];
+                    i++;
+                    break;
+                case "--candidate" when i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith('-'):
+                    candidate = args[i + 1];
                     i++;
                     break;
                 case "--allocations":
@@ -136,6 +144,7 @@ public sealed record BenchmarkRunOptions
             StoreParent = store,
             Allocations = allocations,
             Baseline = baseline,
+            Candidate = candidate,
         };
     }
 }

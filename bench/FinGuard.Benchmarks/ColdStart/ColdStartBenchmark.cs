@@ -15,8 +15,9 @@ namespace FinGuard.Benchmarks.ColdStart;
 /// delivery → check run latency in its first seconds, when the JIT is still compiling FinGuard's code. The same
 /// source is published twice in the same run, as it is (JIT only) and ReadyToRun (<c>PublishReadyToRun</c>:
 /// FinGuard's and its packages' code precompiled), and the two are started alternately. With <c>--baseline REF</c>
-/// the two variants are instead the git commit REF and the current source, both ReadyToRun: an A/B of a change to
-/// how FinGuard is built or hosted, measured in the same run so both sides share the machine's state.
+/// the two variants are instead the git commit REF and the current source (or <c>--candidate REF2</c>), both
+/// ReadyToRun: an A/B of a change to how FinGuard is built or hosted, measured in the same run so both sides share the
+/// machine's state.
 /// </summary>
 public static class ColdStartBenchmark
 {
@@ -30,11 +31,11 @@ public static class ColdStartBenchmark
 
         var variants = new List<(string Name, string Folder)>();
         var sources = options.Baseline is { } baseline
-            ? new[] { ($"baseline {baseline}", true, (string?)baseline), ("current source", true, (string?)null) }
+            ? new[] { ($"baseline {baseline}", true, (string?)baseline), options.Candidate is { } candidate ? ($"candidate {candidate}", true, (string?)candidate) : ("current source", true, (string?)null) }
             : new[] { ("JIT only", false, (string?)null), ("ReadyToRun", true, (string?)null) };
         foreach (var (name, readyToRun, commit) in sources)
         {
-            var folder = Path.Combine(RepositoryRoot.Path, "artifacts", "bench", "publish", commit is null ? (readyToRun ? "r2r" : "jit") : "baseline");
+            var folder = Path.Combine(RepositoryRoot.Path, "artifacts", "bench", "publish", commit is null ? (readyToRun ? "r2r" : "jit") : $"commit-{variants.Count}");
             var clock = Stopwatch.StartNew();
             if (commit is null)
             {
