@@ -250,10 +250,9 @@ public sealed partial class FreezeWindowEdgesJob(
         var waiting = run.OpenDeployments
             .Where(r => r.State == DeploymentRequestState.Waiting && string.Equals(r.Repository, repository.Repository, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        var trigger = new DeploymentTrigger(run.DeliveryId, TriggerEvent, FunctionNames.FreezeWindowEdges, new EvidenceActor("system", null, "finguard"), EvidenceSource);
         foreach (var request in waiting)
         {
-            await run.Gate.ProcessAsync(request, trigger, null, cancellationToken);
+            await run.Gate.ProcessAsync(request, run.DeploymentTrigger, null, cancellationToken);
             run.Redecided.Add((request.Repository.ToLowerInvariant(), request.Key));
         }
 
@@ -270,12 +269,11 @@ public sealed partial class FreezeWindowEdgesJob(
         var due = run.OpenDeployments
             .Where(r => r.State == DeploymentRequestState.Waiting && r.WaitUntil <= run.Now && !run.Redecided.Contains((r.Repository.ToLowerInvariant(), r.Key)))
             .ToList();
-        var trigger = new DeploymentTrigger(run.DeliveryId, TriggerEvent, FunctionNames.FreezeWindowEdges, new EvidenceActor("system", null, "finguard"), EvidenceSource);
         foreach (var request in due)
         {
             try
             {
-                await run.Gate.ProcessAsync(request, trigger, null, cancellationToken);
+                await run.Gate.ProcessAsync(request, run.DeploymentTrigger, null, cancellationToken);
                 tally.WaitTimers++;
             }
             catch (Exception ex) when (ex is GitHubApiException or GitHubAuthException or GitHubFactsException or HttpRequestException or JsonException or IOException or TimeoutException)
@@ -387,6 +385,10 @@ public sealed partial class FreezeWindowEdgesJob(
     {
         /// <summary>Every deployment request not answered yet (read once per run, when a repository first needs it).</summary>
         public IReadOnlyList<DeploymentRequest>? OpenDeployments { get; set; }
+
+        /// <summary>What the job's deployment decisions record as their cause.</summary>
+        public DeploymentTrigger DeploymentTrigger { get; } =
+            new(DeliveryId, TriggerEvent, FunctionNames.FreezeWindowEdges, new EvidenceActor("system", null, "finguard"), EvidenceSource);
 
         /// <summary>The deployment requests decided again in this run (repository in lower case, key).</summary>
         public HashSet<(string Repository, string Key)> Redecided { get; } = [];
