@@ -139,6 +139,11 @@ public sealed class SeparationOfDutiesControl : IControl
 
             var latest = reviews.LastOrDefault(r => IsDecisive(r.State));
             var state = latest?.State.ToUpperInvariant();
+
+            // Judged once, and only for an approval of an earlier head that would otherwise be stale.
+            var carried = policy.IgnoreUpdateMerges && state == "APPROVED" && cannotApprove.Count == 0 && !string.Equals(latest!.CommitId, pr.HeadSha, StringComparison.OrdinalIgnoreCase)
+                ? UpdateMerges.Judge(pr, latest.CommitId)
+                : null;
             string message;
             var counts = false;
             switch (state)
@@ -157,7 +162,7 @@ public sealed class SeparationOfDutiesControl : IControl
                     approvers.Add(user.Login);
                     message = $"approved the current head {head} — counts";
                     break;
-                case "APPROVED" when policy.IgnoreUpdateMerges && UpdateMerges.Judge(pr, latest!.CommitId) is { Kept: true } kept:
+                case "APPROVED" when carried is { Kept: true } kept:
                     counts = true;
                     approvers.Add(user.Login);
                     carriedOver.Add(user.Login);
@@ -166,7 +171,7 @@ public sealed class SeparationOfDutiesControl : IControl
                 case "APPROVED":
                     stale.Add(user.Login);
                     message = $"approved {ShortOrUnknown(latest!.CommitId)}, not the current head {head} — ask them to re-approve"
-                        + (policy.IgnoreUpdateMerges ? $" (not carried over: {UpdateMerges.Judge(pr, latest.CommitId).Reason})" : "");
+                        + (carried is { Reason: { } reason } ? $" (not carried over: {reason})" : "");
                     break;
                 case "CHANGES_REQUESTED" when cannotBlock.Count > 0:
                     message = $"requested changes on {ShortOrUnknown(latest!.CommitId)}, but does not block: {string.Join("; ", cannotBlock)}";
